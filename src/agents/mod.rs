@@ -1,0 +1,4 @@
+//! Agents: the personality engine and the agent CLI adapters.
+
+pub mod binary;
+pub mod personality;

@@ -1,0 +1,272 @@
+//! The command-line surface: clap derive types, one `<Name>Args` per command.
+//! Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::state::config::PlannerKind;
+use crate::state::plan::Priority;
+
+/// Orchestrates a team of AI coding agents (Claude Code sessions) from plain
+/// files under `.nexus/`.
+#[derive(Debug, Parser)]
+#[command(name = "nexus", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 error, 2 usage, 3 tasks failed, 4 busy, 5 invalid state, \
+6 brain failed, 7 plan invalid, 130 interrupted."
+)]
+pub struct Cli {
+    /// The `.nexus` directory to use (default: found by walking up from the cwd).
+    #[arg(long, global = true, env = "NEXUS_DIR", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Print data as JSON on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// When to use colour.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Print only data and errors, no progress or notes.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create `.nexus/` here: config, the four default agents, `.gitignore`.
+    Init(InitArgs),
+    /// Show the dashboard: agents, plans, tasks, cost.
+    Status(StatusArgs),
+    /// List and inspect agents.
+    #[command(subcommand)]
+    Agents(AgentsCommand),
+    /// Check the installation: `.nexus`, files, `claude`, API key.
+    Doctor(DoctorArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+/// `nexus init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Overwrite config and default agents with the defaults.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `nexus plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// What the team should do.
+    #[arg(required_unless_present = "from", value_name = "REQUEST")]
+    pub request: Option<String>,
+    /// Import a hand-written plan (JSON) instead of asking a planner; `-` reads stdin.
+    #[arg(long, value_name = "FILE", conflicts_with = "planner")]
+    pub from: Option<PathBuf>,
+    /// The planner (default: `[brain] planner` in config, else `auto`).
+    #[arg(long, value_enum, env = "NEXUS_PLANNER")]
+    pub planner: Option<PlannerKind>,
+    /// The model for the openai or claude planner.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// The plan's priority.
+    #[arg(long, value_enum)]
+    pub priority: Option<Priority>,
+    /// A deadline, passed to the planner and agents as written.
+    #[arg(long)]
+    pub deadline: Option<String>,
+    /// Context for the planner and every task (repeatable).
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    pub context: Vec<String>,
+    /// Context from a file: a JSON object or `KEY=VALUE` lines.
+    #[arg(long, value_name = "FILE")]
+    pub context_file: Option<PathBuf>,
+    /// The plan id (default: a new random id).
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Print the plan without writing it.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `nexus assign`.
+#[derive(Debug, Args)]
+pub struct AssignArgs {
+    /// The plan (id or unique prefix; default: the newest).
+    pub plan: Option<String>,
+    /// A task to assign by hand.
+    #[arg(requires = "agent")]
+    pub task: Option<String>,
+    /// The agent for that task.
+    pub agent: Option<String>,
+    /// Reassign a task that is running or finished.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `nexus run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The plan (id or unique prefix; default: the newest).
+    pub plan: Option<String>,
+    /// Run exactly this task (its dependencies must be completed).
+    #[arg(long, value_name = "ID")]
+    pub task: Option<String>,
+    /// With `--task`: run even if dependencies are not completed.
+    #[arg(long)]
+    pub force: bool,
+    /// Tasks at the same time (default: `[run] parallel`).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub parallel: Option<u32>,
+    /// Stop scheduling before the plan's cost would pass this (USD).
+    #[arg(long, value_name = "USD")]
+    pub max_cost: Option<f64>,
+    /// Run failed and blocked tasks again.
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Print the argv and prompt of every task that would run; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `nexus status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The plan (id or unique prefix; default: all plans).
+    pub plan: Option<String>,
+    /// One task in full.
+    pub task: Option<String>,
+    /// Redraw while a run goes on.
+    #[arg(long)]
+    pub watch: bool,
+    /// Seconds between redraws with `--watch`.
+    #[arg(long, default_value_t = 1.0, value_name = "S")]
+    pub interval: f64,
+}
+
+/// `nexus ask`.
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    /// The agent (id or unique prefix).
+    pub agent: String,
+    /// The message; `-` reads it from stdin.
+    pub message: String,
+    /// Start a fresh session instead of resuming.
+    #[arg(long)]
+    pub new_session: bool,
+    /// The agent instance (0-based).
+    #[arg(long, default_value_t = 0)]
+    pub instance: u32,
+}
+
+/// `nexus agents`.
+#[derive(Debug, Subcommand)]
+pub enum AgentsCommand {
+    /// List the agents.
+    List,
+    /// Show one agent's full profile and the system prompt nexus builds.
+    Show(AgentArg),
+}
+
+/// One agent.
+#[derive(Debug, Args)]
+pub struct AgentArg {
+    /// The agent (id or unique prefix).
+    pub agent: String,
+}
+
+/// `nexus sessions`.
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// List session records with age, idle time, turns, cost and validity.
+    List,
+    /// Show an agent's session records.
+    Show(AgentArg),
+    /// Check every session's transcript (no tokens spent).
+    Check,
+    /// Remove records idle past the TTL, without a transcript, or orphaned.
+    Gc(GcArgs),
+}
+
+/// `nexus sessions gc`.
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Idle time past which a record is removed (default: `[sessions] ttl`).
+    #[arg(long, value_name = "DURATION")]
+    pub older_than: Option<crate::time::HumanDuration>,
+    /// Print what would be removed; remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `nexus memory`.
+#[derive(Debug, Subcommand)]
+pub enum MemoryCommand {
+    /// Show an agent's remembered interactions.
+    Show(MemoryShowArgs),
+    /// Forget an agent's interactions.
+    Reset(AgentArg),
+}
+
+/// `nexus memory show`.
+#[derive(Debug, Args)]
+pub struct MemoryShowArgs {
+    /// The agent (id or unique prefix).
+    pub agent: String,
+    /// Show only the last N entries.
+    #[arg(long, short = 'n', value_name = "N")]
+    pub last: Option<usize>,
+}
+
+/// `nexus log`.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// The plan (id or unique prefix).
+    pub plan: String,
+    /// The task.
+    pub task: String,
+    /// Keep printing as the transcript grows.
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+}
+
+/// `nexus metrics`.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {}
+
+/// `nexus doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {}
+
+/// `nexus completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

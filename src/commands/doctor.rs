@@ -1,0 +1,237 @@
+//! `nexus doctor`: checks the installation without spending tokens — the
+//! `.nexus` found and every file in it valid, the `claude` executable and its
+//! version, the brain's API key variable (set or not; never its value).
+
+use std::time::Duration;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::agents::binary;
+use crate::cli::DoctorArgs;
+use crate::context::Ctx;
+use crate::state::config::{Config, PlannerKind};
+use crate::state::fs;
+use crate::state::plan::Plan;
+use crate::state::store::Store;
+use crate::state::task::TaskRecord;
+use crate::ui::Tone;
+
+/// One check's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Fine.
+    Ok,
+    /// Works, but worth knowing.
+    Warn,
+    /// Something needed is missing or broken.
+    Fail,
+}
+
+/// One check.
+#[derive(Debug, Serialize)]
+pub struct Check {
+    /// What was checked.
+    pub name: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// What was found.
+    pub detail: String,
+    /// How to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+fn check(name: &str, verdict: Verdict, detail: impl Into<String>) -> Check {
+    Check {
+        name: name.to_string(),
+        verdict,
+        detail: detail.into(),
+        hint: None,
+    }
+}
+
+/// Runs every check.
+pub fn checks(ctx: &Ctx) -> Vec<Check> {
+    let mut checks = Vec::new();
+    let store = match ctx.store() {
+        Ok(store) => store,
+        Err(error) => {
+            let mut failed = check(".nexus", Verdict::Fail, format!("{error:#}"));
+            failed.hint = crate::exit::hint_for(&error);
+            checks.push(failed);
+            return checks;
+        }
+    };
+    checks.push(check(
+        ".nexus",
+        Verdict::Ok,
+        store.root().display().to_string(),
+    ));
+    let config = match store.load_config() {
+        Ok(config) => {
+            checks.push(check(
+                "config",
+                Verdict::Ok,
+                store.config_path().display().to_string(),
+            ));
+            Some(config)
+        }
+        Err(error) => {
+            checks.push(check("config", Verdict::Fail, format!("{error:#}")));
+            None
+        }
+    };
+    checks.push(files_check(&store));
+    if let Some(config) = config {
+        checks.push(claude_check(ctx, &config));
+        checks.push(key_check(ctx, &config));
+    }
+    checks
+}
+
+fn files_check(store: &Store) -> Check {
+    let mut problems = Vec::new();
+    let mut counted = 0usize;
+    match store.load_agents() {
+        Ok(agents) if agents.is_empty() => problems.push("no agents under `agents/`".to_string()),
+        Ok(agents) => counted += agents.len(),
+        Err(error) => problems.push(format!("{error:#}")),
+    }
+    let plan_ids = store.plan_ids().unwrap_or_default();
+    for plan_id in &plan_ids {
+        match fs::read_json::<Plan>(&store.plan_path(plan_id)) {
+            Ok(plan) => {
+                counted += 1;
+                if let Err(error) = store.check_plan_agents(&plan) {
+                    problems.push(format!("{error:#}"));
+                }
+                for name in fs::list_dir(&store.plan_dir(plan_id).join("tasks")).unwrap_or_default()
+                {
+                    let path = store.plan_dir(plan_id).join("tasks").join(&name);
+                    match fs::read_json::<TaskRecord>(&path) {
+                        Ok(_) => counted += 1,
+                        Err(error) => problems.push(format!("{error:#}")),
+                    }
+                }
+            }
+            Err(error) => problems.push(format!("{error:#}")),
+        }
+    }
+    if problems.is_empty() {
+        check(
+            "files",
+            Verdict::Ok,
+            format!("{counted} files parse ({} plans)", plan_ids.len()),
+        )
+    } else {
+        let mut failed = check("files", Verdict::Fail, problems.join("\n"));
+        failed.hint = Some("fix or remove the files named; nothing was changed".to_string());
+        failed
+    }
+}
+
+fn claude_check(ctx: &Ctx, config: &Config) -> Check {
+    let command = binary::configured_command(ctx, config);
+    match binary::find_executable(&command, ctx.var("PATH"), &ctx.cwd) {
+        None => {
+            let mut failed = check(
+                "claude",
+                Verdict::Fail,
+                format!("`{command}` not found on PATH"),
+            );
+            failed.hint = Some(binary::INSTALL_HINT.to_string());
+            failed
+        }
+        Some(path) => match binary::version(&path, Duration::from_secs(15)) {
+            Ok(version) => check(
+                "claude",
+                Verdict::Ok,
+                format!("{} ({version})", path.display()),
+            ),
+            Err(problem) => check("claude", Verdict::Fail, problem),
+        },
+    }
+}
+
+fn key_check(ctx: &Ctx, config: &Config) -> Check {
+    let variable = &config.brain.api_key_env;
+    let planner = ctx
+        .var(crate::env_vars::NEXUS_PLANNER)
+        .and_then(PlannerKind::parse)
+        .unwrap_or(config.brain.planner);
+    let set = ctx.var(variable).is_some();
+    match (set, planner) {
+        (true, _) => check(
+            "api key",
+            Verdict::Ok,
+            format!("`{variable}` is set (planner `{}`)", planner.name()),
+        ),
+        (false, PlannerKind::Openai) => {
+            let mut failed = check(
+                "api key",
+                Verdict::Fail,
+                format!("`{variable}` is not set and the planner is `openai`"),
+            );
+            failed.hint = Some(format!(
+                "export {variable}=… or set `[brain] api_key_env` in config.toml"
+            ));
+            failed
+        }
+        (false, planner) => check(
+            "api key",
+            Verdict::Warn,
+            format!(
+                "`{variable}` is not set; planner `{}` {}",
+                planner.name(),
+                if planner == PlannerKind::Auto {
+                    "falls back to `builtin`"
+                } else {
+                    "does not need it"
+                }
+            ),
+        ),
+    }
+}
+
+/// Runs the command.
+pub fn run(ctx: &Ctx, _args: &DoctorArgs) -> Result<u8> {
+    let checks = checks(ctx);
+    let failed = checks.iter().any(|check| check.verdict == Verdict::Fail);
+    let ui = &ctx.ui;
+    if ui.json {
+        ui.json_out(&serde_json::json!({ "schema": 1, "ok": !failed, "checks": checks }))?;
+    } else {
+        let mut text = String::new();
+        for check in &checks {
+            let label = match check.verdict {
+                Verdict::Ok => ui.paint("ok  ", Tone::Good),
+                Verdict::Warn => ui.paint("warn", Tone::Warn),
+                Verdict::Fail => ui.paint("FAIL", Tone::Bad),
+            };
+            let mut lines = check.detail.lines();
+            text.push_str(&format!(
+                "{label}  {:<9} {}\n",
+                check.name,
+                lines.next().unwrap_or("")
+            ));
+            for line in lines {
+                text.push_str(&format!("{:17}{line}\n", ""));
+            }
+            if let Some(hint) = &check.hint {
+                text.push_str(&format!(
+                    "{:17}{} {hint}\n",
+                    "",
+                    ui.paint("hint:", Tone::Accent)
+                ));
+            }
+        }
+        ui.out(&text)?;
+    }
+    Ok(if failed {
+        crate::exit::ERROR
+    } else {
+        crate::exit::OK
+    })
+}

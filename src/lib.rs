@@ -1,0 +1,57 @@
+//! nexus: a command-line orchestrator for a team of AI coding agents whose
+//! whole state is plain files under `.nexus/`.
+//!
+//! `main` calls [`run`]; each command lives in `commands/` and the logic in
+//! the library modules (`state`, `brain`, `agents`, `exec`).
+
+pub mod agents;
+pub mod cli;
+pub mod commands;
+pub mod context;
+pub mod env_vars;
+pub mod exit;
+pub mod ids;
+pub mod state;
+pub mod time;
+pub mod ui;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+use crate::context::Ctx;
+
+/// Runs nexus with `args` (the first is the program name) and returns the
+/// exit code. Callable more than once (tests).
+pub fn run<I: IntoIterator<Item = OsString>>(args: I) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = error.print();
+            return ExitCode::from(code);
+        }
+    };
+    let ctx = match Ctx::new(&cli) {
+        Ok(ctx) => ctx,
+        Err(error) => {
+            let ui = ui::Ui::new(false, false, cli.color, false);
+            ui.error(&error);
+            return ExitCode::from(exit::code_for(&error));
+        }
+    };
+    match commands::dispatch(&ctx, &cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) if error.downcast_ref::<ui::BrokenPipe>().is_some() => ExitCode::from(exit::OK),
+        Err(error) => {
+            ctx.ui.error(&error);
+            ExitCode::from(exit::code_for(&error))
+        }
+    }
+}

@@ -1,0 +1,434 @@
+//! The one write path (`write_atomic`) and the readers of state files.
+//!
+//! Every write is: a temp file (`.tmp*`) in the same directory, the bytes,
+//! `sync_data`, rename over the target, fsync of the directory. A reader never
+//! needs a lock and never sees half a file. Unchanged bytes are not written,
+//! which keeps mtimes and `git status` quiet.
+//!
+//! Every read names its path on failure; malformed JSON/TOML names the line,
+//! column and field path (via `serde_path_to_error`), and a file written by a
+//! newer nexus is refused with both schema versions.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::exit::{Kind, tagged, tagged_hint};
+
+/// A state file type with a schema version.
+pub trait Versioned {
+    /// The newest schema version this nexus reads and writes.
+    const SCHEMA: u32;
+    /// What the file holds, for messages ("plan", "agent" …).
+    const WHAT: &'static str;
+}
+
+/// Reads a file to a string, naming the path on failure.
+pub fn read_to_string(path: &Path) -> Result<String> {
+    fs::read_to_string(path).with_context(|| format!("failed to read `{}`", path.display()))
+}
+
+/// Reads a file if it exists.
+pub fn read_optional(path: &Path) -> Result<Option<String>> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error).with_context(|| format!("failed to read `{}`", path.display())),
+    }
+}
+
+/// Creates a directory and its parents, naming it on failure.
+pub fn create_dir_all(path: &Path) -> Result<()> {
+    fs::create_dir_all(path)
+        .with_context(|| format!("failed to create directory `{}`", path.display()))
+}
+
+/// Writes `bytes` to `path` atomically; returns `false` when the file already
+/// held exactly these bytes and nothing was written.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<bool> {
+    if let Ok(existing) = fs::read(path)
+        && existing == bytes
+    {
+        return Ok(false);
+    }
+    let dir = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    create_dir_all(dir)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".tmp")
+        .tempfile_in(dir)
+        .with_context(|| format!("failed to create a temp file in `{}`", dir.display()))?;
+    temp.write_all(bytes)
+        .and_then(|()| temp.as_file().sync_data())
+        .with_context(|| format!("failed to write `{}`", temp.path().display()))?;
+    temp.persist(path)
+        .map_err(|error| error.error)
+        .with_context(|| format!("failed to rename a temp file to `{}`", path.display()))?;
+    // The rename is durable only once the directory entry is on disk.
+    if let Ok(handle) = fs::File::open(dir) {
+        let _ = handle.sync_all();
+    }
+    Ok(true)
+}
+
+/// Returns pretty JSON with a trailing newline (key order = field order).
+pub fn to_json_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(value).context("failed to serialize JSON")?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Writes a value as pretty JSON, atomically.
+pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<bool> {
+    write_atomic(path, &to_json_bytes(value)?)
+}
+
+/// Writes a value as TOML, atomically.
+pub fn write_toml<T: Serialize>(path: &Path, value: &T) -> Result<bool> {
+    let text = toml::to_string_pretty(value).context("failed to serialize TOML")?;
+    write_atomic(path, text.as_bytes())
+}
+
+/// Returns the error for a malformed state file: names the file, keeps the
+/// parser's line/column/field message as the cause.
+fn malformed(path: &Path, what: &str, detail: impl std::fmt::Display) -> anyhow::Error {
+    tagged_hint(
+        Kind::StateInvalid,
+        format!("{what} file `{}` is malformed: {detail}", path.display()),
+        "fix or remove that file; nothing else was changed",
+    )
+}
+
+fn check_schema(path: &Path, what: &str, found: Option<i64>, supported: u32) -> Result<()> {
+    match found {
+        None => Err(malformed(path, what, "missing field `schema`")),
+        Some(version) if version < 1 => Err(malformed(
+            path,
+            what,
+            format!("`schema` must be at least 1, found {version}"),
+        )),
+        Some(version) if version > i64::from(supported) => Err(tagged_hint(
+            Kind::StateInvalid,
+            format!(
+                "{what} file `{}` has schema {version}, newer than this nexus reads (up to {supported})",
+                path.display()
+            ),
+            "upgrade nexus; the file was left untouched",
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Parses JSON text of a versioned type, naming `path` in every error.
+pub fn parse_json<T: DeserializeOwned + Versioned>(path: &Path, text: &str) -> Result<T> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| malformed(path, T::WHAT, error))?;
+    if !value.is_object() {
+        return Err(malformed(path, T::WHAT, "expected a JSON object"));
+    }
+    check_schema(
+        path,
+        T::WHAT,
+        value.get("schema").and_then(serde_json::Value::as_i64),
+        T::SCHEMA,
+    )?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        let inner = error.into_inner();
+        if field == "." {
+            malformed(path, T::WHAT, inner)
+        } else {
+            malformed(path, T::WHAT, format!("field `{field}`: {inner}"))
+        }
+    })
+}
+
+/// Reads a JSON file of a versioned type.
+pub fn read_json<T: DeserializeOwned + Versioned>(path: &Path) -> Result<T> {
+    let text = read_to_string(path)?;
+    parse_json(path, &text)
+}
+
+/// Parses TOML text of a versioned type, naming `path` in every error.
+pub fn parse_toml<T: DeserializeOwned + Versioned>(path: &Path, text: &str) -> Result<T> {
+    let table: toml::Table = toml::from_str(text)
+        .map_err(|error| malformed(path, T::WHAT, one_line(&error.to_string())))?;
+    check_schema(
+        path,
+        T::WHAT,
+        table.get("schema").and_then(toml::Value::as_integer),
+        T::SCHEMA,
+    )?;
+    let deserializer = toml::Deserializer::parse(text)
+        .map_err(|error| malformed(path, T::WHAT, one_line(&error.to_string())))?;
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        let inner = one_line(&error.into_inner().to_string());
+        if field == "." {
+            malformed(path, T::WHAT, inner)
+        } else {
+            malformed(path, T::WHAT, format!("field `{field}`: {inner}"))
+        }
+    })
+}
+
+/// Reads a TOML file of a versioned type.
+pub fn read_toml<T: DeserializeOwned + Versioned>(path: &Path) -> Result<T> {
+    let text = read_to_string(path)?;
+    parse_toml(path, &text)
+}
+
+/// Folds the toml crate's multi-line error (with a source excerpt) into one
+/// line: "line 3, column 9: invalid type: …".
+fn one_line(message: &str) -> String {
+    let mut location = String::new();
+    let mut detail = Vec::new();
+    for line in message.lines() {
+        let trimmed = line.trim();
+        if let Some(rest) = trimmed.strip_prefix("TOML parse error at ") {
+            location = rest.to_string();
+        } else if trimmed.is_empty()
+            || trimmed.contains('|')
+            || trimmed.chars().all(|c| c == '^' || c == ' ')
+        {
+            continue;
+        } else {
+            detail.push(trimmed.to_string());
+        }
+    }
+    if location.is_empty() {
+        detail.join("; ")
+    } else {
+        format!("{location}: {}", detail.join("; "))
+    }
+}
+
+/// Appends one line to a JSON Lines file (created if missing) and syncs it.
+/// The caller holds the file's lock, so lines never interleave.
+pub fn append_line(path: &Path, line: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        create_dir_all(dir)?;
+    }
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("failed to open `{}` for appending", path.display()))?;
+    let mut bytes = line.trim_end_matches('\n').as_bytes().to_vec();
+    bytes.push(b'\n');
+    file.write_all(&bytes)
+        .and_then(|()| file.sync_data())
+        .with_context(|| format!("failed to append to `{}`", path.display()))
+}
+
+/// Removes a file; a missing file is not an error.
+pub fn remove_file(path: &Path) -> Result<bool> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(error) => Err(error).with_context(|| format!("failed to remove `{}`", path.display())),
+    }
+}
+
+/// Lists the entries of a directory (names, sorted), empty when missing.
+pub fn list_dir(path: &Path) -> Result<Vec<String>> {
+    let entries = match fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => {
+            return Err(error).with_context(|| format!("failed to list `{}`", path.display()));
+        }
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("failed to list `{}`", path.display()))?;
+        if let Some(name) = entry.file_name().to_str()
+            && !name.starts_with('.')
+        {
+            names.push(name.to_string());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Returns an error for a state file that is missing but required.
+pub fn missing(path: &Path, what: &str) -> anyhow::Error {
+    tagged(
+        Kind::StateInvalid,
+        format!("{what} file `{}` is missing", path.display()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    struct Counter {
+        schema: u32,
+        name: String,
+        count: u64,
+        #[serde(default)]
+        tags: Vec<String>,
+    }
+
+    impl Versioned for Counter {
+        const SCHEMA: u32 = 2;
+        const WHAT: &'static str = "counter";
+    }
+
+    fn error_text(error: &anyhow::Error) -> String {
+        format!("{error:#}")
+    }
+
+    #[test]
+    fn atomic_write_replaces_whole_files_and_skips_unchanged_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/state.json");
+        assert!(write_atomic(&path, b"one\n").unwrap());
+        assert!(
+            !write_atomic(&path, b"one\n").unwrap(),
+            "same bytes are not rewritten"
+        );
+        assert!(write_atomic(&path, b"two\n").unwrap());
+        assert_eq!(fs::read(&path).unwrap(), b"two\n");
+        let leftovers: Vec<_> = list_dir(&dir.path().join("sub")).unwrap();
+        assert_eq!(
+            leftovers,
+            vec!["state.json".to_string()],
+            "no temp file is left"
+        );
+    }
+
+    #[test]
+    fn concurrent_readers_never_see_a_partial_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.json");
+        let small = vec![b'a'; 10];
+        let large = vec![b'b'; 1 << 20];
+        write_atomic(&path, &small).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader = {
+            let path = path.clone();
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut reads = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let bytes = fs::read(&path).unwrap();
+                    assert!(
+                        bytes.len() == 10 || bytes.len() == 1 << 20,
+                        "partial read of {} bytes",
+                        bytes.len()
+                    );
+                    assert!(bytes.iter().all(|b| *b == bytes[0]));
+                    reads += 1;
+                }
+                reads
+            })
+        };
+        for round in 0..40 {
+            write_atomic(&path, if round % 2 == 0 { &large } else { &small }).unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(reader.join().unwrap() > 0);
+    }
+
+    #[test]
+    fn json_round_trips_with_stable_keys_and_trailing_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.json");
+        let value = Counter {
+            schema: 2,
+            name: "x".into(),
+            count: 3,
+            tags: vec![],
+        };
+        write_json(&path, &value).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("{\n  \"schema\": 2,\n  \"name\""),
+            "{text}"
+        );
+        assert!(text.ends_with("}\n"));
+        assert_eq!(read_json::<Counter>(&path).unwrap(), value);
+    }
+
+    #[test]
+    fn newer_schema_is_refused_naming_both_versions_and_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.json");
+        let text = "{\"schema\": 9, \"name\": \"x\", \"count\": 1}\n";
+        fs::write(&path, text).unwrap();
+        let error = read_json::<Counter>(&path).unwrap_err();
+        let message = error_text(&error);
+        assert!(
+            message.contains("schema 9") && message.contains("up to 2"),
+            "{message}"
+        );
+        assert!(message.contains("c.json"), "{message}");
+        assert_eq!(crate::exit::code_for(&error), crate::exit::STATE_INVALID);
+        assert_eq!(fs::read_to_string(&path).unwrap(), text);
+    }
+
+    #[test]
+    fn malformed_json_names_file_line_column_and_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.json");
+        let cases = [
+            (
+                "{\"schema\": 1, \"name\": \"x\",\n \"count\": }",
+                "line 2 column",
+            ),
+            ("{\"schema\": 1, \"name\": \"x\"}", "missing field `count`"),
+            (
+                "{\"schema\": 1, \"name\": \"x\", \"count\": \"many\"}",
+                "field `count`",
+            ),
+            (
+                "{\"schema\": 1, \"name\": \"x\", \"count\": 1, \"tags\": [1]}",
+                "field `tags[0]`",
+            ),
+            ("{\"name\": \"x\", \"count\": 1}", "missing field `schema`"),
+            ("[1, 2]", "expected a JSON object"),
+            ("", "EOF"),
+        ];
+        for (text, expected) in cases {
+            fs::write(&path, text).unwrap();
+            let error = read_json::<Counter>(&path).unwrap_err();
+            let message = error_text(&error);
+            assert!(message.contains(expected), "{text:?}: {message}");
+            assert!(message.contains("c.json"), "{message}");
+            assert_eq!(crate::exit::code_for(&error), crate::exit::STATE_INVALID);
+        }
+    }
+
+    #[test]
+    fn malformed_toml_names_file_line_and_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        let cases = [
+            ("schema = 1\nname = \"x\"\ncount = \n", "line 3"),
+            ("schema = 1\nname = \"x\"\n", "missing field `count`"),
+            (
+                "schema = 1\nname = \"x\"\ncount = \"many\"\n",
+                "field `count`",
+            ),
+            ("schema = 3\nname = \"x\"\ncount = 1\n", "schema 3"),
+        ];
+        for (text, expected) in cases {
+            fs::write(&path, text).unwrap();
+            let message = error_text(&read_toml::<Counter>(&path).unwrap_err());
+            assert!(message.contains(expected), "{text:?}: {message}");
+            assert!(message.contains("c.toml"), "{message}");
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! The only module that takes file locks (std `File::lock`/`try_lock`, i.e.
+//! `flock`, released by the kernel when a process dies, so a killed nexus
+//! never wedges anything).
+//!
+//! Two kinds of lock, as in nextest and uv:
+//! - short read-modify-write locks ([`wait_exclusive`]) poll every 50 ms up to
+//!   a bounded timeout (`NEXUS_LOCK_TIMEOUT`, default 10 s);
+//! - exclusive resources — a plan being run, a session in use — are taken with
+//!   [`try_exclusive`]/[`try_shared`] and fail at once with a busy error that
+//!   names the holder (pid, host, since, command), which the holder writes into
+//!   the lock file. Lock files stay in place under `.nexus/locks/`.
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::exit::{Kind, tagged, tagged_hint};
+use crate::time::Timestamp;
+
+/// Who holds a lock, written into the lock file by the holder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Holder {
+    /// Process id.
+    pub pid: u32,
+    /// Host name.
+    pub host: String,
+    /// When the lock was taken.
+    pub since: Timestamp,
+    /// The command line of the holder.
+    pub command: String,
+}
+
+impl Holder {
+    /// Returns a holder record for this process.
+    pub fn current(now: Timestamp) -> Self {
+        let command: Vec<String> = std::env::args().collect();
+        Holder {
+            pid: std::process::id(),
+            host: hostname(),
+            since: now,
+            command: command.join(" "),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "pid {} on host `{}` since {} (`{}`)",
+            self.pid, self.host, self.since, self.command
+        )
+    }
+}
+
+/// Returns this machine's host name.
+pub fn hostname() -> String {
+    let mut buffer = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates
+    // on success (and we stop at the first NUL or the end regardless).
+    let status = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) };
+    if status != 0 {
+        return "unknown".to_string();
+    }
+    let end = buffer
+        .iter()
+        .position(|byte| *byte == 0)
+        .unwrap_or(buffer.len());
+    String::from_utf8_lossy(&buffer[..end]).into_owned()
+}
+
+/// A held lock; released when dropped (or by the kernel if the process dies).
+#[derive(Debug)]
+pub struct LockGuard {
+    file: File,
+    path: PathBuf,
+}
+
+impl LockGuard {
+    /// Returns the lock file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Records the holder in the lock file (best effort: only for messages).
+    pub fn record_holder(&mut self, holder: &Holder) {
+        if let Ok(text) = serde_json::to_string(holder) {
+            let _ = self.file.set_len(0);
+            let _ = self.file.seek(SeekFrom::Start(0));
+            let _ = self.file.write_all(text.as_bytes());
+        }
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+fn open(path: &Path) -> Result<File> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("failed to create directory `{}`", dir.display()))?;
+    }
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .with_context(|| format!("failed to open lock file `{}`", path.display()))
+}
+
+fn read_holder(path: &Path) -> Option<Holder> {
+    let mut text = String::new();
+    File::open(path).ok()?.read_to_string(&mut text).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn busy(path: &Path, what: &str) -> anyhow::Error {
+    match read_holder(path) {
+        Some(holder) => tagged_hint(
+            Kind::Busy,
+            format!("{what} is busy: held by {}", holder.describe()),
+            format!("wait for it to finish; the lock is `{}`", path.display()),
+        ),
+        None => tagged_hint(
+            Kind::Busy,
+            format!("{what} is busy: held by another nexus process"),
+            format!("wait for it to finish; the lock is `{}`", path.display()),
+        ),
+    }
+}
+
+/// Takes an exclusive lock at once or fails with a busy error naming `what`
+/// and its holder; records this process as the holder.
+pub fn try_exclusive(path: &Path, what: &str, holder: &Holder) -> Result<LockGuard> {
+    let file = open(path)?;
+    match file.try_lock() {
+        Ok(()) => {
+            let mut guard = LockGuard {
+                file,
+                path: path.to_path_buf(),
+            };
+            guard.record_holder(holder);
+            Ok(guard)
+        }
+        Err(TryLockError::WouldBlock) => Err(busy(path, what)),
+        Err(TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("failed to lock `{}`", path.display()))
+        }
+    }
+}
+
+/// Takes a shared lock at once or fails with a busy error naming `what`.
+pub fn try_shared(path: &Path, what: &str) -> Result<LockGuard> {
+    let file = open(path)?;
+    match file.try_lock_shared() {
+        Ok(()) => Ok(LockGuard {
+            file,
+            path: path.to_path_buf(),
+        }),
+        Err(TryLockError::WouldBlock) => Err(busy(path, what)),
+        Err(TryLockError::Error(error)) => {
+            Err(error).with_context(|| format!("failed to lock `{}`", path.display()))
+        }
+    }
+}
+
+/// Takes an exclusive lock for a short read-modify-write, polling until
+/// `timeout`; a timeout is a busy error naming `what`.
+pub fn wait_exclusive(path: &Path, what: &str, timeout: Duration) -> Result<LockGuard> {
+    let file = open(path)?;
+    let started = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => {
+                return Ok(LockGuard {
+                    file,
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(TryLockError::WouldBlock) => {
+                if started.elapsed() >= timeout {
+                    return Err(tagged(
+                        Kind::Busy,
+                        format!(
+                            "timed out after {} waiting for the lock on {what} (`{}`)",
+                            crate::time::short_duration(timeout),
+                            path.display()
+                        ),
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(TryLockError::Error(error)) => {
+                return Err(error).with_context(|| format!("failed to lock `{}`", path.display()));
+            }
+        }
+    }
+}
+
+/// Returns whether some process holds any lock on `path` right now.
+pub fn is_held(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            false
+        }
+        Err(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holder() -> Holder {
+        Holder::current(Timestamp(std::time::SystemTime::now()))
+    }
+
+    #[test]
+    fn writers_in_threads_never_lose_an_increment() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("locks/counter.lock");
+        let counter = dir.path().join("counter.txt");
+        std::fs::write(&counter, "0").unwrap();
+        let threads = 8;
+        let rounds = 25;
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let lock = lock.clone();
+                let counter = counter.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..rounds {
+                        let _guard =
+                            wait_exclusive(&lock, "the counter", Duration::from_secs(30)).unwrap();
+                        let value: u64 =
+                            std::fs::read_to_string(&counter).unwrap().parse().unwrap();
+                        std::thread::yield_now();
+                        crate::state::fs::write_atomic(
+                            &counter,
+                            (value + 1).to_string().as_bytes(),
+                        )
+                        .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.join().unwrap();
+        }
+        assert_eq!(
+            std::fs::read_to_string(&counter).unwrap(),
+            (threads * rounds).to_string()
+        );
+    }
+
+    #[test]
+    fn a_busy_exclusive_lock_fails_fast_naming_its_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan-p1.lock");
+        let _held = try_exclusive(&path, "plan `p1`", &holder()).unwrap();
+        let error = try_exclusive(&path, "plan `p1`", &holder()).unwrap_err();
+        let message = format!("{error:#}");
+        assert!(message.contains("plan `p1` is busy"), "{message}");
+        assert!(
+            message.contains(&format!("pid {}", std::process::id())),
+            "{message}"
+        );
+        assert_eq!(crate::exit::code_for(&error), crate::exit::BUSY);
+        assert!(is_held(&path));
+        assert!(try_shared(&path, "plan `p1`").is_err());
+    }
+
+    #[test]
+    fn shared_locks_coexist_and_exclude_exclusive_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan.lock");
+        let first = try_shared(&path, "plan").unwrap();
+        let second = try_shared(&path, "plan").unwrap();
+        assert!(try_exclusive(&path, "plan", &holder()).is_err());
+        drop(first);
+        drop(second);
+        assert!(!is_held(&path));
+        assert!(try_exclusive(&path, "plan", &holder()).is_ok());
+    }
+
+    #[test]
+    fn waiting_times_out_with_a_busy_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        let _held = wait_exclusive(&path, "x", Duration::from_secs(1)).unwrap();
+        let error = wait_exclusive(&path, "the thing", Duration::from_millis(100)).unwrap_err();
+        assert!(error.to_string().contains("timed out"), "{error}");
+        assert_eq!(crate::exit::code_for(&error), crate::exit::BUSY);
+    }
+
+    #[test]
+    fn a_lock_held_by_a_killed_process_is_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("killed.lock");
+        std::fs::write(&path, "").unwrap();
+        // One process takes the lock with flock(1) and becomes `sleep`, so
+        // killing it kills the only holder.
+        let Ok(mut child) = std::process::Command::new("sh")
+            .args(["-c", "exec 9>>\"$1\"; flock 9 && exec sleep 30", "sh"])
+            .arg(&path)
+            .spawn()
+        else {
+            return;
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !is_held(&path) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(is_held(&path));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let guard = wait_exclusive(&path, "killed", Duration::from_secs(10));
+        assert!(guard.is_ok(), "the lock of a killed holder must be free");
+    }
+}

@@ -1,0 +1,10 @@
+//! Everything under `.nexus/`: the write path, locks, and one module per
+//! kind of file.
+
+pub mod agent;
+pub mod config;
+pub mod fs;
+pub mod lock;
+pub mod plan;
+pub mod store;
+pub mod task;

@@ -1,0 +1,203 @@
+//! `plans/<plan_id>/tasks/<task_id>.json`: one task's execution state —
+//! state, attempts with their outcome, session, times, cost, verification.
+//! One file per task so parallel runners never write the same file.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::state::fs::Versioned;
+use crate::time::Timestamp;
+
+/// Where a task is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskState {
+    /// Not started.
+    #[default]
+    Pending,
+    /// An agent is working on it.
+    Running,
+    /// Done and verified.
+    Completed,
+    /// Failed (see the last attempt).
+    Failed,
+    /// A dependency failed.
+    Blocked,
+    /// Stopped by a signal, or its runner died.
+    Interrupted,
+    /// Not started because the budget would be exceeded.
+    Skipped,
+}
+
+impl TaskState {
+    /// Every state, in lifecycle order.
+    pub const ALL: &'static [TaskState] = &[
+        TaskState::Pending,
+        TaskState::Running,
+        TaskState::Completed,
+        TaskState::Failed,
+        TaskState::Blocked,
+        TaskState::Interrupted,
+        TaskState::Skipped,
+    ];
+
+    /// Returns the snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TaskState::Pending => "pending",
+            TaskState::Running => "running",
+            TaskState::Completed => "completed",
+            TaskState::Failed => "failed",
+            TaskState::Blocked => "blocked",
+            TaskState::Interrupted => "interrupted",
+            TaskState::Skipped => "skipped",
+        }
+    }
+}
+
+impl fmt::Display for TaskState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The result of one `verify` command.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verification {
+    /// The command, run with `sh -c` in the project root.
+    pub command: String,
+    /// Its exit code (`None` when killed or not started).
+    pub exit_code: Option<i32>,
+    /// Whether it passed.
+    pub passed: bool,
+    /// How long it took.
+    pub duration_ms: u64,
+    /// The last lines of its output.
+    pub output_tail: String,
+}
+
+/// One attempt at a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// 1-based attempt number.
+    pub number: u32,
+    /// The agent that worked on it.
+    pub agent: String,
+    /// The agent session used.
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// When it started.
+    pub started_at: Timestamp,
+    /// When it ended.
+    #[serde(default)]
+    pub finished_at: Option<Timestamp>,
+    /// The classified outcome (`success`, `api_error`, `timeout` …).
+    pub outcome: String,
+    /// Why it did not succeed.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Cost in USD.
+    #[serde(default)]
+    pub cost_usd: f64,
+    /// Input tokens.
+    #[serde(default)]
+    pub input_tokens: u64,
+    /// Output tokens.
+    #[serde(default)]
+    pub output_tokens: u64,
+    /// Agent turns.
+    #[serde(default)]
+    pub turns: u32,
+    /// Wall time in milliseconds.
+    #[serde(default)]
+    pub duration_ms: u64,
+    /// Verification evidence.
+    #[serde(default)]
+    pub verification: Vec<Verification>,
+}
+
+/// Who runs a task right now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Owner {
+    /// Process id.
+    pub pid: u32,
+    /// Host name.
+    pub host: String,
+}
+
+/// A task's execution record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TaskRecord {
+    /// Schema version.
+    pub schema: u32,
+    /// The task id.
+    pub task_id: String,
+    /// Current state.
+    pub state: TaskState,
+    /// The agent that last worked on it.
+    #[serde(default)]
+    pub agent: Option<String>,
+    /// The agent instance (0-based).
+    #[serde(default)]
+    pub instance: Option<u32>,
+    /// The session of the last attempt.
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// When the first attempt started.
+    #[serde(default)]
+    pub started_at: Option<Timestamp>,
+    /// When the task reached a final state.
+    #[serde(default)]
+    pub finished_at: Option<Timestamp>,
+    /// Total cost over attempts, USD.
+    #[serde(default)]
+    pub cost_usd: f64,
+    /// Total input tokens.
+    #[serde(default)]
+    pub input_tokens: u64,
+    /// Total output tokens.
+    #[serde(default)]
+    pub output_tokens: u64,
+    /// Total turns.
+    #[serde(default)]
+    pub turns: u32,
+    /// The result summary.
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Why it is failed, blocked, interrupted or skipped.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Progress 0–100 while running, from the agent's events.
+    #[serde(default)]
+    pub progress: Option<u8>,
+    /// Who is running it (while `running`).
+    #[serde(default)]
+    pub owner: Option<Owner>,
+    /// Every attempt.
+    #[serde(default)]
+    pub attempts: Vec<Attempt>,
+    /// When this file was last written.
+    #[serde(default)]
+    pub updated_at: Option<Timestamp>,
+    /// The command that last wrote it.
+    #[serde(default)]
+    pub updated_by: String,
+}
+
+impl Versioned for TaskRecord {
+    const SCHEMA: u32 = 1;
+    const WHAT: &'static str = "task";
+}
+
+impl TaskRecord {
+    /// Returns a pending record for `task_id`.
+    pub fn pending(task_id: &str) -> Self {
+        TaskRecord {
+            schema: Self::SCHEMA,
+            task_id: task_id.to_string(),
+            ..TaskRecord::default()
+        }
+    }
+}

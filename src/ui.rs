@@ -1,0 +1,248 @@
+//! The only printer. Data goes to stdout, diagnostics to stderr. Colour is
+//! decided once: `--color` > `NO_COLOR` > is-a-terminal, per stream. A broken
+//! pipe on stdout (`nexus status | head -1`) ends the command quietly with 0.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::Result;
+use owo_colors::OwoColorize;
+use serde::Serialize;
+
+use crate::cli::ColorChoice;
+
+/// Marks an error as "stdout was closed by the reader", which exits 0.
+#[derive(Debug)]
+pub struct BrokenPipe;
+
+impl std::fmt::Display for BrokenPipe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("broken pipe")
+    }
+}
+
+impl std::error::Error for BrokenPipe {}
+
+/// A colour role; meaning is never carried by colour alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// Success, completed.
+    Good,
+    /// Warnings, running, skipped.
+    Warn,
+    /// Failures.
+    Bad,
+    /// Secondary text.
+    Dim,
+    /// Headings and names.
+    Bold,
+    /// Ids and paths.
+    Accent,
+}
+
+/// Output settings and the print functions.
+#[derive(Debug, Clone)]
+pub struct Ui {
+    /// `--json`.
+    pub json: bool,
+    /// `-q`.
+    pub quiet: bool,
+    color_out: bool,
+    color_err: bool,
+}
+
+impl Ui {
+    /// Decides colour for both streams.
+    pub fn new(json: bool, quiet: bool, color: ColorChoice, no_color_env: bool) -> Self {
+        let decide = |is_terminal: bool| match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => !no_color_env && is_terminal,
+        };
+        Ui {
+            json,
+            quiet,
+            color_out: decide(std::io::stdout().is_terminal()),
+            color_err: decide(std::io::stderr().is_terminal()),
+        }
+    }
+
+    /// Returns whether stdout gets colour.
+    pub fn color_out(&self) -> bool {
+        self.color_out
+    }
+
+    /// Returns whether stdout is a terminal.
+    pub fn stdout_is_terminal(&self) -> bool {
+        std::io::stdout().is_terminal()
+    }
+
+    /// Paints text for stdout.
+    pub fn paint(&self, text: &str, tone: Tone) -> String {
+        paint(text, tone, self.color_out)
+    }
+
+    /// Paints text for stderr.
+    pub fn paint_err(&self, text: &str, tone: Tone) -> String {
+        paint(text, tone, self.color_err)
+    }
+
+    /// Writes data to stdout as is.
+    pub fn out(&self, text: &str) -> Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        match stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+                Err(anyhow::Error::new(BrokenPipe))
+            }
+            Err(error) => Err(anyhow::Error::new(error).context("failed to write to stdout")),
+        }
+    }
+
+    /// Writes one line of data to stdout.
+    pub fn line(&self, text: &str) -> Result<()> {
+        self.out(&format!("{text}\n"))
+    }
+
+    /// Writes a value as pretty JSON to stdout.
+    pub fn json_out<T: Serialize>(&self, value: &T) -> Result<()> {
+        let text = serde_json::to_string_pretty(value)?;
+        self.out(&format!("{text}\n"))
+    }
+
+    /// Writes a value as one JSON line to stdout (event streams).
+    pub fn json_line<T: Serialize>(&self, value: &T) -> Result<()> {
+        let text = serde_json::to_string(value)?;
+        self.out(&format!("{text}\n"))
+    }
+
+    /// Writes a progress or status note to stderr (silenced by `-q`).
+    pub fn note(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    /// Writes a warning to stderr (not silenced by `-q`).
+    pub fn warn(&self, text: &str) {
+        eprintln!("{} {text}", self.paint_err("warning:", Tone::Warn));
+    }
+
+    /// Writes an error with its causes and hint to stderr.
+    pub fn error(&self, error: &anyhow::Error) {
+        let mut chain = error
+            .chain()
+            .map(ToString::to_string)
+            .filter(|text| !text.is_empty());
+        let head = chain.next().unwrap_or_else(|| "unknown error".to_string());
+        let mut text = format!("{} {head}", self.paint_err("error:", Tone::Bad));
+        let causes: Vec<String> = chain
+            .filter(|cause| !head.contains(cause.as_str()))
+            .collect();
+        if !causes.is_empty() {
+            text.push_str("\n\nCaused by:");
+            for cause in causes {
+                text.push_str(&format!("\n  {cause}"));
+            }
+        }
+        if let Some(hint) = crate::exit::hint_for(error) {
+            text.push_str(&format!(
+                "\n\n{} {hint}",
+                self.paint_err("hint:", Tone::Accent)
+            ));
+        }
+        eprintln!("{text}");
+    }
+}
+
+fn paint(text: &str, tone: Tone, enabled: bool) -> String {
+    if !enabled {
+        return text.to_string();
+    }
+    match tone {
+        Tone::Good => text.green().to_string(),
+        Tone::Warn => text.yellow().to_string(),
+        Tone::Bad => text.red().bold().to_string(),
+        Tone::Dim => text.dimmed().to_string(),
+        Tone::Bold => text.bold().to_string(),
+        Tone::Accent => text.cyan().to_string(),
+    }
+}
+
+/// Returns the display width of text without ANSI escapes (chars, not bytes).
+pub fn visible_width(text: &str) -> usize {
+    let mut width = 0;
+    let mut in_escape = false;
+    for c in text.chars() {
+        if in_escape {
+            if c.is_ascii_alphabetic() {
+                in_escape = false;
+            }
+        } else if c == '\u{1b}' {
+            in_escape = true;
+        } else {
+            width += 1;
+        }
+    }
+    width
+}
+
+/// Renders rows as aligned columns separated by two spaces (the last column
+/// is not padded). Cells may hold colour escapes.
+pub fn table(rows: &[Vec<String>]) -> String {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0; columns];
+    for row in rows {
+        for (index, cell) in row.iter().enumerate() {
+            widths[index] = widths[index].max(visible_width(cell));
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (index, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            if index + 1 < row.len() {
+                line.push_str(&" ".repeat(widths[index] - visible_width(cell) + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Shortens text to `max` characters with an ellipsis, on one line.
+pub fn shorten(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_on_visible_width() {
+        let rows = vec![
+            vec!["id".to_string(), "state".to_string()],
+            vec![paint("a", Tone::Good, true), "done".to_string()],
+        ];
+        let painted = paint("a", Tone::Good, true);
+        assert_eq!(table(&rows), format!("id  state\n{painted}   done\n"));
+    }
+
+    #[test]
+    fn shorten_flattens_and_cuts() {
+        assert_eq!(shorten("a\n b", 10), "a b");
+        assert_eq!(shorten("abcdefghij", 5), "abcd…");
+    }
+}

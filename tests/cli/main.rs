@@ -1,0 +1,28 @@
+//! End-to-end tests of the `nexus` binary: one test binary, one module per
+//! command, all in temp dirs with a cleared environment and a throwaway HOME.
+
+mod common;
+
+mod agents;
+mod doctor;
+mod foundation;
+mod init;
+
+/// Every `.rs` file under `tests/cli` is a module of this binary, so none is
+/// silently skipped.
+#[test]
+fn no_test_file_is_forgotten() {
+    let main = include_str!("main.rs");
+    let dir = common::repo_root().join("tests/cli");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        if let Some(module) = name.strip_suffix(".rs")
+            && module != "main"
+        {
+            assert!(
+                main.contains(&format!("mod {module};")),
+                "tests/cli/{name} is not a module of main.rs"
+            );
+        }
+    }
+}
