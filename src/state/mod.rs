@@ -6,5 +6,6 @@ pub mod config;
 pub mod fs;
 pub mod lock;
 pub mod plan;
+pub mod session;
 pub mod store;
 pub mod task;

@@ -130,6 +130,11 @@ impl Store {
     pub fn logs_dir(&self) -> PathBuf {
         self.root.join("logs")
     }
+    /// `logs/<plan_id>/<task_id>.log`: the raw agent output of a task's
+    /// attempts (stream-json lines, appended per attempt).
+    pub fn task_log_path(&self, plan_id: &str, task_id: &str) -> PathBuf {
+        self.logs_dir().join(plan_id).join(format!("{task_id}.log"))
+    }
     /// `locks/<name>.lock`.
     pub fn lock_path(&self, name: &str) -> PathBuf {
         self.root.join("locks").join(format!("{name}.lock"))

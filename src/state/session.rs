@@ -1,0 +1,90 @@
+//! `sessions/<agent_id>[.<instance>].json`: one agent instance's Claude Code
+//! session record. Machine-local (git-ignored): a session id from another
+//! machine or clone cannot be resumed (CLAUDE_CLI.md).
+
+use serde::{Deserialize, Serialize};
+
+use crate::state::fs::Versioned;
+use crate::time::Timestamp;
+
+/// What is known about a session's last call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// The record was written before the first call returned.
+    #[default]
+    Starting,
+    /// The last call succeeded.
+    Ok,
+    /// The last call failed (the session may still be resumable).
+    Failed,
+}
+
+/// The last call made in a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallRecord {
+    /// The exact argv, with the prompt and system prompt shortened.
+    pub argv: Vec<String>,
+    /// When it started.
+    pub started_at: Timestamp,
+    /// Wall time.
+    pub duration_ms: u64,
+    /// Exit code (`None` when killed by a signal).
+    pub exit_code: Option<i32>,
+    /// The classified outcome.
+    pub outcome: String,
+}
+
+/// One session record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRecord {
+    /// Schema version.
+    pub schema: u32,
+    /// The agent.
+    pub agent_id: String,
+    /// The instance (0-based).
+    pub instance: u32,
+    /// The Claude Code session id (a UUID v4 nexus preset).
+    pub session_id: String,
+    /// The directory every turn runs in (the project root).
+    pub cwd: String,
+    /// The host the session lives on.
+    pub host: String,
+    /// When the session was created.
+    pub created_at: Timestamp,
+    /// When it was last used.
+    pub last_used_at: Timestamp,
+    /// Calls made.
+    #[serde(default)]
+    pub turns: u32,
+    /// Total cost, USD.
+    #[serde(default)]
+    pub cost_usd: f64,
+    /// Total input tokens.
+    #[serde(default)]
+    pub input_tokens: u64,
+    /// Total output tokens.
+    #[serde(default)]
+    pub output_tokens: u64,
+    /// The last call's status.
+    #[serde(default)]
+    pub status: SessionStatus,
+    /// The CLI version that served the last call.
+    #[serde(default)]
+    pub cli_version: Option<String>,
+    /// The session this one replaced when it was recovered.
+    #[serde(default)]
+    pub recovered_from: Option<String>,
+    /// Why it was recovered.
+    #[serde(default)]
+    pub recovery_reason: Option<String>,
+    /// The last call.
+    #[serde(default)]
+    pub last_call: Option<CallRecord>,
+}
+
+impl Versioned for SessionRecord {
+    const SCHEMA: u32 = 1;
+    const WHAT: &'static str = "session";
+}
