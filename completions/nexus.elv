@@ -29,7 +29,10 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --version 'Print version'
             cand init 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
             cand status 'Show the dashboard: agents, plans, tasks, cost'
+            cand ask 'Send one message to an agent''s session and print the reply'
             cand agents 'List and inspect agents'
+            cand sessions 'Inspect, check and collect agent session records'
+            cand memory 'Show or reset an agent''s memory'
             cand doctor 'Check the installation: `.nexus`, files, `claude`, API key'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -49,6 +52,17 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
             cand --color 'When to use colour'
             cand --watch 'Redraw while a run goes on'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;ask'= {
+            cand --instance 'The agent instance (0-based)'
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --new-session 'Start a fresh session instead of resuming'
             cand --json 'Print data as JSON on stdout'
             cand -q 'Print only data and errors, no progress or notes'
             cand --quiet 'Print only data and errors, no progress or notes'
@@ -96,6 +110,118 @@ set edit:completion:arg-completer[nexus] = {|@words|
         }
         &'nexus;agents;help;help'= {
         }
+        &'nexus;sessions'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand list 'List session records with age, idle time, turns, cost and validity'
+            cand show 'Show an agent''s session records'
+            cand check 'Check every session''s transcript (no tokens spent)'
+            cand gc 'Remove records idle past the TTL, without a transcript, or orphaned'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;sessions;list'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;sessions;show'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;sessions;check'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;sessions;gc'= {
+            cand --older-than 'Idle time past which a record is removed (default: `[sessions] ttl`)'
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --dry-run 'Print what would be removed; remove nothing'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;sessions;help'= {
+            cand list 'List session records with age, idle time, turns, cost and validity'
+            cand show 'Show an agent''s session records'
+            cand check 'Check every session''s transcript (no tokens spent)'
+            cand gc 'Remove records idle past the TTL, without a transcript, or orphaned'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;sessions;help;list'= {
+        }
+        &'nexus;sessions;help;show'= {
+        }
+        &'nexus;sessions;help;check'= {
+        }
+        &'nexus;sessions;help;gc'= {
+        }
+        &'nexus;sessions;help;help'= {
+        }
+        &'nexus;memory'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand show 'Show an agent''s remembered interactions'
+            cand reset 'Forget an agent''s interactions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;memory;show'= {
+            cand -n 'Show only the last N entries'
+            cand --last 'Show only the last N entries'
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;memory;reset'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;memory;help'= {
+            cand show 'Show an agent''s remembered interactions'
+            cand reset 'Forget an agent''s interactions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;memory;help;show'= {
+        }
+        &'nexus;memory;help;reset'= {
+        }
+        &'nexus;memory;help;help'= {
+        }
         &'nexus;doctor'= {
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
             cand --color 'When to use colour'
@@ -117,7 +243,10 @@ set edit:completion:arg-completer[nexus] = {|@words|
         &'nexus;help'= {
             cand init 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
             cand status 'Show the dashboard: agents, plans, tasks, cost'
+            cand ask 'Send one message to an agent''s session and print the reply'
             cand agents 'List and inspect agents'
+            cand sessions 'Inspect, check and collect agent session records'
+            cand memory 'Show or reset an agent''s memory'
             cand doctor 'Check the installation: `.nexus`, files, `claude`, API key'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -126,6 +255,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
         }
         &'nexus;help;status'= {
         }
+        &'nexus;help;ask'= {
+        }
         &'nexus;help;agents'= {
             cand list 'List the agents'
             cand show 'Show one agent''s full profile and the system prompt nexus builds'
@@ -133,6 +264,28 @@ set edit:completion:arg-completer[nexus] = {|@words|
         &'nexus;help;agents;list'= {
         }
         &'nexus;help;agents;show'= {
+        }
+        &'nexus;help;sessions'= {
+            cand list 'List session records with age, idle time, turns, cost and validity'
+            cand show 'Show an agent''s session records'
+            cand check 'Check every session''s transcript (no tokens spent)'
+            cand gc 'Remove records idle past the TTL, without a transcript, or orphaned'
+        }
+        &'nexus;help;sessions;list'= {
+        }
+        &'nexus;help;sessions;show'= {
+        }
+        &'nexus;help;sessions;check'= {
+        }
+        &'nexus;help;sessions;gc'= {
+        }
+        &'nexus;help;memory'= {
+            cand show 'Show an agent''s remembered interactions'
+            cand reset 'Forget an agent''s interactions'
+        }
+        &'nexus;help;memory;show'= {
+        }
+        &'nexus;help;memory;reset'= {
         }
         &'nexus;help;doctor'= {
         }

@@ -34,7 +34,10 @@ complete -c nexus -n "__fish_nexus_needs_command" -s h -l help -d 'Print help (s
 complete -c nexus -n "__fish_nexus_needs_command" -s V -l version -d 'Print version'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "init" -d 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "status" -d 'Show the dashboard: agents, plans, tasks, cost'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "agents" -d 'List and inspect agents'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "sessions" -d 'Inspect, check and collect agent session records'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "memory" -d 'Show or reset an agent\'s memory'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "doctor" -d 'Check the installation: `.nexus`, files, `claude`, API key'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -55,6 +58,15 @@ complete -c nexus -n "__fish_nexus_using_subcommand status" -l watch -d 'Redraw 
 complete -c nexus -n "__fish_nexus_using_subcommand status" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand status" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand ask" -l instance -d 'The agent instance (0-based)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand ask" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand ask" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand ask" -l new-session -d 'Start a fresh session instead of resuming'
+complete -c nexus -n "__fish_nexus_using_subcommand ask" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand ask" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand ask" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nexus -n "__fish_nexus_using_subcommand agents; and not __fish_seen_subcommand_from list show help" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand agents; and not __fish_seen_subcommand_from list show help" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
@@ -82,6 +94,81 @@ complete -c nexus -n "__fish_nexus_using_subcommand agents; and __fish_seen_subc
 complete -c nexus -n "__fish_nexus_using_subcommand agents; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the agents'
 complete -c nexus -n "__fish_nexus_using_subcommand agents; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one agent\'s full profile and the system prompt nexus builds'
 complete -c nexus -n "__fish_nexus_using_subcommand agents; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "list" -d 'List session records with age, idle time, turns, cost and validity'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "show" -d 'Show an agent\'s session records'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "check" -d 'Check every session\'s transcript (no tokens spent)'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from list" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from show" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from show" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from show" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from check" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from check" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from check" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from gc" -l older-than -d 'Idle time past which a record is removed (default: `[sessions] ttl`)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from gc" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from gc" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from gc" -l dry-run -d 'Print what would be removed; remove nothing'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from gc" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from gc" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from gc" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "list" -d 'List session records with age, idle time, turns, cost and validity'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show an agent\'s session records'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check every session\'s transcript (no tokens spent)'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and not __fish_seen_subcommand_from show reset help" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and not __fish_seen_subcommand_from show reset help" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and not __fish_seen_subcommand_from show reset help" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and not __fish_seen_subcommand_from show reset help" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and not __fish_seen_subcommand_from show reset help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and not __fish_seen_subcommand_from show reset help" -f -a "show" -d 'Show an agent\'s remembered interactions'
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and not __fish_seen_subcommand_from show reset help" -f -a "reset" -d 'Forget an agent\'s interactions'
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and not __fish_seen_subcommand_from show reset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and __fish_seen_subcommand_from show" -s n -l last -d 'Show only the last N entries' -r
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and __fish_seen_subcommand_from show" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and __fish_seen_subcommand_from show" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and __fish_seen_subcommand_from show" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and __fish_seen_subcommand_from reset" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and __fish_seen_subcommand_from reset" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and __fish_seen_subcommand_from reset" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and __fish_seen_subcommand_from reset" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show an agent\'s remembered interactions'
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and __fish_seen_subcommand_from help" -f -a "reset" -d 'Forget an agent\'s interactions'
+complete -c nexus -n "__fish_nexus_using_subcommand memory; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nexus -n "__fish_nexus_using_subcommand doctor" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand doctor" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
@@ -96,11 +183,20 @@ never\t'Never colour'"
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status agents doctor completions help" -f -a "init" -d 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status agents doctor completions help" -f -a "status" -d 'Show the dashboard: agents, plans, tasks, cost'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status agents doctor completions help" -f -a "agents" -d 'List and inspect agents'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status agents doctor completions help" -f -a "doctor" -d 'Check the installation: `.nexus`, files, `claude`, API key'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status agents doctor completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status agents doctor completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "init" -d 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "status" -d 'Show the dashboard: agents, plans, tasks, cost'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "agents" -d 'List and inspect agents'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "sessions" -d 'Inspect, check and collect agent session records'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "memory" -d 'Show or reset an agent\'s memory'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "doctor" -d 'Check the installation: `.nexus`, files, `claude`, API key'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from agents" -f -a "list" -d 'List the agents'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from agents" -f -a "show" -d 'Show one agent\'s full profile and the system prompt nexus builds'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "list" -d 'List session records with age, idle time, turns, cost and validity'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "show" -d 'Show an agent\'s session records'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "check" -d 'Check every session\'s transcript (no tokens spent)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from memory" -f -a "show" -d 'Show an agent\'s remembered interactions'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from memory" -f -a "reset" -d 'Forget an agent\'s interactions'

@@ -52,9 +52,17 @@ pub enum Command {
     Init(InitArgs),
     /// Show the dashboard: agents, plans, tasks, cost.
     Status(StatusArgs),
+    /// Send one message to an agent's session and print the reply.
+    Ask(AskArgs),
     /// List and inspect agents.
     #[command(subcommand)]
     Agents(AgentsCommand),
+    /// Inspect, check and collect agent session records.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
+    /// Show or reset an agent's memory.
+    #[command(subcommand)]
+    Memory(MemoryCommand),
     /// Check the installation: `.nexus`, files, `claude`, API key.
     Doctor(DoctorArgs),
     /// Print a shell completion script.

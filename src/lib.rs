@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod env_vars;
+pub mod exec;
 pub mod exit;
 pub mod ids;
 pub mod state;

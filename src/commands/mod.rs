@@ -1,9 +1,12 @@
 //! One module per command: parse, call the library, print. Nothing else.
 
 pub mod agents;
+pub mod ask;
 pub mod completions;
 pub mod doctor;
 pub mod init;
+pub mod memory;
+pub mod sessions;
 pub mod status;
 
 use anyhow::Result;
@@ -16,6 +19,9 @@ pub fn dispatch(ctx: &Ctx, command: &Command) -> Result<u8> {
     match command {
         Command::Init(args) => init::run(ctx, args),
         Command::Agents(command) => agents::run(ctx, command),
+        Command::Ask(args) => ask::run(ctx, args),
+        Command::Sessions(command) => sessions::run(ctx, command),
+        Command::Memory(command) => memory::run(ctx, command),
         Command::Doctor(args) => doctor::run(ctx, args),
         Command::Status(args) => status::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),

@@ -5,6 +5,8 @@ pub mod agent;
 pub mod config;
 pub mod fs;
 pub mod lock;
+pub mod memory;
+pub mod message;
 pub mod plan;
 pub mod session;
 pub mod store;

@@ -1,0 +1,658 @@
+//! One turn with an agent's session — the original `send_to_session`, used by
+//! `nexus ask` and by the scheduler.
+//!
+//! Order matters for crash safety: the session lock is taken first (one turn
+//! per session at a time); a new session's record is written **before** the
+//! CLI is called, so a killed call is still resumable; the assignment message
+//! is written before the call and the result message, session update and
+//! memory entry after it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use crate::agents::backend::{Backend, Outcome, SessionMode, TurnOutput, TurnRequest};
+use crate::agents::claude::{Claude, redacted_argv};
+use crate::agents::sessions::{self, Validity};
+use crate::agents::{binary, personality};
+use crate::context::Ctx;
+use crate::exec::signals::StopReceiver;
+use crate::exec::supervise::{self, Spec};
+use crate::ids;
+use crate::state::agent::Agent;
+use crate::state::config::Config;
+use crate::state::fs;
+use crate::state::lock::{self, Holder, LockGuard};
+use crate::state::memory::{self, Entry, EntryKind};
+use crate::state::message::{
+    self, AgentFeedback, Message, Party, Payload, ResultPayload, TaskPayload,
+};
+use crate::state::session::{CallRecord, SessionRecord, SessionStatus};
+use crate::state::store::Store;
+use crate::time::Timestamp;
+
+/// How many earlier interactions a prompt may include, and their size.
+const RELEVANT_COUNT: usize = 3;
+const RELEVANT_CHARS: usize = 3000;
+const RECAP_CHARS: usize = 6000;
+
+/// What the turn is about (a task of a plan, or a free `ask`).
+#[derive(Debug, Clone, Default)]
+pub struct TurnOptions {
+    /// Start a fresh session even if one could be resumed.
+    pub new_session: bool,
+    /// A retry after a failure: the agent's stress response joins its prompt.
+    pub under_stress: bool,
+    /// `--max-budget-usd` for this turn.
+    pub max_budget_usd: Option<f64>,
+    /// The message thread (a plan id, or `ask-<agent>`).
+    pub thread: String,
+    /// Priority for the messages.
+    pub priority: String,
+    /// The task, when the turn is part of a plan.
+    pub task: Option<TaskPayload>,
+    /// How long to wait for a session in use; `None` fails at once (busy).
+    pub wait_for_session: Option<Duration>,
+    /// Where to append the CLI's raw output.
+    pub log_path: Option<PathBuf>,
+}
+
+/// What a turn did.
+#[derive(Debug, Clone)]
+pub struct TurnReport {
+    /// The classified output.
+    pub output: TurnOutput,
+    /// The session used.
+    pub session_id: String,
+    /// Whether the session was resumed (vs. started).
+    pub resumed: bool,
+    /// Why the previous session was replaced, when it was.
+    pub recovered: Option<String>,
+    /// The assignment message id.
+    pub assignment_id: String,
+    /// The result message id.
+    pub result_id: String,
+    /// The result payload (structured block or plain text).
+    pub result: ResultPayload,
+    /// The argv, with long values shortened.
+    pub argv: Vec<String>,
+    /// The full argv and prompt that ran (for `--dry-run` style inspection).
+    pub prompt: String,
+}
+
+impl TurnReport {
+    /// Returns whether the turn succeeded.
+    pub fn succeeded(&self) -> bool {
+        self.output.outcome == Some(Outcome::Success)
+    }
+}
+
+/// The settings a turn needs, resolved once.
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    /// The invocation context (env, clock).
+    pub ctx: Ctx,
+    /// The store.
+    pub store: Store,
+    /// The configuration.
+    pub config: Config,
+    /// The CLI program.
+    pub program: PathBuf,
+}
+
+impl Runtime {
+    /// Resolves the CLI program: `NEXUS_CLAUDE_BIN`, `[agent_backend] command`,
+    /// looked up on `PATH` (left as given if not found: the spawn then reports
+    /// `cli_missing` with an install hint).
+    pub fn new(ctx: &Ctx, store: Store, config: Config) -> Self {
+        let command = binary::configured_command(ctx, &config);
+        let program = binary::find_executable(&command, ctx.var("PATH"), &ctx.cwd)
+            .unwrap_or_else(|| PathBuf::from(&command));
+        Runtime {
+            ctx: ctx.clone(),
+            store,
+            config,
+            program,
+        }
+    }
+
+    /// Returns the child's environment changes: nested-session variables
+    /// removed, the CLI's retry and timeout defaults unless the user set them,
+    /// the agent's output cap, and `[agent_backend.env]`.
+    pub fn child_env(&self, agent: &Agent) -> (Vec<String>, BTreeMap<String, String>) {
+        let mut set = BTreeMap::new();
+        let backend = &self.config.agent_backend;
+        if self.ctx.var("CLAUDE_CODE_MAX_RETRIES").is_none() {
+            set.insert(
+                "CLAUDE_CODE_MAX_RETRIES".to_string(),
+                backend.max_api_retries.to_string(),
+            );
+        }
+        if self.ctx.var("API_TIMEOUT_MS").is_none() {
+            set.insert(
+                "API_TIMEOUT_MS".to_string(),
+                backend.api_timeout.0.as_millis().to_string(),
+            );
+        }
+        if agent.claude.max_output_tokens > 0 {
+            set.insert(
+                "CLAUDE_CODE_MAX_OUTPUT_TOKENS".to_string(),
+                agent.claude.max_output_tokens.to_string(),
+            );
+        }
+        for (key, value) in &backend.env {
+            set.insert(key.clone(), value.clone());
+        }
+        (Claude.env_remove(), set)
+    }
+
+    /// Returns the process spec for a turn.
+    pub fn spec(&self, agent: &Agent, args: Vec<std::ffi::OsString>) -> Spec {
+        let (env_remove, env_set) = self.child_env(agent);
+        let backend = &self.config.agent_backend;
+        Spec {
+            program: self.program.clone(),
+            args,
+            cwd: self.store.project_root(),
+            env_remove,
+            env_set,
+            timeout: backend.timeout.0,
+            inactivity: backend.inactivity_timeout.0,
+            grace: backend.grace.0,
+            leak_timeout: backend.leak_timeout.0,
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        self.ctx.now()
+    }
+
+    /// Takes the session lock of an agent instance.
+    pub async fn lock_session(
+        &self,
+        agent: &Agent,
+        instance: u32,
+        wait: Option<Duration>,
+    ) -> Result<LockGuard> {
+        let path = self
+            .store
+            .lock_path(&sessions::lock_name(&agent.id, instance));
+        let what = if instance == 0 {
+            format!("the session of agent `{}`", agent.id)
+        } else {
+            format!("the session of agent `{}` instance {instance}", agent.id)
+        };
+        let holder = Holder::current(self.now());
+        let started = std::time::Instant::now();
+        loop {
+            match lock::try_exclusive(&path, &what, &holder) {
+                Ok(guard) => return Ok(guard),
+                Err(error) => match wait {
+                    Some(limit)
+                        if started.elapsed() < limit
+                            && crate::exit::code_for(&error) == crate::exit::BUSY =>
+                    {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    _ => return Err(error),
+                },
+            }
+        }
+    }
+
+    /// Reads an instance's session record, if any.
+    pub fn load_session(&self, agent_id: &str, instance: u32) -> Result<Option<SessionRecord>> {
+        let path = self.store.session_path(agent_id, instance);
+        match fs::read_optional(&path)? {
+            Some(text) => Ok(Some(fs::parse_json(&path, &text)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Decides between resuming and starting; returns the mode and, when an
+    /// existing session cannot be resumed, why.
+    pub fn choose_session(
+        &self,
+        record: Option<&SessionRecord>,
+        new_session: bool,
+    ) -> (SessionMode, Option<String>) {
+        match record {
+            None => (SessionMode::New(ids::uuid_v4()), None),
+            Some(_) if new_session => (SessionMode::New(ids::uuid_v4()), None),
+            Some(record) => {
+                let validity = sessions::validity(
+                    record,
+                    &self.store.project_root(),
+                    self.ctx.env(),
+                    self.now(),
+                    self.config.sessions.ttl.0,
+                );
+                match validity {
+                    Validity::Valid => (SessionMode::Resume(record.session_id.clone()), None),
+                    other => (SessionMode::New(ids::uuid_v4()), Some(other.describe())),
+                }
+            }
+        }
+    }
+
+    /// Builds the full prompt: recap (after a recovery), relevant memory, the
+    /// message, and the request for the structured block.
+    pub fn compose_prompt(
+        &self,
+        agent: &Agent,
+        message_text: &str,
+        mode: &SessionMode,
+        recovered: Option<&str>,
+    ) -> Result<String> {
+        let (entries, _problems) = memory::read(&self.store.memory_path(&agent.id))?;
+        let mut prompt = String::new();
+        if let Some(reason) = recovered {
+            let recap = memory::recap(&entries, RECAP_CHARS);
+            prompt.push_str(&format!(
+                "Your previous session could not be resumed ({reason}); this is a fresh session.\n"
+            ));
+            if !recap.is_empty() {
+                prompt.push_str(&format!("Recap of your earlier work:\n{recap}\n"));
+            }
+        } else {
+            let exclude = match mode {
+                SessionMode::Resume(id) => Some(id.as_str()),
+                SessionMode::New(_) => None,
+            };
+            let chosen = memory::relevant(
+                &entries,
+                message_text,
+                exclude,
+                RELEVANT_COUNT,
+                RELEVANT_CHARS,
+            );
+            if !chosen.is_empty() {
+                prompt.push_str(&format!(
+                    "Relevant earlier interactions:\n{}\n",
+                    memory::format_entries(&chosen)
+                ));
+            }
+        }
+        prompt.push_str(message_text.trim_end());
+        prompt.push_str("\n\n");
+        prompt.push_str(message::RESULT_BLOCK_INSTRUCTION);
+        Ok(prompt)
+    }
+
+    fn new_record(
+        &self,
+        agent: &Agent,
+        instance: u32,
+        session_id: &str,
+        recovered: Option<(&str, &str)>,
+    ) -> SessionRecord {
+        let now = self.now();
+        SessionRecord {
+            schema: 1,
+            agent_id: agent.id.clone(),
+            instance,
+            session_id: session_id.to_string(),
+            cwd: self.store.project_root().display().to_string(),
+            host: lock::hostname(),
+            created_at: now,
+            last_used_at: now,
+            turns: 0,
+            cost_usd: 0.0,
+            input_tokens: 0,
+            output_tokens: 0,
+            status: SessionStatus::Starting,
+            cli_version: None,
+            recovered_from: recovered.map(|(from, _)| from.to_string()),
+            recovery_reason: recovered.map(|(_, reason)| reason.to_string()),
+            last_call: None,
+        }
+    }
+
+    /// Runs one turn: see the module docs for the order of writes.
+    pub async fn send(
+        &self,
+        agent: &Agent,
+        instance: u32,
+        message_text: &str,
+        options: &TurnOptions,
+        stop: StopReceiver,
+        mut on_line: impl FnMut(&str),
+    ) -> Result<TurnReport> {
+        let _session_lock = self
+            .lock_session(agent, instance, options.wait_for_session)
+            .await?;
+        let record = self.load_session(&agent.id, instance)?;
+        let (mut mode, mut recovered) = self.choose_session(record.as_ref(), options.new_session);
+        let system_prompt = personality::system_prompt(agent, options.under_stress);
+        let mut attempts_left = 2;
+        loop {
+            attempts_left -= 1;
+            let previous_id = record.as_ref().map(|record| record.session_id.clone());
+            let prompt = self.compose_prompt(agent, message_text, &mode, recovered.as_deref())?;
+            let session_path = self.store.session_path(&agent.id, instance);
+            let mut session = match (&mode, &record) {
+                (SessionMode::Resume(_), Some(existing)) => existing.clone(),
+                _ => {
+                    let recovery = recovered
+                        .as_deref()
+                        .zip(previous_id.as_deref())
+                        .map(|(reason, from)| (from, reason));
+                    let fresh = self.new_record(agent, instance, mode.id(), recovery);
+                    // Persisted before the call: a killed call stays resumable.
+                    fs::write_json(&session_path, &fresh)?;
+                    fresh
+                }
+            };
+            let request = TurnRequest {
+                agent,
+                session: mode.clone(),
+                system_prompt: system_prompt.clone(),
+                prompt: prompt.clone(),
+                max_budget_usd: options.max_budget_usd,
+            };
+            let args = Claude.args(&request);
+            let argv = redacted_argv(&self.program, &args);
+            let started_at = self.now();
+            let assignment_id = self.write_assignment(
+                agent,
+                instance,
+                &session.session_id,
+                &prompt,
+                options,
+                started_at,
+            )?;
+            let mut log = options
+                .log_path
+                .as_ref()
+                .map(|path| (path.clone(), String::new()));
+            if let Some((path, _)) = &log {
+                let header = serde_json::json!({
+                    "type": "nexus_turn",
+                    "agent": agent.id,
+                    "instance": instance,
+                    "session_id": session.session_id,
+                    "resume": matches!(mode, SessionMode::Resume(_)),
+                    "started_at": started_at,
+                    "argv": argv,
+                });
+                fs::append_line(path, &header.to_string())?;
+            }
+            let spec = self.spec(agent, args);
+            let output = match supervise::run(&spec, stop.clone(), |line| {
+                on_line(line);
+                if let Some((_, buffer)) = &mut log {
+                    buffer.push_str(line);
+                    buffer.push('\n');
+                }
+            })
+            .await
+            {
+                Ok(finished) => {
+                    if let Some((path, buffer)) = &log {
+                        if !buffer.is_empty() {
+                            fs::append_line(path, buffer)?;
+                        }
+                        if !finished.stderr.trim().is_empty() {
+                            let line = serde_json::json!({"type": "nexus_stderr", "text": supervise::tail(&finished.stderr, 50, 8000)});
+                            fs::append_line(path, &line.to_string())?;
+                        }
+                    }
+                    Claude.interpret(&finished)
+                }
+                Err(error) => Claude.interpret_spawn_error(&error),
+            };
+            let outcome = output.outcome.unwrap_or(Outcome::Crashed);
+            let never_ran = matches!(
+                outcome,
+                Outcome::CliMissing | Outcome::CliNotExecutable | Outcome::SpawnFailed
+            );
+            if never_ran && matches!(mode, SessionMode::New(_)) {
+                // Nothing reached the CLI: keep the previous record (if any).
+                match &record {
+                    Some(previous) => fs::write_json(&session_path, previous)?,
+                    None => fs::remove_file(&session_path)?,
+                };
+            } else {
+                session.last_used_at = self.now();
+                session.turns += 1;
+                session.cost_usd += output.cost_usd;
+                session.input_tokens += output.input_tokens;
+                session.output_tokens += output.output_tokens;
+                session.status = if outcome == Outcome::Success {
+                    SessionStatus::Ok
+                } else {
+                    SessionStatus::Failed
+                };
+                if output.cli_version.is_some() {
+                    session.cli_version.clone_from(&output.cli_version);
+                }
+                if let Some(reported) = output.session_id.as_ref().filter(|id| ids::is_uuid(id)) {
+                    session.session_id.clone_from(reported);
+                }
+                session.last_call = Some(CallRecord {
+                    argv: argv.clone(),
+                    started_at,
+                    duration_ms: output.duration_ms,
+                    exit_code: output.exit_code,
+                    outcome: outcome.name().to_string(),
+                });
+                fs::write_json(&session_path, &session)?;
+            }
+            if outcome == Outcome::SessionNotFound
+                && matches!(mode, SessionMode::Resume(_))
+                && attempts_left > 0
+            {
+                // The CLI no longer knows the session (e.g. its data was
+                // cleaned): recover with a fresh one and a recap.
+                recovered = Some(
+                    output
+                        .reason
+                        .clone()
+                        .unwrap_or_else(|| "no conversation found".to_string()),
+                );
+                mode = SessionMode::New(ids::uuid_v4());
+                continue;
+            }
+            let mut result = message::result_payload(&output.reply);
+            result.agent_feedback = Some(AgentFeedback {
+                outcome: outcome.name().to_string(),
+                reason: output.reason.clone(),
+                cost_usd: output.cost_usd,
+                input_tokens: output.input_tokens,
+                output_tokens: output.output_tokens,
+                turns: output.turns,
+                permission_denials: output.permission_denials.clone(),
+                cli_version: output.cli_version.clone(),
+            });
+            let result_id = self.write_result(
+                agent,
+                instance,
+                &session.session_id,
+                &assignment_id,
+                &result,
+                options,
+                &output,
+            )?;
+            if !never_ran {
+                self.remember(
+                    agent,
+                    &session.session_id,
+                    message_text,
+                    &output,
+                    options,
+                    recovered.as_deref(),
+                )?;
+            }
+            return Ok(TurnReport {
+                session_id: session.session_id.clone(),
+                resumed: matches!(mode, SessionMode::Resume(_)),
+                recovered,
+                assignment_id,
+                result_id,
+                result,
+                argv,
+                prompt,
+                output,
+            });
+        }
+    }
+
+    fn party(agent: &Agent, instance: u32, session_id: &str) -> Party {
+        Party {
+            agent_id: agent.id.clone(),
+            agent_type: agent.role.clone(),
+            instance_id: Some(instance),
+            session_id: Some(session_id.to_string()),
+        }
+    }
+
+    fn write_assignment(
+        &self,
+        agent: &Agent,
+        instance: u32,
+        session_id: &str,
+        prompt: &str,
+        options: &TurnOptions,
+        at: Timestamp,
+    ) -> Result<String> {
+        let task = options.task.clone().map_or_else(
+            || TaskPayload {
+                plan_id: None,
+                task_id: None,
+                title: crate::ui::shorten(prompt, 60),
+                description: String::new(),
+                task_type: None,
+                requirements: Vec::new(),
+                expected_output: None,
+                context: BTreeMap::new(),
+                prompt: prompt.to_string(),
+            },
+            |mut task| {
+                task.prompt = prompt.to_string();
+                task
+            },
+        );
+        let mut message = Message {
+            schema: 1,
+            message_id: ids::message_id(at),
+            timestamp: at,
+            protocol_version: message::PROTOCOL_VERSION.to_string(),
+            from: Party::nexus_prime(),
+            to: Self::party(agent, instance, session_id),
+            message_type: "task_assignment".to_string(),
+            priority: options.priority.clone(),
+            payload: Payload {
+                task: Some(task),
+                task_result: None,
+            },
+            response_to: None,
+            response_expected: true,
+            timeout_seconds: Some(self.config.agent_backend.timeout.0.as_secs()),
+            conversation_thread: options.thread.clone(),
+            status: "sent".to_string(),
+            execution_time_seconds: None,
+        };
+        message::write(&self.store, &mut message).context("failed to record the assignment message")
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write_result(
+        &self,
+        agent: &Agent,
+        instance: u32,
+        session_id: &str,
+        assignment_id: &str,
+        result: &ResultPayload,
+        options: &TurnOptions,
+        output: &TurnOutput,
+    ) -> Result<String> {
+        let at = self.now();
+        let succeeded = output.outcome == Some(Outcome::Success);
+        let mut message = Message {
+            schema: 1,
+            message_id: ids::message_id(at),
+            timestamp: at,
+            protocol_version: message::PROTOCOL_VERSION.to_string(),
+            from: Self::party(agent, instance, session_id),
+            to: Party::nexus_prime(),
+            message_type: "task_result".to_string(),
+            priority: options.priority.clone(),
+            payload: Payload {
+                task: None,
+                task_result: Some(result.clone()),
+            },
+            response_to: Some(assignment_id.to_string()),
+            response_expected: false,
+            timeout_seconds: None,
+            conversation_thread: options.thread.clone(),
+            status: if succeeded { "completed" } else { "failed" }.to_string(),
+            execution_time_seconds: Some(output.duration_ms as f64 / 1000.0),
+        };
+        message::write(&self.store, &mut message).context("failed to record the result message")
+    }
+
+    fn remember(
+        &self,
+        agent: &Agent,
+        session_id: &str,
+        message_text: &str,
+        output: &TurnOutput,
+        options: &TurnOptions,
+        recovered: Option<&str>,
+    ) -> Result<()> {
+        let path = self.store.memory_path(&agent.id);
+        let _guard = self.store.lock_for_update(
+            &format!("memory-{}", agent.id),
+            &format!("the memory of `{}`", agent.id),
+        )?;
+        let at = self.now();
+        let task_id = options.task.as_ref().and_then(|task| task.task_id.clone());
+        if let Some(reason) = recovered {
+            memory::append(
+                &path,
+                &Entry {
+                    schema: memory::SCHEMA,
+                    kind: EntryKind::Recap,
+                    at,
+                    session_id: Some(session_id.to_string()),
+                    thread: Some(options.thread.clone()),
+                    task_id: task_id.clone(),
+                    request: format!("session recovered: {reason}"),
+                    response: "a recap of earlier interactions was given to the new session"
+                        .to_string(),
+                    outcome: "recovered".to_string(),
+                },
+            )?;
+        }
+        let response = if output.reply.is_empty() {
+            output.reason.clone().unwrap_or_default()
+        } else {
+            output.reply.clone()
+        };
+        memory::append(
+            &path,
+            &Entry {
+                schema: memory::SCHEMA,
+                kind: EntryKind::Interaction,
+                at,
+                session_id: Some(session_id.to_string()),
+                thread: Some(options.thread.clone()),
+                task_id,
+                request: truncate(message_text, memory::ENTRY_CHARS),
+                response: truncate(&response, memory::ENTRY_CHARS),
+                outcome: output.outcome.map_or("unknown", Outcome::name).to_string(),
+            },
+        )
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max).collect();
+        format!("{cut}…")
+    }
+}

@@ -1,0 +1,210 @@
+//! Session records: where they are, whether a session can be resumed (checked
+//! for free: the CLI's transcript file exists or not), and which records
+//! `sessions gc` collects.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::agents::claude::transcript_path;
+use crate::state::fs;
+use crate::state::lock;
+use crate::state::session::SessionRecord;
+use crate::state::store::Store;
+use crate::time::Timestamp;
+
+/// Whether a session can be resumed from here, and if not why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "detail")]
+pub enum Validity {
+    /// The transcript exists and the session is within the TTL.
+    Valid,
+    /// Idle past the TTL.
+    Expired(String),
+    /// The CLI's transcript file is gone.
+    TranscriptMissing(String),
+    /// Created on another host.
+    OtherHost(String),
+    /// Created for another project directory.
+    OtherDirectory(String),
+}
+
+impl Validity {
+    /// Returns whether the session can be resumed.
+    pub fn is_valid(&self) -> bool {
+        matches!(self, Validity::Valid)
+    }
+
+    /// Returns a short reason.
+    pub fn describe(&self) -> String {
+        match self {
+            Validity::Valid => "valid".to_string(),
+            Validity::Expired(detail)
+            | Validity::TranscriptMissing(detail)
+            | Validity::OtherHost(detail)
+            | Validity::OtherDirectory(detail) => detail.clone(),
+        }
+    }
+}
+
+/// Returns the lock name of an agent instance's session.
+pub fn lock_name(agent_id: &str, instance: u32) -> String {
+    if instance == 0 {
+        format!("session-{agent_id}")
+    } else {
+        format!("session-{agent_id}.{instance}")
+    }
+}
+
+/// Checks a record without spending tokens.
+pub fn validity(
+    record: &SessionRecord,
+    project_root: &Path,
+    env: &BTreeMap<String, String>,
+    now: Timestamp,
+    ttl: Duration,
+) -> Validity {
+    let host = lock::hostname();
+    if record.host != host {
+        return Validity::OtherHost(format!(
+            "created on host `{}`, this is `{host}`",
+            record.host
+        ));
+    }
+    if Path::new(&record.cwd) != project_root {
+        return Validity::OtherDirectory(format!(
+            "created for `{}`, the project is now `{}`",
+            record.cwd,
+            project_root.display()
+        ));
+    }
+    let idle = record.last_used_at.until(now);
+    if idle > ttl {
+        return Validity::Expired(format!(
+            "idle for {}, past the TTL of {}",
+            crate::time::short_duration(idle),
+            crate::time::short_duration(ttl)
+        ));
+    }
+    match transcript_path(&record.session_id, project_root, env) {
+        Some(path) if path.is_file() => Validity::Valid,
+        Some(path) => {
+            Validity::TranscriptMissing(format!("transcript `{}` is gone", path.display()))
+        }
+        None => {
+            Validity::TranscriptMissing("neither HOME nor CLAUDE_CONFIG_DIR is set".to_string())
+        }
+    }
+}
+
+/// A record as listed.
+#[derive(Debug, Serialize)]
+pub struct Listed {
+    /// The record's file.
+    pub path: PathBuf,
+    /// The record.
+    pub record: SessionRecord,
+    /// Seconds since creation.
+    pub age_seconds: u64,
+    /// Seconds since last use.
+    pub idle_seconds: u64,
+    /// Resumable or not.
+    pub validity: Validity,
+    /// Whether a turn is in progress (its lock is held).
+    pub in_use: bool,
+}
+
+/// Every record (sorted by agent and instance) plus malformed files.
+pub fn list(
+    store: &Store,
+    env: &BTreeMap<String, String>,
+    now: Timestamp,
+    ttl: Duration,
+) -> Result<(Vec<Listed>, Vec<String>)> {
+    let project_root = store.project_root();
+    let mut listed = Vec::new();
+    let mut problems = Vec::new();
+    for name in fs::list_dir(&store.sessions_dir())? {
+        if !name.ends_with(".json") {
+            continue;
+        }
+        let path = store.sessions_dir().join(&name);
+        let record: SessionRecord = match fs::read_json(&path) {
+            Ok(record) => record,
+            Err(error) => {
+                problems.push(format!("{error:#}"));
+                continue;
+            }
+        };
+        let validity = validity(&record, &project_root, env, now, ttl);
+        let in_use = lock::is_held(&store.lock_path(&lock_name(&record.agent_id, record.instance)));
+        listed.push(Listed {
+            age_seconds: record.created_at.until(now).as_secs(),
+            idle_seconds: record.last_used_at.until(now).as_secs(),
+            path,
+            record,
+            validity,
+            in_use,
+        });
+    }
+    listed.sort_by(|a, b| {
+        a.record
+            .agent_id
+            .cmp(&b.record.agent_id)
+            .then(a.record.instance.cmp(&b.record.instance))
+    });
+    Ok((listed, problems))
+}
+
+/// Why `gc` removes a record.
+pub fn gc_reason(
+    listed: &Listed,
+    agents: &BTreeMap<String, u32>,
+    idle_limit: Duration,
+) -> Option<String> {
+    if listed.in_use {
+        return None;
+    }
+    let record = &listed.record;
+    match agents.get(&record.agent_id) {
+        None => {
+            return Some(format!(
+                "orphaned: agent `{}` no longer exists",
+                record.agent_id
+            ));
+        }
+        Some(instances) if record.instance >= *instances => {
+            return Some(format!(
+                "orphaned: agent `{}` now has {instances} instance(s)",
+                record.agent_id
+            ));
+        }
+        Some(_) => {}
+    }
+    let expected_name = if record.instance == 0 {
+        format!("{}.json", record.agent_id)
+    } else {
+        format!("{}.{}.json", record.agent_id, record.instance)
+    };
+    if listed.path.file_name().and_then(|name| name.to_str()) != Some(expected_name.as_str()) {
+        return Some(format!(
+            "orphaned: the file should be named `{expected_name}`"
+        ));
+    }
+    if Duration::from_secs(listed.idle_seconds) > idle_limit {
+        return Some(format!(
+            "idle for {}, past {}",
+            crate::time::short_duration(Duration::from_secs(listed.idle_seconds)),
+            crate::time::short_duration(idle_limit)
+        ));
+    }
+    match &listed.validity {
+        Validity::TranscriptMissing(detail)
+        | Validity::OtherHost(detail)
+        | Validity::OtherDirectory(detail) => Some(detail.clone()),
+        Validity::Valid | Validity::Expired(_) => None,
+    }
+}

@@ -1,0 +1,114 @@
+//! `nexus ask AGENT MESSAGE`: one turn with an agent's session (created,
+//! resumed or recovered); the reply on stdout, `--json` the result message.
+
+use std::io::Read;
+
+use anyhow::{Context, Result};
+
+use crate::agents::backend::Outcome;
+use crate::agents::runtime::{Runtime, TurnOptions};
+use crate::cli::AskArgs;
+use crate::context::Ctx;
+use crate::exec::{self, signals};
+use crate::exit::{Kind, tagged, tagged_hint, with_hint};
+use crate::state::fs;
+use crate::state::message::Message;
+
+/// Runs the command.
+pub fn run(ctx: &Ctx, args: &AskArgs) -> Result<u8> {
+    let store = ctx.store()?;
+    let config = store.load_config()?;
+    let agent = store.load_agent(&args.agent)?;
+    if args.instance >= agent.instances {
+        return Err(tagged_hint(
+            Kind::Usage,
+            format!(
+                "agent `{}` has {} instance(s); there is no instance {}",
+                agent.id, agent.instances, args.instance
+            ),
+            format!(
+                "raise `instances` in `{}`",
+                store.agent_path(&agent.id).display()
+            ),
+        ));
+    }
+    let message = if args.message == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("failed to read the message from stdin")?;
+        text
+    } else {
+        args.message.clone()
+    };
+    if message.trim().is_empty() {
+        return Err(tagged(Kind::Usage, "the message is empty"));
+    }
+    let runtime = Runtime::new(ctx, store.clone(), config);
+    let options = TurnOptions {
+        new_session: args.new_session,
+        thread: format!("ask-{}", agent.id),
+        priority: "medium".to_string(),
+        log_path: Some(
+            store
+                .logs_dir()
+                .join("ask")
+                .join(format!("{}.log", agent.id)),
+        ),
+        ..TurnOptions::default()
+    };
+    let report = exec::block_on(async {
+        let (stop, _sender) = signals::install().context("failed to install signal handlers")?;
+        runtime
+            .send(&agent, args.instance, &message, &options, stop, |_| {})
+            .await
+    })??;
+    let ui = &ctx.ui;
+    let how = match (&report.recovered, report.resumed) {
+        (Some(reason), _) => format!("new session (recovered: {reason})"),
+        (None, true) => "resumed session".to_string(),
+        (None, false) => "new session".to_string(),
+    };
+    ui.note(&format!(
+        "{} · {how} {} · {} · ${:.4}",
+        agent.name,
+        report.session_id,
+        report.output.outcome.map_or("unknown", Outcome::name),
+        report.output.cost_usd
+    ));
+    if report.output.leaked {
+        ui.warn("the agent left a process holding its output open after it exited; it was killed");
+    }
+    if ui.json {
+        let path = store
+            .messages_dir()
+            .join(&options.thread)
+            .join(format!("{}.json", report.result_id));
+        let message: Message = fs::read_json(&path)?;
+        ui.json_out(&message)?;
+    } else if report.succeeded() {
+        ui.out(&format!("{}\n", report.output.reply.trim_end()))?;
+    }
+    match report.output.outcome {
+        Some(Outcome::Success) => Ok(crate::exit::OK),
+        Some(Outcome::Interrupted) => Err(tagged(
+            Kind::Interrupted,
+            format!("the turn with `{}` was interrupted", agent.id),
+        )),
+        Some(
+            outcome @ (Outcome::CliMissing | Outcome::CliNotExecutable | Outcome::SpawnFailed),
+        ) => Err(with_hint(
+            format!("could not run agent `{}`: {}", agent.id, outcome.name()),
+            report.output.reason.unwrap_or_default(),
+        )),
+        outcome => Err(tagged(
+            Kind::TasksFailed,
+            format!(
+                "agent `{}` failed: {}: {}",
+                agent.id,
+                outcome.map_or("unknown", Outcome::name),
+                report.output.reason.unwrap_or_default()
+            ),
+        )),
+    }
+}

@@ -1,0 +1,256 @@
+//! `nexus sessions list|show|check|gc`: session records, checked without
+//! spending tokens (the CLI's transcript file exists or not).
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::agents::sessions::{self, Listed};
+use crate::cli::{GcArgs, SessionsCommand};
+use crate::context::Ctx;
+use crate::state::fs;
+use crate::state::store::Store;
+use crate::time::short_duration;
+use crate::ui::{Tone, Ui, table};
+
+#[derive(Serialize)]
+struct Removed {
+    path: String,
+    agent_id: String,
+    instance: u32,
+    session_id: String,
+    reason: String,
+}
+
+/// Runs the command.
+pub fn run(ctx: &Ctx, command: &SessionsCommand) -> Result<u8> {
+    let store = ctx.store()?;
+    let config = store.load_config()?;
+    let ttl = config.sessions.ttl.0;
+    let (listed, problems) = sessions::list(&store, ctx.env(), ctx.now(), ttl)?;
+    let ui = &ctx.ui;
+    for problem in &problems {
+        ui.warn(problem);
+    }
+    match command {
+        SessionsCommand::List => print_list(ui, &listed)?,
+        SessionsCommand::Show(args) => {
+            let agent = store.load_agent(&args.agent)?;
+            let mine: Vec<&Listed> = listed
+                .iter()
+                .filter(|item| item.record.agent_id == agent.id)
+                .collect();
+            if ui.json {
+                ui.json_out(&mine)?;
+            } else if mine.is_empty() {
+                ui.note(&format!(
+                    "agent `{}` has no session yet; `nexus ask {} \"…\"` starts one",
+                    agent.id, agent.id
+                ));
+            } else {
+                for item in mine {
+                    print_one(ui, item)?;
+                }
+            }
+        }
+        SessionsCommand::Check => {
+            print_list(ui, &listed)?;
+            let invalid = listed
+                .iter()
+                .filter(|item| !item.validity.is_valid())
+                .count();
+            if !ui.json {
+                ui.note(&format!(
+                    "{} session(s): {} valid, {invalid} not resumable (they will be recovered with a recap on next use)",
+                    listed.len(),
+                    listed.len() - invalid
+                ));
+            }
+        }
+        SessionsCommand::Gc(args) => return gc(ctx, &store, &listed, args, ttl),
+    }
+    Ok(crate::exit::OK)
+}
+
+fn print_list(ui: &Ui, listed: &[Listed]) -> Result<()> {
+    if ui.json {
+        return ui.json_out(&listed);
+    }
+    if listed.is_empty() {
+        ui.note("no sessions yet");
+        return Ok(());
+    }
+    let mut rows = vec![
+        [
+            "AGENT", "INST", "SESSION", "AGE", "IDLE", "TURNS", "COST", "STATE",
+        ]
+        .map(|head| ui.paint(head, Tone::Dim))
+        .to_vec(),
+    ];
+    for item in listed {
+        let state = if item.in_use {
+            ui.paint("in use", Tone::Warn)
+        } else if item.validity.is_valid() {
+            ui.paint("valid", Tone::Good)
+        } else {
+            ui.paint(&format!("invalid: {}", item.validity.describe()), Tone::Bad)
+        };
+        rows.push(vec![
+            ui.paint(&item.record.agent_id, Tone::Accent),
+            item.record.instance.to_string(),
+            item.record.session_id.clone(),
+            short_duration(std::time::Duration::from_secs(item.age_seconds)),
+            short_duration(std::time::Duration::from_secs(item.idle_seconds)),
+            item.record.turns.to_string(),
+            format!("${:.4}", item.record.cost_usd),
+            state,
+        ]);
+    }
+    ui.out(&table(&rows))
+}
+
+fn print_one(ui: &Ui, item: &Listed) -> Result<()> {
+    let record = &item.record;
+    let field = |name: &str, value: String| format!("{:<16}{value}\n", ui.paint(name, Tone::Bold));
+    let mut text = String::new();
+    text.push_str(&field(
+        "agent",
+        format!("{} (instance {})", record.agent_id, record.instance),
+    ));
+    text.push_str(&field("session", record.session_id.clone()));
+    text.push_str(&field(
+        "state",
+        if item.validity.is_valid() {
+            "valid".into()
+        } else {
+            item.validity.describe()
+        },
+    ));
+    text.push_str(&field(
+        "in use",
+        if item.in_use {
+            "yes".into()
+        } else {
+            "no".into()
+        },
+    ));
+    text.push_str(&field("directory", record.cwd.clone()));
+    text.push_str(&field("host", record.host.clone()));
+    text.push_str(&field("created", record.created_at.to_string()));
+    text.push_str(&field("last used", record.last_used_at.to_string()));
+    text.push_str(&field("turns", record.turns.to_string()));
+    text.push_str(&field("cost", format!("${:.4}", record.cost_usd)));
+    text.push_str(&field(
+        "tokens",
+        format!("{} in, {} out", record.input_tokens, record.output_tokens),
+    ));
+    text.push_str(&field(
+        "cli version",
+        record.cli_version.clone().unwrap_or_else(|| "-".into()),
+    ));
+    if let Some(from) = &record.recovered_from {
+        text.push_str(&field(
+            "recovered from",
+            format!(
+                "{from} ({})",
+                record.recovery_reason.clone().unwrap_or_default()
+            ),
+        ));
+    }
+    if let Some(call) = &record.last_call {
+        text.push_str(&field(
+            "last call",
+            format!(
+                "{} at {} ({} ms)",
+                call.outcome, call.started_at, call.duration_ms
+            ),
+        ));
+        text.push_str(&field("argv", call.argv.join(" ")));
+    }
+    text.push('\n');
+    ui.out(&text)
+}
+
+fn gc(
+    ctx: &Ctx,
+    store: &Store,
+    listed: &[Listed],
+    args: &GcArgs,
+    ttl: std::time::Duration,
+) -> Result<u8> {
+    let agents: BTreeMap<String, u32> = store
+        .agent_ids()?
+        .into_iter()
+        .filter_map(|id| {
+            crate::state::agent::Agent::load(&store.agent_path(&id))
+                .ok()
+                .map(|agent| (agent.id, agent.instances))
+        })
+        .collect();
+    let idle_limit = args.older_than.map_or(ttl, |duration| duration.0);
+    let mut removed = Vec::new();
+    let mut skipped_in_use = 0;
+    for item in listed {
+        if item.in_use {
+            skipped_in_use += 1;
+            continue;
+        }
+        let Some(reason) = sessions::gc_reason(item, &agents, idle_limit) else {
+            continue;
+        };
+        if !args.dry_run {
+            // Re-check under the session lock: a turn may have started since.
+            let lock_path = store.lock_path(&sessions::lock_name(
+                &item.record.agent_id,
+                item.record.instance,
+            ));
+            let holder = crate::state::lock::Holder::current(ctx.now());
+            match crate::state::lock::try_exclusive(&lock_path, "session", &holder) {
+                Ok(_guard) => {
+                    fs::remove_file(&item.path)?;
+                }
+                Err(_) => {
+                    skipped_in_use += 1;
+                    continue;
+                }
+            }
+        }
+        removed.push(Removed {
+            path: item.path.display().to_string(),
+            agent_id: item.record.agent_id.clone(),
+            instance: item.record.instance,
+            session_id: item.record.session_id.clone(),
+            reason,
+        });
+    }
+    let ui = &ctx.ui;
+    if ui.json {
+        ui.json_out(&serde_json::json!({ "schema": 1, "dry_run": args.dry_run, "removed": removed, "skipped_in_use": skipped_in_use }))?;
+    } else {
+        let verb = if args.dry_run {
+            "would remove"
+        } else {
+            "removed"
+        };
+        let mut text = String::new();
+        for item in &removed {
+            text.push_str(&format!(
+                "{verb} {} ({}): {}\n",
+                item.path, item.session_id, item.reason
+            ));
+        }
+        ui.out(&text)?;
+        ui.note(&format!(
+            "{} {} session record(s){}",
+            verb,
+            removed.len(),
+            if skipped_in_use > 0 {
+                format!(", {skipped_in_use} in use left alone")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    Ok(crate::exit::OK)
+}

@@ -1,0 +1,15 @@
+//! Running child processes: supervision of one agent process, signals, and
+//! (in `scheduler`) the dispatcher that runs a plan. The only async code.
+
+pub mod signals;
+pub mod supervise;
+
+/// Runs a future to completion on a fresh current-thread runtime (commands
+/// that run one agent turn: `ask`, the claude planner).
+pub fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| anyhow::anyhow!("failed to start the async runtime: {error}"))?;
+    Ok(runtime.block_on(future))
+}

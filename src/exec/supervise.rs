@@ -1,0 +1,374 @@
+//! Supervises one child process (an agent turn or a `verify` command).
+//!
+//! The child gets stdin = /dev/null and its own process group; stdout and
+//! stderr are read line by line in the same `select!` as `wait()`, the
+//! wall-clock and inactivity timers and the stop channel — never
+//! `wait_with_output`, which deadlocks when a grandchild keeps a pipe open.
+//! On timeout or stop: SIGTERM to the whole group, a grace period, SIGKILL
+//! (nextest `runner/unix.rs`). After the child exits, the pipes get a short
+//! leak timeout to close; if a grandchild still holds them the group is
+//! killed and the run is marked `leaked`.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+use crate::exec::signals::{Stop, StopReceiver};
+
+/// What to run and how long to let it.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The program.
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<OsString>,
+    /// The working directory.
+    pub cwd: PathBuf,
+    /// Variables removed from the inherited environment.
+    pub env_remove: Vec<String>,
+    /// Variables set for the child.
+    pub env_set: BTreeMap<String, String>,
+    /// Wall-clock limit.
+    pub timeout: Duration,
+    /// Limit on silence (no stdout or stderr line).
+    pub inactivity: Duration,
+    /// SIGTERM → SIGKILL grace.
+    pub grace: Duration,
+    /// How long pipes may stay open after the child exits.
+    pub leak_timeout: Duration,
+}
+
+/// Why the supervisor stopped the child, if it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// The wall-clock limit passed.
+    Timeout,
+    /// No output for the inactivity limit.
+    Inactive,
+    /// A stop was requested (SIGINT/SIGTERM to nexus).
+    Interrupted,
+}
+
+/// How the child ended.
+#[derive(Debug)]
+pub struct Finished {
+    /// Exit code, when it exited normally.
+    pub code: Option<i32>,
+    /// The signal that ended it, when one did.
+    pub signal: Option<i32>,
+    /// Everything it printed on stdout.
+    pub stdout: String,
+    /// Everything it printed on stderr.
+    pub stderr: String,
+    /// Wall time.
+    pub duration: Duration,
+    /// Whether (and why) the supervisor stopped it.
+    pub stopped: Option<Stopped>,
+    /// Whether its pipes stayed open past the leak timeout after it exited.
+    pub leaked: bool,
+}
+
+/// A failure to start the child.
+#[derive(Debug)]
+pub struct SpawnError {
+    /// The program.
+    pub program: PathBuf,
+    /// The OS error.
+    pub error: std::io::Error,
+}
+
+fn signal_group(pid: u32, signal: i32) {
+    if let Ok(pid) = i32::try_from(pid) {
+        // SAFETY: kill(2) with a negative pid signals the process group the
+        // child leads (it was spawned with process_group(0)); no memory is
+        // involved and a stale group only yields ESRCH.
+        unsafe {
+            libc::kill(-pid, signal);
+        }
+    }
+}
+
+/// Runs the child to completion under supervision. `on_line` sees every
+/// stdout line as it arrives (progress, logs).
+pub async fn run(
+    spec: &Spec,
+    mut stop: StopReceiver,
+    mut on_line: impl FnMut(&str),
+) -> Result<Finished, SpawnError> {
+    let mut command = Command::new(&spec.program);
+    command
+        .args(&spec.args)
+        .current_dir(&spec.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    for name in &spec.env_remove {
+        command.env_remove(name);
+    }
+    for (name, value) in &spec.env_set {
+        command.env(name, value);
+    }
+    let started = Instant::now();
+    let mut child = command.spawn().map_err(|error| SpawnError {
+        program: spec.program.clone(),
+        error,
+    })?;
+    let pid = child.id().unwrap_or(0);
+    let mut stdout_lines = child.stdout.take().map(|out| BufReader::new(out).lines());
+    let mut stderr_lines = child.stderr.take().map(|err| BufReader::new(err).lines());
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    let mut stopped: Option<Stopped> = None;
+    let mut kill_at: Option<tokio::time::Instant> = None;
+    let mut last_activity = tokio::time::Instant::now();
+    let deadline = tokio::time::Instant::now() + spec.timeout;
+    let mut status = None;
+    let mut exited_at: Option<tokio::time::Instant> = None;
+    let mut leaked = false;
+
+    loop {
+        if status.is_some() && stdout_lines.is_none() && stderr_lines.is_none() {
+            break;
+        }
+        let inactivity_at = last_activity + spec.inactivity;
+        let leak_at = exited_at.map(|at| at + spec.leak_timeout);
+        tokio::select! {
+            line = next_line(&mut stdout_lines), if stdout_lines.is_some() => {
+                match line {
+                    Some(line) => {
+                        on_line(&line);
+                        stdout.push_str(&line);
+                        stdout.push('\n');
+                        last_activity = tokio::time::Instant::now();
+                    }
+                    None => stdout_lines = None,
+                }
+            }
+            line = next_line(&mut stderr_lines), if stderr_lines.is_some() => {
+                match line {
+                    Some(line) => {
+                        stderr.push_str(&line);
+                        stderr.push('\n');
+                        last_activity = tokio::time::Instant::now();
+                    }
+                    None => stderr_lines = None,
+                }
+            }
+            result = child.wait(), if status.is_none() => {
+                status = Some(result);
+                exited_at = Some(tokio::time::Instant::now());
+            }
+            () = tokio::time::sleep_until(deadline), if status.is_none() && stopped.is_none() => {
+                stopped = Some(Stopped::Timeout);
+                signal_group(pid, libc::SIGTERM);
+                kill_at = Some(tokio::time::Instant::now() + spec.grace);
+            }
+            () = tokio::time::sleep_until(inactivity_at), if status.is_none() && stopped.is_none() => {
+                stopped = Some(Stopped::Inactive);
+                signal_group(pid, libc::SIGTERM);
+                kill_at = Some(tokio::time::Instant::now() + spec.grace);
+            }
+            () = sleep_until_opt(kill_at), if kill_at.is_some() && status.is_none() => {
+                signal_group(pid, libc::SIGKILL);
+                kill_at = None;
+            }
+            () = sleep_until_opt(leak_at), if leak_at.is_some() => {
+                // The child is gone but something it started holds the pipes.
+                leaked = true;
+                signal_group(pid, libc::SIGKILL);
+                stdout_lines = None;
+                stderr_lines = None;
+            }
+            changed = stop.changed(), if status.is_none() => {
+                if changed.is_err() {
+                    // The sender is gone: nobody can ask us to stop any more.
+                    continue;
+                }
+                let request = *stop.borrow_and_update();
+                match request {
+                    Stop::None => {}
+                    Stop::Graceful => {
+                        if stopped.is_none() {
+                            stopped = Some(Stopped::Interrupted);
+                        }
+                        signal_group(pid, libc::SIGTERM);
+                        kill_at = Some(tokio::time::Instant::now() + spec.grace);
+                    }
+                    Stop::Immediate => {
+                        stopped.get_or_insert(Stopped::Interrupted);
+                        signal_group(pid, libc::SIGKILL);
+                        kill_at = None;
+                    }
+                }
+            }
+        }
+    }
+    // Whatever the child left behind in its group goes with it.
+    if stopped.is_some() || leaked {
+        signal_group(pid, libc::SIGKILL);
+    }
+    let (code, signal) = match status {
+        Some(Ok(status)) => {
+            use std::os::unix::process::ExitStatusExt;
+            (status.code(), status.signal())
+        }
+        _ => (None, None),
+    };
+    Ok(Finished {
+        code,
+        signal,
+        stdout,
+        stderr,
+        duration: started.elapsed(),
+        stopped,
+        leaked,
+    })
+}
+
+async fn next_line<R: tokio::io::AsyncBufRead + Unpin>(
+    lines: &mut Option<tokio::io::Lines<R>>,
+) -> Option<String> {
+    match lines {
+        // A read error (invalid UTF-8 is replaced upstream by the caller's
+        // parser failing) ends the stream like EOF.
+        Some(lines) => lines.next_line().await.ok().flatten(),
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Returns the last `max_lines` lines of `text`, at most `max_bytes` long.
+pub fn tail(text: &str, max_lines: usize, max_bytes: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.len().saturating_sub(max_lines);
+    let joined = lines[start..].join("\n");
+    if joined.len() <= max_bytes {
+        return joined;
+    }
+    let mut cut = joined.len() - max_bytes;
+    while !joined.is_char_boundary(cut) {
+        cut += 1;
+    }
+    format!("…{}", &joined[cut..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(script: &str) -> Spec {
+        Spec {
+            program: PathBuf::from("/bin/sh"),
+            args: vec!["-c".into(), script.into()],
+            cwd: std::env::temp_dir(),
+            env_remove: vec![],
+            env_set: BTreeMap::new(),
+            timeout: Duration::from_secs(30),
+            inactivity: Duration::from_secs(30),
+            grace: Duration::from_millis(300),
+            leak_timeout: Duration::from_millis(300),
+        }
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
+    #[test]
+    fn captures_output_lines_and_exit_code() {
+        let (stop, _keep) = crate::exec::signals::never();
+        let mut seen = Vec::new();
+        let finished = block_on(run(
+            &spec("echo one; echo two; echo err >&2; exit 3"),
+            stop,
+            |line| {
+                seen.push(line.to_string());
+            },
+        ))
+        .unwrap();
+        assert_eq!(finished.code, Some(3));
+        assert_eq!(finished.stdout, "one\ntwo\n");
+        assert_eq!(finished.stderr, "err\n");
+        assert_eq!(seen, vec!["one", "two"]);
+        assert!(finished.stopped.is_none() && !finished.leaked);
+    }
+
+    #[test]
+    fn wall_clock_timeout_terminates_then_kills_a_stubborn_group() {
+        let (stop, _keep) = crate::exec::signals::never();
+        let mut stubborn = spec("trap '' TERM; while true; do echo tick; sleep 0.05; done");
+        stubborn.timeout = Duration::from_millis(300);
+        let finished = block_on(run(&stubborn, stop, |_| {})).unwrap();
+        assert_eq!(finished.stopped, Some(Stopped::Timeout));
+        assert_eq!(finished.signal, Some(libc::SIGKILL));
+    }
+
+    #[test]
+    fn inactivity_timeout_fires_on_silence() {
+        let (stop, _keep) = crate::exec::signals::never();
+        let mut silent = spec("echo start; sleep 30");
+        silent.inactivity = Duration::from_millis(300);
+        let finished = block_on(run(&silent, stop, |_| {})).unwrap();
+        assert_eq!(finished.stopped, Some(Stopped::Inactive));
+        assert_eq!(finished.stdout, "start\n");
+        assert!(finished.signal.is_some());
+    }
+
+    #[test]
+    fn a_grandchild_holding_the_pipe_is_detected_as_a_leak() {
+        let (stop, _keep) = crate::exec::signals::never();
+        let finished =
+            block_on(run(&spec("(sleep 30) & echo done; exit 0"), stop, |_| {})).unwrap();
+        assert_eq!(finished.code, Some(0));
+        assert!(finished.leaked);
+        assert_eq!(finished.stdout, "done\n");
+        assert!(finished.duration < Duration::from_secs(20));
+    }
+
+    #[test]
+    fn a_stop_request_interrupts_the_group() {
+        let (stop, sender) = crate::exec::signals::never();
+        let finished = block_on(async move {
+            let handle =
+                tokio::spawn(async move { run(&spec("echo up; sleep 30"), stop, |_| {}).await });
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            sender.send(Stop::Graceful).unwrap();
+            handle.await.unwrap()
+        })
+        .unwrap();
+        assert_eq!(finished.stopped, Some(Stopped::Interrupted));
+        assert_eq!(finished.signal, Some(libc::SIGTERM));
+    }
+
+    #[test]
+    fn a_missing_program_is_a_spawn_error() {
+        let (stop, _keep) = crate::exec::signals::never();
+        let mut missing = spec("");
+        missing.program = PathBuf::from("/nonexistent/claude");
+        let error = block_on(run(&missing, stop, |_| {})).unwrap_err();
+        assert_eq!(error.error.kind(), std::io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn tail_keeps_the_end() {
+        assert_eq!(tail("a\nb\nc", 2, 100), "b\nc");
+        assert_eq!(tail("abcdef", 5, 3), "…def");
+    }
+}
