@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create `.nexus/` here: config, the four default agents, `.gitignore`')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a plan''s ready tasks in dependency order, in parallel')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the dashboard: agents, plans, tasks, cost')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Send one message to an agent''s session and print the reply')
             [CompletionResult]::new('agents', 'agents', [CompletionResultType]::ParameterValue, 'List and inspect agents')
@@ -45,6 +46,23 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite config and default agents with the defaults')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'nexus;run' {
+            [CompletionResult]::new('--task', '--task', [CompletionResultType]::ParameterName, 'Run exactly this task (its dependencies must be completed)')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Tasks at the same time (default: `[run] parallel`)')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'Tasks at the same time (default: `[run] parallel`)')
+            [CompletionResult]::new('--max-cost', '--max-cost', [CompletionResultType]::ParameterName, 'Stop scheduling before the plan''s cost would pass this (USD)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'With `--task`: run even if dependencies are not completed')
+            [CompletionResult]::new('--retry-failed', '--retry-failed', [CompletionResultType]::ParameterName, 'Run failed and blocked tasks again')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the argv and prompt of every task that would run; change nothing')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
@@ -276,6 +294,7 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
         }
         'nexus;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create `.nexus/` here: config, the four default agents, `.gitignore`')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a plan''s ready tasks in dependency order, in parallel')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the dashboard: agents, plans, tasks, cost')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Send one message to an agent''s session and print the reply')
             [CompletionResult]::new('agents', 'agents', [CompletionResultType]::ParameterValue, 'List and inspect agents')
@@ -287,6 +306,9 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             break
         }
         'nexus;help;init' {
+            break
+        }
+        'nexus;help;run' {
             break
         }
         'nexus;help;status' {

@@ -37,6 +37,9 @@ _nexus() {
             nexus,memory)
                 cmd="nexus__subcmd__memory"
                 ;;
+            nexus,run)
+                cmd="nexus__subcmd__run"
+                ;;
             nexus,sessions)
                 cmd="nexus__subcmd__sessions"
                 ;;
@@ -81,6 +84,9 @@ _nexus() {
                 ;;
             nexus__subcmd__help,memory)
                 cmd="nexus__subcmd__help__subcmd__memory"
+                ;;
+            nexus__subcmd__help,run)
+                cmd="nexus__subcmd__help__subcmd__run"
                 ;;
             nexus__subcmd__help,sessions)
                 cmd="nexus__subcmd__help__subcmd__sessions"
@@ -167,7 +173,7 @@ _nexus() {
 
     case "${cmd}" in
         nexus)
-            opts="-q -h -V --dir --json --color --quiet --help --version init status ask agents sessions memory doctor completions help"
+            opts="-q -h -V --dir --json --color --quiet --help --version init run status ask agents sessions memory doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -381,7 +387,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help)
-            opts="init status ask agents sessions memory doctor completions help"
+            opts="init run status ask agents sessions memory doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -537,6 +543,20 @@ _nexus() {
         nexus__subcmd__help__subcmd__memory__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -766,6 +786,44 @@ _nexus() {
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__run)
+            opts="-j -q -h --task --force --parallel --max-cost --retry-failed --dry-run --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --task)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-cost)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -28,6 +28,7 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand init 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
+            cand run 'Run a plan''s ready tasks in dependency order, in parallel'
             cand status 'Show the dashboard: agents, plans, tasks, cost'
             cand ask 'Send one message to an agent''s session and print the reply'
             cand agents 'List and inspect agents'
@@ -41,6 +42,22 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
             cand --color 'When to use colour'
             cand --force 'Overwrite config and default agents with the defaults'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;run'= {
+            cand --task 'Run exactly this task (its dependencies must be completed)'
+            cand -j 'Tasks at the same time (default: `[run] parallel`)'
+            cand --parallel 'Tasks at the same time (default: `[run] parallel`)'
+            cand --max-cost 'Stop scheduling before the plan''s cost would pass this (USD)'
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --force 'With `--task`: run even if dependencies are not completed'
+            cand --retry-failed 'Run failed and blocked tasks again'
+            cand --dry-run 'Print the argv and prompt of every task that would run; change nothing'
             cand --json 'Print data as JSON on stdout'
             cand -q 'Print only data and errors, no progress or notes'
             cand --quiet 'Print only data and errors, no progress or notes'
@@ -242,6 +259,7 @@ set edit:completion:arg-completer[nexus] = {|@words|
         }
         &'nexus;help'= {
             cand init 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
+            cand run 'Run a plan''s ready tasks in dependency order, in parallel'
             cand status 'Show the dashboard: agents, plans, tasks, cost'
             cand ask 'Send one message to an agent''s session and print the reply'
             cand agents 'List and inspect agents'
@@ -252,6 +270,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'nexus;help;init'= {
+        }
+        &'nexus;help;run'= {
         }
         &'nexus;help;status'= {
         }

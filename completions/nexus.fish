@@ -33,6 +33,7 @@ complete -c nexus -n "__fish_nexus_needs_command" -s q -l quiet -d 'Print only d
 complete -c nexus -n "__fish_nexus_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nexus -n "__fish_nexus_needs_command" -s V -l version -d 'Print version'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "init" -d 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "run" -d 'Run a plan\'s ready tasks in dependency order, in parallel'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "status" -d 'Show the dashboard: agents, plans, tasks, cost'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "agents" -d 'List and inspect agents'
@@ -49,6 +50,19 @@ complete -c nexus -n "__fish_nexus_using_subcommand init" -l force -d 'Overwrite
 complete -c nexus -n "__fish_nexus_using_subcommand init" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand init" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand run" -l task -d 'Run exactly this task (its dependencies must be completed)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand run" -s j -l parallel -d 'Tasks at the same time (default: `[run] parallel`)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand run" -l max-cost -d 'Stop scheduling before the plan\'s cost would pass this (USD)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand run" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand run" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand run" -l force -d 'With `--task`: run even if dependencies are not completed'
+complete -c nexus -n "__fish_nexus_using_subcommand run" -l retry-failed -d 'Run failed and blocked tasks again'
+complete -c nexus -n "__fish_nexus_using_subcommand run" -l dry-run -d 'Print the argv and prompt of every task that would run; change nothing'
+complete -c nexus -n "__fish_nexus_using_subcommand run" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand run" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nexus -n "__fish_nexus_using_subcommand status" -l interval -d 'Seconds between redraws with `--watch`' -r
 complete -c nexus -n "__fish_nexus_using_subcommand status" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand status" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
@@ -183,15 +197,16 @@ never\t'Never colour'"
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "init" -d 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "status" -d 'Show the dashboard: agents, plans, tasks, cost'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "agents" -d 'List and inspect agents'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "sessions" -d 'Inspect, check and collect agent session records'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "memory" -d 'Show or reset an agent\'s memory'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "doctor" -d 'Check the installation: `.nexus`, files, `claude`, API key'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init status ask agents sessions memory doctor completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "init" -d 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "run" -d 'Run a plan\'s ready tasks in dependency order, in parallel'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "status" -d 'Show the dashboard: agents, plans, tasks, cost'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "agents" -d 'List and inspect agents'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "sessions" -d 'Inspect, check and collect agent session records'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "memory" -d 'Show or reset an agent\'s memory'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "doctor" -d 'Check the installation: `.nexus`, files, `claude`, API key'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from agents" -f -a "list" -d 'List the agents'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from agents" -f -a "show" -d 'Show one agent\'s full profile and the system prompt nexus builds'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "list" -d 'List session records with age, idle time, turns, cost and validity'

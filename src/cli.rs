@@ -50,6 +50,8 @@ pub enum ColorChoice {
 pub enum Command {
     /// Create `.nexus/` here: config, the four default agents, `.gitignore`.
     Init(InitArgs),
+    /// Run a plan's ready tasks in dependency order, in parallel.
+    Run(RunArgs),
     /// Show the dashboard: agents, plans, tasks, cost.
     Status(StatusArgs),
     /// Send one message to an agent's session and print the reply.

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod doctor;
 pub mod init;
 pub mod memory;
+pub mod run;
 pub mod sessions;
 pub mod status;
 
@@ -20,6 +21,7 @@ pub fn dispatch(ctx: &Ctx, command: &Command) -> Result<u8> {
         Command::Init(args) => init::run(ctx, args),
         Command::Agents(command) => agents::run(ctx, command),
         Command::Ask(args) => ask::run(ctx, args),
+        Command::Run(args) => run::run(ctx, args),
         Command::Sessions(command) => sessions::run(ctx, command),
         Command::Memory(command) => memory::run(ctx, command),
         Command::Doctor(args) => doctor::run(ctx, args),

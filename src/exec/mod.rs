@@ -1,6 +1,8 @@
 //! Running child processes: supervision of one agent process, signals, and
 //! (in `scheduler`) the dispatcher that runs a plan. The only async code.
 
+pub mod plan_graph;
+pub mod scheduler;
 pub mod signals;
 pub mod supervise;
 
@@ -8,6 +10,17 @@ pub mod supervise;
 /// that run one agent turn: `ask`, the claude planner).
 pub fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| anyhow::anyhow!("failed to start the async runtime: {error}"))?;
+    Ok(runtime.block_on(future))
+}
+
+/// Runs a future on a multi-threaded runtime (two workers: agent turns are
+/// I/O-bound; state writes are small and synchronous).
+pub fn block_on_multi<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|error| anyhow::anyhow!("failed to start the async runtime: {error}"))?;

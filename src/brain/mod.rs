@@ -1,0 +1,3 @@
+//! The brain: planners, plan validation and assignment.
+
+pub mod assign;

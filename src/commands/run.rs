@@ -1,0 +1,165 @@
+//! `nexus run [PLAN]`: runs a plan's ready tasks through the agents (see
+//! `exec::scheduler`), or one task with `--task`, or shows what would run
+//! with `--dry-run`.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+
+use crate::agents::runtime::Runtime;
+use crate::cli::RunArgs;
+use crate::context::Ctx;
+use crate::exec::scheduler::{self, Event, RunOptions, Scheduler};
+use crate::exec::signals;
+use crate::exit::{Kind, tagged};
+use crate::time::short_duration;
+use crate::ui::{Tone, Ui};
+
+/// Runs the command.
+pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<u8> {
+    let store = ctx.store()?;
+    let config = store.load_config()?;
+    let plan_id = store.resolve_plan(args.plan.as_deref())?;
+    let plan = if args.dry_run {
+        // Show the assignment `run` would make, without writing it.
+        let mut plan = store.load_plan(&plan_id)?;
+        crate::brain::assign::assign_unassigned(&store, &mut plan)?;
+        plan
+    } else {
+        scheduler::ensure_assigned(&store, &plan_id)?
+    };
+    let options = RunOptions {
+        parallel: args.parallel.unwrap_or(config.run.parallel),
+        max_cost_usd: args.max_cost.unwrap_or(config.run.max_cost_usd),
+        retry_failed: args.retry_failed,
+        task: args.task.clone(),
+        force: args.force,
+    };
+    if options.parallel == 0 {
+        return Err(tagged(Kind::Usage, "`--parallel` must be at least 1"));
+    }
+    let runtime = Arc::new(Runtime::new(ctx, store, config));
+    let ui = &ctx.ui;
+    if args.dry_run {
+        let tasks = scheduler::dry_run(&runtime, &plan, &options)?;
+        if ui.json {
+            ui.json_out(&tasks)?;
+        } else if tasks.is_empty() {
+            ui.note(&format!("nothing to run in plan `{}`", plan.id));
+        } else {
+            let mut text = String::new();
+            for task in &tasks {
+                text.push_str(&format!(
+                    "{} {} ({}, session: {})\n",
+                    ui.paint("==", Tone::Dim),
+                    ui.paint(&task.task, Tone::Bold),
+                    task.agent,
+                    task.session
+                ));
+                text.push_str(&format!("$ {}\n", task.argv.join(" ")));
+                if !task.verify.is_empty() {
+                    text.push_str(&format!("verify: {}\n", task.verify.join(" && ")));
+                }
+                text.push_str(&format!(
+                    "{}\n{}\n\n",
+                    ui.paint("--- prompt ---", Tone::Dim),
+                    task.prompt.trim_end()
+                ));
+            }
+            ui.out(&text)?;
+        }
+        return Ok(crate::exit::OK);
+    }
+    let plan_name = plan.id.clone();
+    let summary = crate::exec::block_on_multi(async {
+        let (stop, _sender) = signals::install().context("failed to install signal handlers")?;
+        let mut emit = |event: &Event| print_event(ui, event);
+        let scheduler = Scheduler::new(runtime.clone(), plan, options, &mut emit)?;
+        scheduler.run(stop).await
+    })??;
+    let counts: Vec<String> = summary
+        .counts
+        .iter()
+        .map(|(state, count)| format!("{count} {state}"))
+        .collect();
+    let line = format!(
+        "plan `{plan_name}`: {} · ${:.4} · {}",
+        if counts.is_empty() {
+            "nothing to run".to_string()
+        } else {
+            counts.join(", ")
+        },
+        summary.cost_usd,
+        short_duration(std::time::Duration::from_millis(summary.wall_ms))
+    );
+    if summary.interrupted {
+        return Err(tagged(Kind::Interrupted, format!("interrupted; {line}")));
+    }
+    if !summary.all_completed {
+        return Err(tagged(
+            Kind::TasksFailed,
+            format!("not every task completed; {line}"),
+        ));
+    }
+    ui.note(&format!("{} {line}", ui.paint_err("finished", Tone::Good)));
+    Ok(crate::exit::OK)
+}
+
+fn print_event(ui: &Ui, event: &Event) {
+    if ui.json {
+        // A closed stdout must not stop the run; the files hold the truth.
+        let _ = ui.json_line(event);
+        return;
+    }
+    let task = event.task.as_deref().unwrap_or("");
+    let agent = event.agent.as_deref().unwrap_or("");
+    let cost = event
+        .cost_usd
+        .map(|cost| format!(", ${cost:.4}"))
+        .unwrap_or_default();
+    let took = event
+        .duration_ms
+        .map(|ms| short_duration(std::time::Duration::from_millis(ms)))
+        .unwrap_or_default();
+    let reason = event
+        .reason
+        .as_deref()
+        .map(|reason| crate::ui::shorten(reason, 300))
+        .unwrap_or_default();
+    let line = match event.event {
+        "run_started" => format!(
+            "{} plan `{}`",
+            ui.paint_err("running", Tone::Bold),
+            event.plan
+        ),
+        "task_started" => format!(
+            "{} {task} ({agent}, session {}, attempt {})",
+            ui.paint_err("started  ", Tone::Accent),
+            event
+                .session_id
+                .as_deref()
+                .map_or("?", |id| &id[..id.len().min(8)]),
+            event.attempt.unwrap_or(1)
+        ),
+        "task_completed" => format!(
+            "{} {task} in {took}{cost}",
+            ui.paint_err("completed", Tone::Good)
+        ),
+        "task_failed" => format!(
+            "{} {task} after {took}{cost}: {reason}",
+            ui.paint_err("failed   ", Tone::Bad)
+        ),
+        "task_retrying" => format!(
+            "{} {task} in {took}: {reason}",
+            ui.paint_err("retrying ", Tone::Warn)
+        ),
+        "task_blocked" => format!("{} {task}: {reason}", ui.paint_err("blocked  ", Tone::Warn)),
+        "task_skipped" => format!("{} {task}: {reason}", ui.paint_err("skipped  ", Tone::Warn)),
+        "task_interrupted" => format!(
+            "{} {task}: {reason}",
+            ui.paint_err("interrupted", Tone::Warn)
+        ),
+        _ => return,
+    };
+    ui.note(&line);
+}

@@ -1,0 +1,237 @@
+//! The dependency graph of a plan, for scheduling: which tasks are ready,
+//! the order among ready tasks, and the topological order for `--dry-run`.
+
+use std::collections::BTreeMap;
+
+use crate::state::plan::{Plan, Priority};
+
+/// Index-based view of a plan's dependencies.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    /// Task ids in plan order.
+    pub ids: Vec<String>,
+    /// For each task, the indices it depends on.
+    pub deps: Vec<Vec<usize>>,
+    /// For each task, the indices depending on it.
+    pub dependents: Vec<Vec<usize>>,
+    /// For each task, the longest chain of tasks after it (0 for a sink).
+    pub chain: Vec<usize>,
+    /// Priorities.
+    pub priority: Vec<Priority>,
+}
+
+impl Graph {
+    /// Builds the graph; fails naming an unknown dependency or a cycle.
+    pub fn new(plan: &Plan) -> Result<Self, String> {
+        let ids: Vec<String> = plan.task_ids();
+        let index: BTreeMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        let mut deps = vec![Vec::new(); ids.len()];
+        let mut dependents = vec![Vec::new(); ids.len()];
+        for (i, task) in plan.tasks.iter().enumerate() {
+            for dep in &task.depends_on {
+                let Some(&j) = index.get(dep.as_str()) else {
+                    return Err(format!(
+                        "task `{}` depends on unknown task `{dep}`",
+                        task.id
+                    ));
+                };
+                deps[i].push(j);
+                dependents[j].push(i);
+            }
+        }
+        let order = topological(&deps).map_err(|cycle| {
+            let names: Vec<&str> = cycle.iter().map(|&i| ids[i].as_str()).collect();
+            format!("the plan has a dependency cycle: {}", names.join(" → "))
+        })?;
+        let mut chain = vec![0; ids.len()];
+        for &i in order.iter().rev() {
+            chain[i] = dependents[i]
+                .iter()
+                .map(|&j| chain[j] + 1)
+                .max()
+                .unwrap_or(0);
+        }
+        let priority = plan.tasks.iter().map(|task| task.priority).collect();
+        Ok(Graph {
+            ids,
+            deps,
+            dependents,
+            chain,
+            priority,
+        })
+    }
+
+    /// Returns the topological order (dependencies first, plan order among
+    /// equals).
+    pub fn order(&self) -> Vec<usize> {
+        topological(&self.deps).unwrap_or_default()
+    }
+
+    /// Sorts ready task indices: higher priority first, then the longest
+    /// remaining chain, then plan order.
+    pub fn sort_ready(&self, ready: &mut [usize]) {
+        ready.sort_by(|&a, &b| {
+            self.priority[a]
+                .cmp(&self.priority[b])
+                .then(self.chain[b].cmp(&self.chain[a]))
+                .then(a.cmp(&b))
+        });
+    }
+
+    /// Returns every task that depends on `index`, directly or not.
+    pub fn downstream(&self, index: usize) -> Vec<usize> {
+        let mut seen = vec![false; self.ids.len()];
+        let mut stack = self.dependents[index].clone();
+        let mut out = Vec::new();
+        while let Some(i) = stack.pop() {
+            if !seen[i] {
+                seen[i] = true;
+                out.push(i);
+                stack.extend(self.dependents[i].iter().copied());
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+}
+
+/// Kahn's algorithm, smallest index first; on a cycle returns one cycle.
+fn topological(deps: &[Vec<usize>]) -> Result<Vec<usize>, Vec<usize>> {
+    let n = deps.len();
+    let mut remaining: Vec<usize> = deps.iter().map(Vec::len).collect();
+    let mut dependents = vec![Vec::new(); n];
+    for (i, list) in deps.iter().enumerate() {
+        for &j in list {
+            dependents[j].push(i);
+        }
+    }
+    let mut ready: std::collections::BTreeSet<usize> =
+        (0..n).filter(|&i| remaining[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(i) = ready.pop_first() {
+        order.push(i);
+        for &j in &dependents[i] {
+            remaining[j] -= 1;
+            if remaining[j] == 0 {
+                ready.insert(j);
+            }
+        }
+    }
+    if order.len() == n {
+        return Ok(order);
+    }
+    // Walk dependencies among the unfinished tasks until one repeats.
+    let start = (0..n).find(|&i| remaining[i] > 0).unwrap_or(0);
+    let mut path = vec![start];
+    let mut current = start;
+    loop {
+        let Some(&next) = deps[current].iter().find(|&&j| remaining[j] > 0) else {
+            return Err(path);
+        };
+        if let Some(position) = path.iter().position(|&i| i == next) {
+            let mut cycle = path[position..].to_vec();
+            cycle.push(next);
+            cycle.reverse();
+            return Err(cycle);
+        }
+        path.push(next);
+        current = next;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::plan::{TaskSpec, TaskType};
+
+    fn plan(edges: &[(&str, &[&str], Priority)]) -> Plan {
+        Plan {
+            schema: 1,
+            id: "p".into(),
+            request: "r".into(),
+            planner: "import".into(),
+            model: None,
+            created_at: crate::time::Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
+            created_by: String::new(),
+            priority: Priority::Medium,
+            deadline: None,
+            context: BTreeMap::new(),
+            tasks: edges
+                .iter()
+                .map(|(id, deps, priority)| TaskSpec {
+                    id: (*id).into(),
+                    title: (*id).into(),
+                    description: String::new(),
+                    task_type: TaskType::Analysis,
+                    agent: None,
+                    depends_on: deps.iter().map(|d| (*d).to_string()).collect(),
+                    priority: *priority,
+                    expected_output: None,
+                    acceptance: vec![],
+                    verify: vec![],
+                    estimate_minutes: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn ready_tasks_sort_by_priority_then_chain_then_plan_order() {
+        let graph = Graph::new(&plan(&[
+            ("leaf", &[], Priority::Medium),
+            ("root", &[], Priority::Medium),
+            ("mid", &["root"], Priority::Medium),
+            ("end", &["mid"], Priority::Medium),
+            ("urgent", &[], Priority::Critical),
+        ]))
+        .unwrap();
+        let mut ready = vec![0, 1, 4];
+        graph.sort_ready(&mut ready);
+        assert_eq!(
+            ready,
+            vec![4, 1, 0],
+            "critical first, then the longest chain"
+        );
+        assert_eq!(graph.downstream(1), vec![2, 3]);
+    }
+
+    #[test]
+    fn cycles_are_named() {
+        let error = Graph::new(&plan(&[
+            ("a", &["c"], Priority::Medium),
+            ("b", &["a"], Priority::Medium),
+            ("c", &["b"], Priority::Medium),
+        ]))
+        .unwrap_err();
+        assert!(error.contains("cycle"), "{error}");
+        assert!(
+            error.contains("a → b → c → a")
+                || error.contains("b → c → a → b")
+                || error.contains("c → a → b → c"),
+            "{error}"
+        );
+        let unknown = Graph::new(&plan(&[("a", &["zz"], Priority::Medium)])).unwrap_err();
+        assert!(unknown.contains("`zz`"));
+    }
+
+    #[test]
+    fn order_puts_dependencies_first() {
+        let graph = Graph::new(&plan(&[
+            ("d", &["b", "c"], Priority::Medium),
+            ("b", &["a"], Priority::Medium),
+            ("c", &["a"], Priority::Medium),
+            ("a", &[], Priority::Medium),
+        ]))
+        .unwrap();
+        let order: Vec<&str> = graph
+            .order()
+            .iter()
+            .map(|&i| graph.ids[i].as_str())
+            .collect();
+        assert_eq!(order, vec!["a", "b", "c", "d"]);
+    }
+}

@@ -1,0 +1,1271 @@
+//! The dispatcher that runs a plan: ready tasks in dependency order, in
+//! parallel up to a limit, at most one turn per agent session at a time.
+//!
+//! The scheduler is the only writer of task state. Each running task is a
+//! future (`work_task`) that drives the agent turn, verification and retries
+//! and reports over a channel; the loop here writes every task file, every
+//! result and every progress line. A task's lock
+//! (`locks/task-<plan>-<task>.lock`) is held while it runs, and the plan lock
+//! (`locks/plan-<plan>.lock`) for the whole run — exclusive for a whole-plan
+//! run, shared for `--task` runs, so `make -j` can run different tasks of one
+//! plan side by side while a second whole-plan run fails fast (busy).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, anyhow};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::agents::backend::Outcome;
+use crate::agents::runtime::{Runtime, TurnOptions};
+use crate::exec::plan_graph::Graph;
+use crate::exec::signals::{Stop, StopReceiver};
+use crate::exec::supervise::{self, Spec};
+use crate::exit::{Kind, tagged, tagged_hint};
+use crate::state::agent::Agent;
+use crate::state::fs;
+use crate::state::lock::{self, Holder, LockGuard};
+use crate::state::message::TaskPayload;
+use crate::state::plan::{Plan, TaskSpec};
+use crate::state::task::{Attempt, Owner, TaskRecord, TaskState, Verification};
+use crate::time::Timestamp;
+
+/// Longest upstream result text carried into a downstream prompt.
+const UPSTREAM_CHARS: usize = 12_000;
+
+/// How a run was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Tasks at the same time.
+    pub parallel: u32,
+    /// Plan budget in USD (0 = none).
+    pub max_cost_usd: f64,
+    /// Run failed and blocked tasks again.
+    pub retry_failed: bool,
+    /// Run exactly this task.
+    pub task: Option<String>,
+    /// With `task`: ignore unfinished dependencies.
+    pub force: bool,
+}
+
+/// One line of progress (stderr text, or a JSON line with `--json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// `run_started`, `task_started`, `task_retrying`, `task_completed`,
+    /// `task_failed`, `task_blocked`, `task_skipped`, `task_interrupted`,
+    /// `run_finished`.
+    pub event: &'static str,
+    /// When.
+    pub at: Timestamp,
+    /// The plan.
+    pub plan: String,
+    /// The task, for task events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    /// The agent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// The session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// The attempt number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<u32>,
+    /// Duration of the attempt or run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// Cost of the attempt or run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
+    /// Why a task failed, was blocked or skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Counts by state, on `run_finished`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counts: Option<BTreeMap<String, usize>>,
+}
+
+impl Event {
+    fn new(event: &'static str, at: Timestamp, plan: &str) -> Self {
+        Event {
+            event,
+            at,
+            plan: plan.to_string(),
+            task: None,
+            agent: None,
+            session_id: None,
+            attempt: None,
+            duration_ms: None,
+            cost_usd: None,
+            reason: None,
+            counts: None,
+        }
+    }
+}
+
+/// The end of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Counts by state of the tasks in scope.
+    pub counts: BTreeMap<String, usize>,
+    /// Cost spent in this run.
+    pub cost_usd: f64,
+    /// Wall time.
+    pub wall_ms: u64,
+    /// Whether a signal stopped the run.
+    pub interrupted: bool,
+    /// Whether every task in scope is completed.
+    pub all_completed: bool,
+}
+
+/// What the agent futures report.
+enum Report {
+    Session {
+        index: usize,
+        session_id: String,
+    },
+    Progress {
+        index: usize,
+        percent: u8,
+    },
+    AttemptStarted {
+        index: usize,
+        attempt: Attempt,
+    },
+    AttemptFinished {
+        index: usize,
+        attempt: Attempt,
+        retrying: Option<Duration>,
+    },
+    Finished {
+        index: usize,
+        end: TaskEnd,
+    },
+}
+
+/// How a task's work ended.
+#[derive(Debug, Clone)]
+enum TaskEnd {
+    Completed { summary: String, result: String },
+    Failed { reason: String },
+    Interrupted { reason: String },
+}
+
+/// Everything a task's future needs.
+struct Job {
+    index: usize,
+    plan: Arc<Plan>,
+    spec: TaskSpec,
+    agent: Agent,
+    instance: u32,
+    prompt: String,
+    retries: u32,
+    backoff: Duration,
+    max_budget_usd: Option<f64>,
+    verify: Vec<String>,
+    log_path: std::path::PathBuf,
+}
+
+/// Returns the verify commands of a task: its own, then its agent's.
+pub fn verify_commands(spec: &TaskSpec, agent: &Agent) -> Vec<String> {
+    let mut commands = spec.verify.clone();
+    for command in &agent.verify {
+        if !commands.contains(command) {
+            commands.push(command.clone());
+        }
+    }
+    commands
+}
+
+/// Builds the task prompt: what to do, expected output, acceptance, the
+/// results of the tasks it depends on, and (on a retry) what went wrong.
+pub fn task_prompt(
+    plan: &Plan,
+    spec: &TaskSpec,
+    upstream: &[(TaskSpec, Option<String>, Option<String>)],
+    verify: &[String],
+) -> String {
+    let mut text = format!("# Task `{}`: {}\n", spec.id, spec.title);
+    text.push_str(&format!("Plan `{}`: {}\n", plan.id, plan.request.trim()));
+    text.push_str(&format!(
+        "Type: {}. Priority: {}.\n",
+        spec.task_type, spec.priority
+    ));
+    if let Some(deadline) = &plan.deadline {
+        text.push_str(&format!("Deadline: {deadline}.\n"));
+    }
+    if !plan.context.is_empty() {
+        text.push_str("Context:\n");
+        for (key, value) in &plan.context {
+            text.push_str(&format!("- {key}: {value}\n"));
+        }
+    }
+    if !spec.description.trim().is_empty() {
+        text.push_str(&format!("\n## What to do\n{}\n", spec.description.trim()));
+    }
+    if let Some(expected) = &spec.expected_output {
+        text.push_str(&format!("\n## Expected output\n{}\n", expected.trim()));
+    }
+    if !spec.acceptance.is_empty() {
+        text.push_str("\n## Acceptance criteria\n");
+        for item in &spec.acceptance {
+            text.push_str(&format!("- {item}\n"));
+        }
+    }
+    if !verify.is_empty() {
+        text.push_str(&format!(
+            "\n## Verification\nWhen you finish, nexus runs these commands in the project root; the task is done only if they pass: {}\n",
+            verify.iter().map(|command| format!("`{command}`")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if !upstream.is_empty() {
+        text.push_str("\n## Results of the tasks this one depends on\n");
+        for (dep, agent, result) in upstream {
+            let by = agent
+                .as_deref()
+                .map(|agent| format!(" (by `{agent}`)"))
+                .unwrap_or_default();
+            text.push_str(&format!("\n### `{}`: {}{by}\n", dep.id, dep.title));
+            match result {
+                Some(result) => {
+                    let mut body: String = result.chars().take(UPSTREAM_CHARS).collect();
+                    if body.len() < result.len() {
+                        body.push_str("\n[…truncated; the full result is in `.nexus/plans/");
+                        body.push_str(&format!("{}/results/{}.md`]", plan.id, dep.id));
+                    }
+                    text.push_str(body.trim_end());
+                    text.push('\n');
+                }
+                None => text.push_str("(no result recorded)\n"),
+            }
+        }
+    }
+    text
+}
+
+fn retry_note(number: u32, reason: &str) -> String {
+    format!(
+        "\n## What went wrong last time\nAttempt {number} did not succeed: {reason}\nFix the cause before anything else.\n"
+    )
+}
+
+/// Runs verification commands in the project root; returns the evidence.
+async fn verify(
+    runtime: &Runtime,
+    agent: &Agent,
+    commands: &[String],
+    stop: &StopReceiver,
+) -> Vec<Verification> {
+    let mut evidence = Vec::new();
+    for command in commands {
+        let mut spec: Spec = runtime.spec(agent, Vec::new());
+        spec.program = "/bin/sh".into();
+        spec.args = vec!["-c".into(), format!("exec 2>&1\n{command}").into()];
+        spec.inactivity = spec.timeout;
+        let result = supervise::run(&spec, stop.clone(), |_| {}).await;
+        let verification = match result {
+            Ok(finished) => Verification {
+                command: command.clone(),
+                exit_code: finished.code,
+                passed: finished.code == Some(0) && finished.stopped.is_none(),
+                duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
+                output_tail: supervise::tail(&finished.stdout, 40, 4000),
+            },
+            Err(error) => Verification {
+                command: command.clone(),
+                exit_code: None,
+                passed: false,
+                duration_ms: 0,
+                output_tail: format!("failed to start `/bin/sh`: {}", error.error),
+            },
+        };
+        let passed = verification.passed;
+        evidence.push(verification);
+        if !passed {
+            break;
+        }
+    }
+    evidence
+}
+
+/// Drives one task: attempts, verification, retries with backoff.
+async fn work_task(
+    runtime: Arc<Runtime>,
+    job: Job,
+    stop: StopReceiver,
+    reports: mpsc::UnboundedSender<Report>,
+) {
+    let index = job.index;
+    let mut failure: Option<(u32, String)> = None;
+    let attempts = job.retries + 1;
+    for attempt_index in 0..attempts {
+        if *stop.borrow() != Stop::None {
+            let _ = reports.send(Report::Finished {
+                index,
+                end: TaskEnd::Interrupted {
+                    reason: "interrupted before it started".into(),
+                },
+            });
+            return;
+        }
+        let started_at = runtime.ctx.now();
+        let number_hint = attempt_index + 1;
+        let _ = reports.send(Report::AttemptStarted {
+            index,
+            attempt: Attempt {
+                number: number_hint,
+                agent: job.agent.id.clone(),
+                session_id: None,
+                started_at,
+                finished_at: None,
+                outcome: "running".into(),
+                reason: None,
+                cost_usd: 0.0,
+                input_tokens: 0,
+                output_tokens: 0,
+                turns: 0,
+                duration_ms: 0,
+                verification: Vec::new(),
+            },
+        });
+        let mut prompt = job.prompt.clone();
+        if let Some((number, reason)) = &failure {
+            prompt.push_str(&retry_note(*number, reason));
+        }
+        let options = TurnOptions {
+            new_session: false,
+            under_stress: failure.is_some(),
+            max_budget_usd: job.max_budget_usd,
+            thread: job.plan.id.clone(),
+            priority: job.spec.priority.name().to_string(),
+            task: Some(TaskPayload {
+                plan_id: Some(job.plan.id.clone()),
+                task_id: Some(job.spec.id.clone()),
+                title: job.spec.title.clone(),
+                description: job.spec.description.clone(),
+                task_type: Some(job.spec.task_type.name().to_string()),
+                requirements: job.spec.acceptance.clone(),
+                expected_output: job.spec.expected_output.clone(),
+                context: job.plan.context.clone(),
+                prompt: String::new(),
+            }),
+            wait_for_session: Some(runtime.config.agent_backend.timeout.0),
+            log_path: Some(job.log_path.clone()),
+        };
+        let mut assistant_events = 0u32;
+        let max_turns = job.agent.claude.max_turns.max(1);
+        let line_reports = reports.clone();
+        let report = runtime
+            .send(
+                &job.agent,
+                job.instance,
+                &prompt,
+                &options,
+                stop.clone(),
+                move |line| {
+                    let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
+                        return;
+                    };
+                    match value.get("type").and_then(serde_json::Value::as_str) {
+                        Some("system")
+                            if value.get("subtype").and_then(serde_json::Value::as_str)
+                                == Some("init") =>
+                        {
+                            if let Some(session) =
+                                value.get("session_id").and_then(serde_json::Value::as_str)
+                            {
+                                let _ = line_reports.send(Report::Session {
+                                    index,
+                                    session_id: session.to_string(),
+                                });
+                            }
+                        }
+                        Some("assistant") => {
+                            assistant_events += 1;
+                            let percent = (assistant_events * 100 / max_turns).min(95);
+                            let _ = line_reports.send(Report::Progress {
+                                index,
+                                percent: u8::try_from(percent).unwrap_or(95),
+                            });
+                        }
+                        _ => {}
+                    }
+                },
+            )
+            .await;
+        let finished_at = runtime.ctx.now();
+        let report = match report {
+            Ok(report) => report,
+            Err(error) => {
+                let reason = format!("{error:#}");
+                let mut attempt = failed_attempt(
+                    number_hint,
+                    &job.agent.id,
+                    started_at,
+                    finished_at,
+                    "error",
+                    &reason,
+                );
+                attempt.duration_ms =
+                    u64::try_from(started_at.until(finished_at).as_millis()).unwrap_or(0);
+                let _ = reports.send(Report::AttemptFinished {
+                    index,
+                    attempt,
+                    retrying: None,
+                });
+                let _ = reports.send(Report::Finished {
+                    index,
+                    end: TaskEnd::Failed { reason },
+                });
+                return;
+            }
+        };
+        let output = &report.output;
+        let outcome = output.outcome.unwrap_or(Outcome::Crashed);
+        let mut attempt = Attempt {
+            number: number_hint,
+            agent: job.agent.id.clone(),
+            session_id: Some(report.session_id.clone()),
+            started_at,
+            finished_at: Some(finished_at),
+            outcome: outcome.name().to_string(),
+            reason: output.reason.clone(),
+            cost_usd: output.cost_usd,
+            input_tokens: output.input_tokens,
+            output_tokens: output.output_tokens,
+            turns: output.turns,
+            duration_ms: output.duration_ms,
+            verification: Vec::new(),
+        };
+        if outcome == Outcome::Interrupted {
+            let _ = reports.send(Report::AttemptFinished {
+                index,
+                attempt,
+                retrying: None,
+            });
+            let _ = reports.send(Report::Finished {
+                index,
+                end: TaskEnd::Interrupted {
+                    reason: "interrupted by a signal".into(),
+                },
+            });
+            return;
+        }
+        let (retryable, reason) = if outcome == Outcome::Success {
+            let evidence = verify(&runtime, &job.agent, &job.verify, &stop).await;
+            let failed = evidence.iter().find(|check| !check.passed).cloned();
+            attempt.verification = evidence;
+            match failed {
+                None => {
+                    attempt.finished_at = Some(runtime.ctx.now());
+                    let _ = reports.send(Report::AttemptFinished {
+                        index,
+                        attempt,
+                        retrying: None,
+                    });
+                    let _ = reports.send(Report::Finished {
+                        index,
+                        end: TaskEnd::Completed {
+                            summary: report.result.summary.clone(),
+                            result: output.reply.clone(),
+                        },
+                    });
+                    return;
+                }
+                Some(check) => {
+                    if *stop.borrow() != Stop::None {
+                        let _ = reports.send(Report::AttemptFinished {
+                            index,
+                            attempt,
+                            retrying: None,
+                        });
+                        let _ = reports.send(Report::Finished {
+                            index,
+                            end: TaskEnd::Interrupted {
+                                reason: "interrupted during verification".into(),
+                            },
+                        });
+                        return;
+                    }
+                    let reason = format!(
+                        "verification `{}` failed ({}):\n{}",
+                        check.command,
+                        check.exit_code.map_or_else(
+                            || "no exit code".to_string(),
+                            |code| format!("exit {code}")
+                        ),
+                        check.output_tail
+                    );
+                    attempt.outcome = "verification_failed".into();
+                    attempt.reason = Some(reason.clone());
+                    (true, reason)
+                }
+            }
+        } else {
+            let reason = format!(
+                "{}: {}",
+                outcome.name(),
+                output.reason.clone().unwrap_or_default()
+            );
+            (outcome.retryable(), reason)
+        };
+        let last = attempt_index + 1 >= attempts;
+        if !retryable || last {
+            let _ = reports.send(Report::AttemptFinished {
+                index,
+                attempt,
+                retrying: None,
+            });
+            let _ = reports.send(Report::Finished {
+                index,
+                end: TaskEnd::Failed { reason },
+            });
+            return;
+        }
+        let delay = job.backoff.saturating_mul(1 << attempt_index.min(10));
+        let _ = reports.send(Report::AttemptFinished {
+            index,
+            attempt,
+            retrying: Some(delay),
+        });
+        failure = Some((number_hint, reason));
+        let mut waiting = stop.clone();
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            _ = waiting.wait_for(|stop| *stop != Stop::None) => {
+                let _ = reports.send(Report::Finished { index, end: TaskEnd::Interrupted { reason: "interrupted while waiting to retry".into() } });
+                return;
+            }
+        }
+    }
+}
+
+fn failed_attempt(
+    number: u32,
+    agent: &str,
+    started_at: Timestamp,
+    finished_at: Timestamp,
+    outcome: &str,
+    reason: &str,
+) -> Attempt {
+    Attempt {
+        number,
+        agent: agent.to_string(),
+        session_id: None,
+        started_at,
+        finished_at: Some(finished_at),
+        outcome: outcome.to_string(),
+        reason: Some(reason.to_string()),
+        cost_usd: 0.0,
+        input_tokens: 0,
+        output_tokens: 0,
+        turns: 0,
+        duration_ms: 0,
+        verification: Vec::new(),
+    }
+}
+
+/// The state the loop keeps per task.
+struct Slot {
+    record: TaskRecord,
+    task_lock: Option<LockGuard>,
+    busy_instance: Option<(String, u32)>,
+    attempts_at_start: usize,
+}
+
+/// Runs a plan (or one task of it). `emit` receives every event.
+pub struct Scheduler<'a> {
+    runtime: Arc<Runtime>,
+    plan: Arc<Plan>,
+    graph: Graph,
+    agents: BTreeMap<String, Agent>,
+    options: RunOptions,
+    emit: &'a mut dyn FnMut(&Event),
+    command: String,
+}
+
+impl<'a> Scheduler<'a> {
+    /// Prepares a run: loads agents, builds the graph.
+    pub fn new(
+        runtime: Arc<Runtime>,
+        plan: Plan,
+        options: RunOptions,
+        emit: &'a mut dyn FnMut(&Event),
+    ) -> Result<Self> {
+        let graph = Graph::new(&plan).map_err(|problem| {
+            tagged(
+                Kind::PlanInvalid,
+                format!("plan `{}` cannot run: {problem}", plan.id),
+            )
+        })?;
+        let agents: BTreeMap<String, Agent> = runtime
+            .store
+            .load_agents()?
+            .into_iter()
+            .map(|agent| (agent.id.clone(), agent))
+            .collect();
+        for task in &plan.tasks {
+            let Some(agent) = &task.agent else {
+                return Err(tagged_hint(
+                    Kind::Usage,
+                    format!("task `{}` of plan `{}` has no agent", task.id, plan.id),
+                    format!("run `nexus assign {}`", plan.id),
+                ));
+            };
+            if !agents.contains_key(agent) {
+                runtime.store.check_plan_agents(&plan)?;
+            }
+        }
+        let command: Vec<String> = std::env::args().collect();
+        Ok(Scheduler {
+            runtime,
+            plan: Arc::new(plan),
+            graph,
+            agents,
+            options,
+            emit,
+            command: command.join(" "),
+        })
+    }
+
+    fn now(&self) -> Timestamp {
+        self.runtime.ctx.now()
+    }
+
+    fn write(&self, slot: &mut Slot) -> Result<()> {
+        slot.record.updated_at = Some(self.now());
+        slot.record.updated_by.clone_from(&self.command);
+        fs::write_json(
+            &self
+                .runtime
+                .store
+                .task_path(&self.plan.id, &slot.record.task_id),
+            &slot.record,
+        )?;
+        Ok(())
+    }
+
+    fn event(&mut self, mut event: Event, index: Option<usize>) {
+        if let Some(index) = index {
+            event.task = Some(self.graph.ids[index].clone());
+            if event.agent.is_none() {
+                event.agent = self.plan.tasks[index].agent.clone();
+            }
+        }
+        (self.emit)(&event);
+    }
+
+    /// Runs to the end (or a signal); returns the summary.
+    pub async fn run(mut self, stop: StopReceiver) -> Result<Summary> {
+        let started = Instant::now();
+        let store = self.runtime.store.clone();
+        let plan_id = self.plan.id.clone();
+        let holder = Holder::current(self.now());
+        let plan_lock_path = store.lock_path(&format!("plan-{plan_id}"));
+        let what = format!("plan `{plan_id}`");
+        let (_plan_lock, scope): (LockGuard, Vec<usize>) = match &self.options.task {
+            None => (
+                lock::try_exclusive(&plan_lock_path, &what, &holder)?,
+                (0..self.graph.ids.len()).collect(),
+            ),
+            Some(task) => {
+                let index = self
+                    .graph
+                    .ids
+                    .iter()
+                    .position(|id| id == task)
+                    .ok_or_else(|| {
+                        tagged_hint(
+                            Kind::Usage,
+                            format!("plan `{plan_id}` has no task `{task}`"),
+                            format!("`nexus status {plan_id}` lists its tasks"),
+                        )
+                    })?;
+                (lock::try_shared(&plan_lock_path, &what)?, vec![index])
+            }
+        };
+        let mut slots: Vec<Slot> = Vec::with_capacity(self.graph.ids.len());
+        for id in &self.graph.ids {
+            let record = store.load_task(&plan_id, id)?;
+            let attempts_at_start = record.attempts.len();
+            slots.push(Slot {
+                record,
+                task_lock: None,
+                busy_instance: None,
+                attempts_at_start,
+            });
+        }
+        // Take the locks of the tasks in scope; a running task we can lock has
+        // no live owner (its runner died): it becomes interrupted.
+        for &index in &scope {
+            let task_what = format!("task `{}` of plan `{plan_id}`", self.graph.ids[index]);
+            let guard = lock::try_exclusive(
+                &store.lock_path(&format!("task-{plan_id}-{}", self.graph.ids[index])),
+                &task_what,
+                &holder,
+            )?;
+            slots[index].task_lock = Some(guard);
+            if slots[index].record.state == TaskState::Running {
+                let owner = slots[index].record.owner.clone();
+                let slot = &mut slots[index];
+                slot.record.state = TaskState::Interrupted;
+                slot.record.reason = Some(match owner {
+                    Some(owner) => {
+                        format!("its runner (pid {} on `{}`) is gone", owner.pid, owner.host)
+                    }
+                    None => "its runner is gone".to_string(),
+                });
+                slot.record.owner = None;
+                slot.record.progress = None;
+                if let Some(attempt) = slot
+                    .record
+                    .attempts
+                    .last_mut()
+                    .filter(|attempt| attempt.finished_at.is_none())
+                {
+                    attempt.outcome = "interrupted".into();
+                    attempt.finished_at = Some(self.runtime.ctx.now());
+                }
+                self.write(slot)?;
+            }
+        }
+        // Decide what is in play.
+        let mut pending: Vec<bool> = vec![false; slots.len()];
+        for &index in &scope {
+            let state = slots[index].record.state;
+            pending[index] = match state {
+                TaskState::Completed => false,
+                TaskState::Failed | TaskState::Blocked => {
+                    self.options.retry_failed || self.options.task.is_some()
+                }
+                _ => true,
+            };
+            if pending[index] && state != TaskState::Pending {
+                slots[index].record.state = TaskState::Pending;
+                slots[index].record.reason = None;
+                self.write(&mut slots[index])?;
+            }
+        }
+        if let Some(task) = &self.options.task {
+            let index = scope[0];
+            if !self.options.force {
+                let unfinished: Vec<String> = self.graph.deps[index]
+                    .iter()
+                    .filter(|&&dep| slots[dep].record.state != TaskState::Completed)
+                    .map(|&dep| format!("`{}` ({})", self.graph.ids[dep], slots[dep].record.state))
+                    .collect();
+                if !unfinished.is_empty() {
+                    return Err(tagged_hint(
+                        Kind::TasksFailed,
+                        format!(
+                            "task `{task}` of plan `{plan_id}` depends on unfinished tasks: {}",
+                            unfinished.join(", ")
+                        ),
+                        "run those first, or pass `--force`",
+                    ));
+                }
+            }
+            if slots[index].record.state == TaskState::Completed {
+                self.event(
+                    Event {
+                        reason: Some("already completed".into()),
+                        ..Event::new("task_skipped", self.now(), &plan_id)
+                    },
+                    Some(index),
+                );
+            }
+        }
+        let spent_before: f64 = slots.iter().map(|slot| slot.record.cost_usd).sum();
+        let mut spent = spent_before;
+        let mut costs_seen: Vec<f64> = slots
+            .iter()
+            .filter(|slot| slot.record.state == TaskState::Completed)
+            .map(|slot| slot.record.cost_usd)
+            .collect();
+        self.event(Event::new("run_started", self.now(), &plan_id), None);
+
+        let (sender, mut receiver) = mpsc::unbounded_channel::<Report>();
+        let mut running = 0usize;
+        let mut busy: BTreeMap<(String, u32), usize> = BTreeMap::new();
+        let mut stopping = *stop.borrow() != Stop::None;
+        let mut stop_watch = stop.clone();
+        let parallel = self.options.parallel.max(1) as usize;
+        let run_config = self.runtime.config.run.clone();
+        loop {
+            // Block tasks whose dependencies failed; launch ready ones.
+            if !stopping {
+                for &index in &scope {
+                    if !pending[index] {
+                        continue;
+                    }
+                    if let Some(&dep) = self.graph.deps[index].iter().find(|&&dep| {
+                        matches!(
+                            slots[dep].record.state,
+                            TaskState::Failed
+                                | TaskState::Blocked
+                                | TaskState::Skipped
+                                | TaskState::Interrupted
+                        ) && !(pending[dep] || slots[dep].busy_instance.is_some())
+                    }) && self.options.task.is_none()
+                    {
+                        pending[index] = false;
+                        let reason = format!(
+                            "dependency `{}` {}",
+                            self.graph.ids[dep], slots[dep].record.state
+                        );
+                        slots[index].record.state = TaskState::Blocked;
+                        slots[index].record.reason = Some(reason.clone());
+                        self.write(&mut slots[index])?;
+                        self.event(
+                            Event {
+                                reason: Some(reason),
+                                ..Event::new("task_blocked", self.now(), &plan_id)
+                            },
+                            Some(index),
+                        );
+                    }
+                }
+                let mut ready: Vec<usize> = scope
+                    .iter()
+                    .copied()
+                    .filter(|&index| pending[index])
+                    .filter(|&index| {
+                        self.options.task.is_some()
+                            || self.graph.deps[index]
+                                .iter()
+                                .all(|&dep| slots[dep].record.state == TaskState::Completed)
+                    })
+                    .collect();
+                self.graph.sort_ready(&mut ready);
+                for index in ready {
+                    if running >= parallel {
+                        break;
+                    }
+                    let spec = self.plan.tasks[index].clone();
+                    let agent_id = spec.agent.clone().unwrap_or_default();
+                    let Some(agent) = self.agents.get(&agent_id).cloned() else {
+                        continue;
+                    };
+                    let Some(instance) = (0..agent.instances)
+                        .find(|instance| !busy.contains_key(&(agent_id.clone(), *instance)))
+                    else {
+                        continue;
+                    };
+                    // Budget: stop before the plan's cost would pass the limit.
+                    let mut max_budget = (run_config.task_max_budget_usd > 0.0)
+                        .then_some(run_config.task_max_budget_usd);
+                    if self.options.max_cost_usd > 0.0 {
+                        let remaining = self.options.max_cost_usd - spent;
+                        let estimate = max_budget.unwrap_or_else(|| {
+                            if costs_seen.is_empty() {
+                                0.0
+                            } else {
+                                costs_seen.iter().sum::<f64>() / costs_seen.len() as f64
+                            }
+                        });
+                        if remaining <= 0.0 || estimate > remaining {
+                            pending[index] = false;
+                            let reason = format!(
+                                "budget: ${spent:.4} spent of ${:.4}, next task estimated at ${estimate:.4}",
+                                self.options.max_cost_usd
+                            );
+                            slots[index].record.state = TaskState::Skipped;
+                            slots[index].record.reason = Some(reason.clone());
+                            self.write(&mut slots[index])?;
+                            self.event(
+                                Event {
+                                    reason: Some(reason),
+                                    ..Event::new("task_skipped", self.now(), &plan_id)
+                                },
+                                Some(index),
+                            );
+                            continue;
+                        }
+                        max_budget =
+                            Some(max_budget.map_or(remaining, |budget| budget.min(remaining)));
+                    }
+                    let upstream: Vec<(TaskSpec, Option<String>, Option<String>)> = self.graph.deps
+                        [index]
+                        .iter()
+                        .map(|&dep| {
+                            let result = store
+                                .load_result(&plan_id, &self.graph.ids[dep])
+                                .ok()
+                                .flatten();
+                            (
+                                self.plan.tasks[dep].clone(),
+                                slots[dep].record.agent.clone(),
+                                result,
+                            )
+                        })
+                        .collect();
+                    let verify = verify_commands(&spec, &agent);
+                    let prompt = task_prompt(&self.plan, &spec, &upstream, &verify);
+                    pending[index] = false;
+                    running += 1;
+                    busy.insert((agent_id.clone(), instance), index);
+                    let slot = &mut slots[index];
+                    slot.busy_instance = Some((agent_id.clone(), instance));
+                    slot.record.state = TaskState::Running;
+                    slot.record.agent = Some(agent_id.clone());
+                    slot.record.instance = Some(instance);
+                    slot.record.reason = None;
+                    slot.record.progress = Some(0);
+                    slot.record.finished_at = None;
+                    slot.record.owner = Some(Owner {
+                        pid: std::process::id(),
+                        host: lock::hostname(),
+                    });
+                    if slot.record.started_at.is_none() {
+                        slot.record.started_at = Some(self.runtime.ctx.now());
+                    }
+                    let job = Job {
+                        index,
+                        plan: self.plan.clone(),
+                        spec,
+                        agent,
+                        instance,
+                        prompt,
+                        retries: run_config.retries,
+                        backoff: run_config.retry_backoff.0,
+                        max_budget_usd: max_budget,
+                        verify,
+                        log_path: store.task_log_path(&plan_id, &self.graph.ids[index]),
+                    };
+                    tokio::spawn(work_task(
+                        self.runtime.clone(),
+                        job,
+                        stop.clone(),
+                        sender.clone(),
+                    ));
+                }
+            }
+            if running == 0 {
+                break;
+            }
+            tokio::select! {
+                report = receiver.recv() => {
+                    let Some(report) = report else { break };
+                    self.handle(report, &mut slots, &mut running, &mut busy, &mut spent, &mut costs_seen)?;
+                }
+                _ = stop_watch.changed(), if !stopping => {
+                    if *stop_watch.borrow() != Stop::None {
+                        stopping = true;
+                    }
+                }
+            }
+        }
+        let interrupted = stopping || *stop.borrow() != Stop::None;
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for &index in &scope {
+            *counts
+                .entry(slots[index].record.state.name().to_string())
+                .or_insert(0) += 1;
+        }
+        let all_completed = scope
+            .iter()
+            .all(|&index| slots[index].record.state == TaskState::Completed);
+        let summary = Summary {
+            counts: counts.clone(),
+            cost_usd: spent - spent_before,
+            wall_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            interrupted,
+            all_completed,
+        };
+        self.event(
+            Event {
+                counts: Some(counts),
+                cost_usd: Some(summary.cost_usd),
+                duration_ms: Some(summary.wall_ms),
+                ..Event::new("run_finished", self.now(), &plan_id)
+            },
+            None,
+        );
+        Ok(summary)
+    }
+
+    fn handle(
+        &mut self,
+        report: Report,
+        slots: &mut [Slot],
+        running: &mut usize,
+        busy: &mut BTreeMap<(String, u32), usize>,
+        spent: &mut f64,
+        costs_seen: &mut Vec<f64>,
+    ) -> Result<()> {
+        let plan_id = self.plan.id.clone();
+        match report {
+            Report::Session { index, session_id } => {
+                let slot = &mut slots[index];
+                slot.record.session_id = Some(session_id.clone());
+                if let Some(attempt) = slot.record.attempts.last_mut() {
+                    attempt.session_id = Some(session_id.clone());
+                }
+                self.write(slot)?;
+                let attempt = slots[index]
+                    .record
+                    .attempts
+                    .last()
+                    .map(|attempt| attempt.number);
+                self.event(
+                    Event {
+                        session_id: Some(session_id),
+                        attempt,
+                        ..Event::new("task_started", self.now(), &plan_id)
+                    },
+                    Some(index),
+                );
+            }
+            Report::Progress { index, percent } => {
+                let slot = &mut slots[index];
+                if slot
+                    .record
+                    .progress
+                    .is_none_or(|old| percent >= old.saturating_add(5))
+                {
+                    slot.record.progress = Some(percent);
+                    self.write(slot)?;
+                }
+            }
+            Report::AttemptStarted { index, mut attempt } => {
+                let slot = &mut slots[index];
+                attempt.number = u32::try_from(slot.record.attempts.len() + 1).unwrap_or(u32::MAX);
+                slot.record.attempts.push(attempt);
+                self.write(slot)?;
+            }
+            Report::AttemptFinished {
+                index,
+                mut attempt,
+                retrying,
+            } => {
+                let slot = &mut slots[index];
+                if let Some(last) = slot.record.attempts.last_mut() {
+                    attempt.number = last.number;
+                    *last = attempt.clone();
+                }
+                slot.record.cost_usd += attempt.cost_usd;
+                slot.record.input_tokens += attempt.input_tokens;
+                slot.record.output_tokens += attempt.output_tokens;
+                slot.record.turns += attempt.turns;
+                if attempt.session_id.is_some() {
+                    slot.record.session_id.clone_from(&attempt.session_id);
+                }
+                *spent += attempt.cost_usd;
+                self.write(slot)?;
+                if let Some(delay) = retrying {
+                    self.event(
+                        Event {
+                            attempt: Some(attempt.number),
+                            reason: attempt
+                                .reason
+                                .clone()
+                                .map(|reason| format!("{}: {reason}", attempt.outcome)),
+                            duration_ms: Some(u64::try_from(delay.as_millis()).unwrap_or(0)),
+                            cost_usd: Some(attempt.cost_usd),
+                            ..Event::new("task_retrying", self.now(), &plan_id)
+                        },
+                        Some(index),
+                    );
+                }
+            }
+            Report::Finished { index, end } => {
+                *running = running.saturating_sub(1);
+                let slot = &mut slots[index];
+                if let Some(key) = slot.busy_instance.take() {
+                    busy.remove(&key);
+                }
+                slot.record.owner = None;
+                slot.record.finished_at = Some(self.runtime.ctx.now());
+                let this_run: f64 = slot
+                    .record
+                    .attempts
+                    .iter()
+                    .skip(slot.attempts_at_start)
+                    .map(|attempt| attempt.cost_usd)
+                    .sum();
+                let duration: u64 = slot
+                    .record
+                    .attempts
+                    .iter()
+                    .skip(slot.attempts_at_start)
+                    .map(|attempt| attempt.duration_ms)
+                    .sum();
+                let attempt = slot.record.attempts.last().map(|attempt| attempt.number);
+                let (name, reason) = match end {
+                    TaskEnd::Completed { summary, result } => {
+                        fs::write_atomic(
+                            &self
+                                .runtime
+                                .store
+                                .result_path(&plan_id, &slot.record.task_id),
+                            format!("{}\n", result.trim_end()).as_bytes(),
+                        )?;
+                        slot.record.state = TaskState::Completed;
+                        slot.record.summary = Some(summary);
+                        slot.record.reason = None;
+                        slot.record.progress = Some(100);
+                        costs_seen.push(slot.record.cost_usd);
+                        ("task_completed", None)
+                    }
+                    TaskEnd::Failed { reason } => {
+                        slot.record.state = TaskState::Failed;
+                        slot.record.reason = Some(reason.clone());
+                        slot.record.progress = None;
+                        ("task_failed", Some(reason))
+                    }
+                    TaskEnd::Interrupted { reason } => {
+                        slot.record.state = TaskState::Interrupted;
+                        slot.record.reason = Some(reason.clone());
+                        slot.record.progress = None;
+                        ("task_interrupted", Some(reason))
+                    }
+                };
+                self.write(slot)?;
+                let session_id = slots[index].record.session_id.clone();
+                self.event(
+                    Event {
+                        session_id,
+                        attempt,
+                        duration_ms: Some(duration),
+                        cost_usd: Some(this_run),
+                        reason,
+                        ..Event::new(name, self.now(), &plan_id)
+                    },
+                    Some(index),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Assigns the unassigned tasks of a plan (as `nexus assign` does) under the
+/// plan's edit lock, re-reading the plan inside the lock so parallel
+/// `--task` runs agree; returns the plan as written.
+pub fn ensure_assigned(store: &crate::state::store::Store, plan_id: &str) -> Result<Plan> {
+    let plan = store.load_plan(plan_id)?;
+    if plan.tasks.iter().all(|task| task.agent.is_some()) {
+        store.check_plan_agents(&plan)?;
+        return Ok(plan);
+    }
+    let _guard = store.lock_for_update(
+        &format!("plan-edit-{plan_id}"),
+        &format!("plan `{plan_id}`"),
+    )?;
+    let mut plan = store.load_plan(plan_id)?;
+    crate::brain::assign::assign_unassigned(store, &mut plan)?;
+    fs::write_json(&store.plan_path(plan_id), &plan)?;
+    store.check_plan_agents(&plan)?;
+    Ok(plan)
+}
+
+/// What `--dry-run` shows for one task.
+#[derive(Debug, Serialize)]
+pub struct DryRunTask {
+    /// The task.
+    pub task: String,
+    /// Its agent.
+    pub agent: String,
+    /// Resume or new session.
+    pub session: String,
+    /// The argv (long values shortened).
+    pub argv: Vec<String>,
+    /// The full prompt.
+    pub prompt: String,
+    /// Verification commands.
+    pub verify: Vec<String>,
+}
+
+/// Returns what would run, in order, without changing anything.
+pub fn dry_run(runtime: &Runtime, plan: &Plan, options: &RunOptions) -> Result<Vec<DryRunTask>> {
+    use crate::agents::backend::{Backend, TurnRequest};
+    use crate::agents::claude::{Claude, redacted_argv};
+    let graph = Graph::new(plan).map_err(|problem| {
+        tagged(
+            Kind::PlanInvalid,
+            format!("plan `{}` cannot run: {problem}", plan.id),
+        )
+    })?;
+    let store = &runtime.store;
+    let order: Vec<usize> = match &options.task {
+        Some(task) => vec![
+            graph
+                .ids
+                .iter()
+                .position(|id| id == task)
+                .ok_or_else(|| anyhow!("plan `{}` has no task `{task}`", plan.id))?,
+        ],
+        None => graph.order(),
+    };
+    let mut out = Vec::new();
+    for index in order {
+        let spec = &plan.tasks[index];
+        let record = store.load_task(&plan.id, &spec.id)?;
+        let will_run = match record.state {
+            TaskState::Completed => false,
+            TaskState::Failed | TaskState::Blocked => {
+                options.retry_failed || options.task.is_some()
+            }
+            _ => true,
+        };
+        if !will_run {
+            continue;
+        }
+        let agent_id = spec.agent.clone().ok_or_else(|| {
+            anyhow!(
+                "task `{}` has no agent; run `nexus assign {}`",
+                spec.id,
+                plan.id
+            )
+        })?;
+        let agent = store.load_agent(&agent_id)?;
+        let upstream: Vec<(TaskSpec, Option<String>, Option<String>)> = graph.deps[index]
+            .iter()
+            .map(|&dep| {
+                let result = store.load_result(&plan.id, &graph.ids[dep]).ok().flatten();
+                let dep_agent = plan.tasks[dep].agent.clone();
+                (
+                    plan.tasks[dep].clone(),
+                    dep_agent,
+                    result.or_else(|| Some("(not run yet: its result will be here)".to_string())),
+                )
+            })
+            .collect();
+        let verify = verify_commands(spec, &agent);
+        let message = task_prompt(plan, spec, &upstream, &verify);
+        let record = runtime.load_session(&agent.id, 0)?;
+        let (mut mode, recovered) = runtime.choose_session(record.as_ref(), false);
+        if let crate::agents::backend::SessionMode::New(id) = &mut mode {
+            // The real id is drawn when the task runs.
+            *id = "<new-session-id>".to_string();
+        }
+        let prompt = runtime.compose_prompt(&agent, &message, &mode, recovered.as_deref())?;
+        let budget = (runtime.config.run.task_max_budget_usd > 0.0)
+            .then_some(runtime.config.run.task_max_budget_usd);
+        let request = TurnRequest {
+            agent: &agent,
+            session: mode.clone(),
+            system_prompt: crate::agents::personality::system_prompt(&agent, false),
+            prompt: prompt.clone(),
+            max_budget_usd: budget,
+        };
+        let args = Claude.args(&request);
+        out.push(DryRunTask {
+            task: spec.id.clone(),
+            agent: agent.id.clone(),
+            session: match (&mode, recovered) {
+                (crate::agents::backend::SessionMode::Resume(id), _) => format!("resume {id}"),
+                (crate::agents::backend::SessionMode::New(_), Some(reason)) => {
+                    format!("new (recovering: {reason})")
+                }
+                (crate::agents::backend::SessionMode::New(_), None) => "new".to_string(),
+            },
+            argv: redacted_argv(&runtime.program, &args),
+            prompt,
+            verify,
+        });
+    }
+    Ok(out)
+}
