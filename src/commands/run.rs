@@ -133,12 +133,8 @@ fn print_event(ui: &Ui, event: &Event) {
             event.plan
         ),
         "task_started" => format!(
-            "{} {task} ({agent}, session {}, attempt {})",
+            "{} {task} ({agent}, attempt {})",
             ui.paint_err("started  ", Tone::Accent),
-            event
-                .session_id
-                .as_deref()
-                .map_or("?", |id| &id[..id.len().min(8)]),
             event.attempt.unwrap_or(1)
         ),
         "task_completed" => format!(

@@ -1001,22 +1001,9 @@ impl<'a> Scheduler<'a> {
                 let slot = &mut slots[index];
                 slot.record.session_id = Some(session_id.clone());
                 if let Some(attempt) = slot.record.attempts.last_mut() {
-                    attempt.session_id = Some(session_id.clone());
+                    attempt.session_id = Some(session_id);
                 }
                 self.write(slot)?;
-                let attempt = slots[index]
-                    .record
-                    .attempts
-                    .last()
-                    .map(|attempt| attempt.number);
-                self.event(
-                    Event {
-                        session_id: Some(session_id),
-                        attempt,
-                        ..Event::new("task_started", self.now(), &plan_id)
-                    },
-                    Some(index),
-                );
             }
             Report::Progress { index, percent } => {
                 let slot = &mut slots[index];
@@ -1032,8 +1019,10 @@ impl<'a> Scheduler<'a> {
             Report::AttemptStarted { index, mut attempt } => {
                 let slot = &mut slots[index];
                 attempt.number = u32::try_from(slot.record.attempts.len() + 1).unwrap_or(u32::MAX);
+                let number = attempt.number;
                 slot.record.attempts.push(attempt);
                 self.write(slot)?;
+                self.event(Event { attempt: Some(number), ..Event::new("task_started", self.now(), &plan_id) }, Some(index));
             }
             Report::AttemptFinished {
                 index,
