@@ -5,8 +5,10 @@ mod common;
 
 mod agents;
 mod doctor;
+mod fake_claude;
 mod foundation;
 mod init;
+mod real_claude;
 
 /// Every `.rs` file under `tests/cli` is a module of this binary, so none is
 /// silently skipped.

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod anthropic_server;
+pub mod fake_claude;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
