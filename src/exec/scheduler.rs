@@ -1022,7 +1022,13 @@ impl<'a> Scheduler<'a> {
                 let number = attempt.number;
                 slot.record.attempts.push(attempt);
                 self.write(slot)?;
-                self.event(Event { attempt: Some(number), ..Event::new("task_started", self.now(), &plan_id) }, Some(index));
+                self.event(
+                    Event {
+                        attempt: Some(number),
+                        ..Event::new("task_started", self.now(), &plan_id)
+                    },
+                    Some(index),
+                );
             }
             Report::AttemptFinished {
                 index,
