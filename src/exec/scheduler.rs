@@ -794,7 +794,9 @@ impl<'a> Scheduler<'a> {
         let parallel = self.options.parallel.max(1) as usize;
         let run_config = self.runtime.config.run.clone();
         loop {
-            // Block tasks whose dependencies failed; launch ready ones.
+            // Block tasks whose dependencies failed; launch ready ones. A task
+            // skipped for the budget can block others: go round again.
+            let mut skipped_any = false;
             if !stopping {
                 for &index in &scope {
                     if !pending[index] {
@@ -848,9 +850,24 @@ impl<'a> Scheduler<'a> {
                     let Some(agent) = self.agents.get(&agent_id).cloned() else {
                         continue;
                     };
-                    let Some(instance) = (0..agent.instances)
-                        .find(|instance| !busy.contains_key(&(agent_id.clone(), *instance)))
-                    else {
+                    // In this process, the first instance not busy; with
+                    // `--task` (other processes may run this agent too), also
+                    // the first whose session lock is free, else wait for 0.
+                    let free = |instance: &u32| !busy.contains_key(&(agent_id.clone(), *instance));
+                    let unlocked =
+                        |instance: &u32| {
+                            !lock::is_held(&store.lock_path(&crate::agents::sessions::lock_name(
+                                &agent_id, *instance,
+                            )))
+                        };
+                    let instance = if self.options.task.is_some() {
+                        (0..agent.instances)
+                            .find(|instance| free(instance) && unlocked(instance))
+                            .or(Some(0))
+                    } else {
+                        (0..agent.instances).find(free)
+                    };
+                    let Some(instance) = instance else {
                         continue;
                     };
                     // Budget: stop before the plan's cost would pass the limit.
@@ -881,6 +898,7 @@ impl<'a> Scheduler<'a> {
                                 },
                                 Some(index),
                             );
+                            skipped_any = true;
                             continue;
                         }
                         max_budget =
@@ -943,6 +961,9 @@ impl<'a> Scheduler<'a> {
                 }
             }
             if running == 0 {
+                if skipped_any {
+                    continue;
+                }
                 break;
             }
             tokio::select! {

@@ -1,6 +1,8 @@
 //! End-to-end tests of the `nexus` binary: one test binary, one module per
 //! command, all in temp dirs with a cleared environment and a throwaway HOME.
 
+#![allow(clippy::unwrap_used, reason = "a test crate: a panic is a failed test")]
+
 mod common;
 
 mod agents;
@@ -9,6 +11,7 @@ mod fake_claude;
 mod foundation;
 mod init;
 mod real_claude;
+mod run;
 
 /// Every `.rs` file under `tests/cli` is a module of this binary, so none is
 /// silently skipped.
