@@ -5,6 +5,7 @@
 //! the library modules (`state`, `brain`, `agents`, `exec`).
 
 pub mod agents;
+pub mod brain;
 pub mod cli;
 pub mod commands;
 pub mod context;

@@ -1,9 +1,11 @@
 //! One module per command: parse, call the library, print. Nothing else.
 
 pub mod agents;
+pub mod assign;
 pub mod completions;
 pub mod doctor;
 pub mod init;
+pub mod plan;
 pub mod status;
 
 use anyhow::Result;
@@ -15,6 +17,8 @@ use crate::context::Ctx;
 pub fn dispatch(ctx: &Ctx, command: &Command) -> Result<u8> {
     match command {
         Command::Init(args) => init::run(ctx, args),
+        Command::Plan(args) => plan::run(ctx, args),
+        Command::Assign(args) => assign::run(ctx, args),
         Command::Agents(command) => agents::run(ctx, command),
         Command::Doctor(args) => doctor::run(ctx, args),
         Command::Status(args) => status::run(ctx, args),
