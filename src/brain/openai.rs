@@ -261,7 +261,7 @@ impl Failure {
                     .map(|reason| format!(" {reason}"))
                     .unwrap_or_default();
                 let mut text = format!("{status}{reason}");
-                if let Some(message) = &body.message {
+                if let Some(message) = body.message.as_ref().filter(|message| **message != text) {
                     text.push_str(&format!(": {message}"));
                 }
                 if let Some(code) = body.code.as_ref().or(body.kind.as_ref()) {
@@ -352,9 +352,12 @@ impl Client {
                 jitter,
             ) {
                 Decision::Retry(wait) => {
+                    let what = match &failure {
+                        Failure::Status { .. } => format!("server answered {}", failure.describe()),
+                        Failure::Transport { .. } => failure.describe(),
+                    };
                     notify(&format!(
-                        "server answered {}; retrying in {} (retry {} of {})",
-                        failure.describe(),
+                        "{what}; retrying in {} (retry {} of {})",
                         short_duration(wait),
                         attempt + 1,
                         self.settings.max_retries

@@ -476,15 +476,22 @@ fn check_graph(specs: &[(usize, TaskSpec)], problems: &mut Vec<String>) {
         .enumerate()
         .map(|(node, spec)| (spec.id.as_str(), node))
         .collect();
+    // Every task's dependencies must exist, duplicates' too.
+    for (_, spec) in specs {
+        for dependency in &spec.depends_on {
+            if !position.contains_key(dependency.as_str()) {
+                problems.push(format!(
+                    "task `{}` depends on unknown task `{dependency}`",
+                    spec.id
+                ));
+            }
+        }
+    }
     let mut edges = vec![Vec::new(); nodes.len()];
     for (node, spec) in nodes.iter().enumerate() {
         for dependency in &spec.depends_on {
-            match position.get(dependency.as_str()) {
-                Some(target) => edges[node].push(*target),
-                None => problems.push(format!(
-                    "task `{}` depends on unknown task `{dependency}`",
-                    spec.id
-                )),
+            if let Some(target) = position.get(dependency.as_str()) {
+                edges[node].push(*target);
             }
         }
     }

@@ -4,9 +4,12 @@
 mod common;
 
 mod agents;
+mod assign;
 mod doctor;
 mod foundation;
 mod init;
+mod openai;
+mod plan;
 
 /// Every `.rs` file under `tests/cli` is a module of this binary, so none is
 /// silently skipped.
