@@ -18,10 +18,10 @@ fn with_plan(text: &str, id: &str) -> TestEnv {
 
 fn agents_in(env: &TestEnv, plan: &str) -> Vec<Option<String>> {
     let plan: serde_json::Value =
-        serde_json::from_str(&env.read(&format!(".nexus/plans/{plan}/plan.json"))).unwrap();
+        serde_json::from_str(&env.read(&format!(".nexus/plans/{plan}/plan.json"))).expect("plan");
     plan["tasks"]
         .as_array()
-        .unwrap()
+        .expect("tasks")
         .iter()
         .map(|task| task["agent"].as_str().map(str::to_string))
         .collect()

@@ -407,8 +407,10 @@ fn invalid_plan_case(plan_json: &str, expected: &[&str]) {
     assert_fails(&run, 7, &env, &needles);
     let requests = server.requests();
     assert_eq!(requests.len(), 2, "exactly one repair round");
-    let repair = requests[1].body["messages"].as_array().unwrap();
-    let last = repair.last().unwrap()["content"].as_str().unwrap();
+    let repair = requests[1].body["messages"].as_array().expect("messages");
+    let last = repair.last().expect("a message")["content"]
+        .as_str()
+        .expect("text");
     for needle in expected {
         assert!(
             last.contains(needle),
@@ -417,7 +419,7 @@ fn invalid_plan_case(plan_json: &str, expected: &[&str]) {
     }
     assert_eq!(repair[repair.len() - 2]["role"], "assistant");
     let logs = std::fs::read_dir(env.nexus_dir().join("logs/brain"))
-        .unwrap()
+        .expect("logs/brain")
         .count();
     assert_eq!(logs, 1, "the raw answers are kept");
 }

@@ -7,7 +7,13 @@ fn plans(env: &TestEnv) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(env.nexus_dir().join("plans"))
         .map(|entries| {
             entries
-                .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+                .map(|entry| {
+                    entry
+                        .expect("entry")
+                        .file_name()
+                        .to_string_lossy()
+                        .into_owned()
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -16,7 +22,7 @@ fn plans(env: &TestEnv) -> Vec<String> {
 }
 
 fn stored(env: &TestEnv, id: &str) -> serde_json::Value {
-    serde_json::from_str(&env.read(&format!(".nexus/plans/{id}/plan.json"))).unwrap()
+    serde_json::from_str(&env.read(&format!(".nexus/plans/{id}/plan.json"))).expect("plan")
 }
 
 #[test]
@@ -232,7 +238,7 @@ fn a_missing_from_file_is_an_error_naming_it() {
 
 fn fake_claude(env: &TestEnv, stdout: &str, exit: i32) {
     let out = env.temp.path().join("claude-out.json");
-    std::fs::write(&out, stdout).unwrap();
+    std::fs::write(&out, stdout).expect("write");
     let args = env.temp.path().join("claude-args.txt");
     env.write_executable(
         "claude",
