@@ -22,6 +22,9 @@ _nexus() {
             nexus,ask)
                 cmd="nexus__subcmd__ask"
                 ;;
+            nexus,assign)
+                cmd="nexus__subcmd__assign"
+                ;;
             nexus,completions)
                 cmd="nexus__subcmd__completions"
                 ;;
@@ -36,6 +39,9 @@ _nexus() {
                 ;;
             nexus,memory)
                 cmd="nexus__subcmd__memory"
+                ;;
+            nexus,plan)
+                cmd="nexus__subcmd__plan"
                 ;;
             nexus,run)
                 cmd="nexus__subcmd__run"
@@ -70,6 +76,9 @@ _nexus() {
             nexus__subcmd__help,ask)
                 cmd="nexus__subcmd__help__subcmd__ask"
                 ;;
+            nexus__subcmd__help,assign)
+                cmd="nexus__subcmd__help__subcmd__assign"
+                ;;
             nexus__subcmd__help,completions)
                 cmd="nexus__subcmd__help__subcmd__completions"
                 ;;
@@ -84,6 +93,9 @@ _nexus() {
                 ;;
             nexus__subcmd__help,memory)
                 cmd="nexus__subcmd__help__subcmd__memory"
+                ;;
+            nexus__subcmd__help,plan)
+                cmd="nexus__subcmd__help__subcmd__plan"
                 ;;
             nexus__subcmd__help,run)
                 cmd="nexus__subcmd__help__subcmd__run"
@@ -173,7 +185,7 @@ _nexus() {
 
     case "${cmd}" in
         nexus)
-            opts="-q -h -V --dir --json --color --quiet --help --version init run status ask agents sessions memory doctor completions help"
+            opts="-q -h -V --dir --json --color --quiet --help --version init plan assign run status ask agents sessions memory doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -342,6 +354,28 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__assign)
+            opts="-q -h --force --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__completions)
             opts="-q -h --dir --json --color --quiet --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -387,7 +421,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help)
-            opts="init run status ask agents sessions memory doctor completions help"
+            opts="init plan assign run status ask agents sessions memory doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -443,6 +477,20 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__ask)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__assign)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -543,6 +591,20 @@ _nexus() {
         nexus__subcmd__help__subcmd__memory__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__plan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -786,6 +848,60 @@ _nexus() {
                     return 0
                     ;;
                 -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__plan)
+            opts="-q -h --from --planner --model --priority --deadline --context --context-file --id --dry-run --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --planner)
+                    COMPREPLY=($(compgen -W "auto openai claude builtin" -- "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --priority)
+                    COMPREPLY=($(compgen -W "critical high medium low" -- "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -28,6 +28,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand init 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
+            cand plan 'Turn a request into a plan of tasks (prints the plan id)'
+            cand assign 'Give unassigned tasks an agent, or assign one task by hand'
             cand run 'Run a plan''s ready tasks in dependency order, in parallel'
             cand status 'Show the dashboard: agents, plans, tasks, cost'
             cand ask 'Send one message to an agent''s session and print the reply'
@@ -42,6 +44,34 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
             cand --color 'When to use colour'
             cand --force 'Overwrite config and default agents with the defaults'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;plan'= {
+            cand --from 'Import a hand-written plan (JSON) instead of asking a planner; `-` reads stdin'
+            cand --planner 'The planner (default: `[brain] planner` in config, else `auto`)'
+            cand --model 'The model for the openai or claude planner'
+            cand --priority 'The plan''s priority'
+            cand --deadline 'A deadline, passed to the planner and agents as written'
+            cand --context 'Context for the planner and every task (repeatable)'
+            cand --context-file 'Context from a file: a JSON object or `KEY=VALUE` lines'
+            cand --id 'The plan id (default: a new random id)'
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --dry-run 'Print the plan without writing it'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;assign'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --force 'Reassign a task that is running or finished'
             cand --json 'Print data as JSON on stdout'
             cand -q 'Print only data and errors, no progress or notes'
             cand --quiet 'Print only data and errors, no progress or notes'
@@ -259,6 +289,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
         }
         &'nexus;help'= {
             cand init 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
+            cand plan 'Turn a request into a plan of tasks (prints the plan id)'
+            cand assign 'Give unassigned tasks an agent, or assign one task by hand'
             cand run 'Run a plan''s ready tasks in dependency order, in parallel'
             cand status 'Show the dashboard: agents, plans, tasks, cost'
             cand ask 'Send one message to an agent''s session and print the reply'
@@ -270,6 +302,10 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'nexus;help;init'= {
+        }
+        &'nexus;help;plan'= {
+        }
+        &'nexus;help;assign'= {
         }
         &'nexus;help;run'= {
         }

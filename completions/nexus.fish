@@ -33,6 +33,8 @@ complete -c nexus -n "__fish_nexus_needs_command" -s q -l quiet -d 'Print only d
 complete -c nexus -n "__fish_nexus_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nexus -n "__fish_nexus_needs_command" -s V -l version -d 'Print version'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "init" -d 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "plan" -d 'Turn a request into a plan of tasks (prints the plan id)'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "assign" -d 'Give unassigned tasks an agent, or assign one task by hand'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "run" -d 'Run a plan\'s ready tasks in dependency order, in parallel'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "status" -d 'Show the dashboard: agents, plans, tasks, cost'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
@@ -50,6 +52,36 @@ complete -c nexus -n "__fish_nexus_using_subcommand init" -l force -d 'Overwrite
 complete -c nexus -n "__fish_nexus_using_subcommand init" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand init" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand plan" -l from -d 'Import a hand-written plan (JSON) instead of asking a planner; `-` reads stdin' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand plan" -l planner -d 'The planner (default: `[brain] planner` in config, else `auto`)' -r -f -a "auto\t'`openai` when its key variable is set, else `builtin`'
+openai\t'An OpenAI-compatible Chat Completions server'
+claude\t'The Claude CLI itself'
+builtin\t'The offline pipeline of the original flow'"
+complete -c nexus -n "__fish_nexus_using_subcommand plan" -l model -d 'The model for the openai or claude planner' -r
+complete -c nexus -n "__fish_nexus_using_subcommand plan" -l priority -d 'The plan\'s priority' -r -f -a "critical\t'Must be done first'
+high\t'Important'
+medium\t'Normal'
+low\t'Whenever'"
+complete -c nexus -n "__fish_nexus_using_subcommand plan" -l deadline -d 'A deadline, passed to the planner and agents as written' -r
+complete -c nexus -n "__fish_nexus_using_subcommand plan" -l context -d 'Context for the planner and every task (repeatable)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand plan" -l context-file -d 'Context from a file: a JSON object or `KEY=VALUE` lines' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand plan" -l id -d 'The plan id (default: a new random id)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand plan" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand plan" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand plan" -l dry-run -d 'Print the plan without writing it'
+complete -c nexus -n "__fish_nexus_using_subcommand plan" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand plan" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand assign" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand assign" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand assign" -l force -d 'Reassign a task that is running or finished'
+complete -c nexus -n "__fish_nexus_using_subcommand assign" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand assign" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand assign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nexus -n "__fish_nexus_using_subcommand run" -l task -d 'Run exactly this task (its dependencies must be completed)' -r
 complete -c nexus -n "__fish_nexus_using_subcommand run" -s j -l parallel -d 'Tasks at the same time (default: `[run] parallel`)' -r
 complete -c nexus -n "__fish_nexus_using_subcommand run" -l max-cost -d 'Stop scheduling before the plan\'s cost would pass this (USD)' -r
@@ -197,16 +229,18 @@ never\t'Never colour'"
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "init" -d 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "run" -d 'Run a plan\'s ready tasks in dependency order, in parallel'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "status" -d 'Show the dashboard: agents, plans, tasks, cost'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "agents" -d 'List and inspect agents'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "sessions" -d 'Inspect, check and collect agent session records'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "memory" -d 'Show or reset an agent\'s memory'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "doctor" -d 'Check the installation: `.nexus`, files, `claude`, API key'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init run status ask agents sessions memory doctor completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run status ask agents sessions memory doctor completions help" -f -a "init" -d 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run status ask agents sessions memory doctor completions help" -f -a "plan" -d 'Turn a request into a plan of tasks (prints the plan id)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run status ask agents sessions memory doctor completions help" -f -a "assign" -d 'Give unassigned tasks an agent, or assign one task by hand'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run status ask agents sessions memory doctor completions help" -f -a "run" -d 'Run a plan\'s ready tasks in dependency order, in parallel'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run status ask agents sessions memory doctor completions help" -f -a "status" -d 'Show the dashboard: agents, plans, tasks, cost'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run status ask agents sessions memory doctor completions help" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run status ask agents sessions memory doctor completions help" -f -a "agents" -d 'List and inspect agents'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run status ask agents sessions memory doctor completions help" -f -a "sessions" -d 'Inspect, check and collect agent session records'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run status ask agents sessions memory doctor completions help" -f -a "memory" -d 'Show or reset an agent\'s memory'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run status ask agents sessions memory doctor completions help" -f -a "doctor" -d 'Check the installation: `.nexus`, files, `claude`, API key'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run status ask agents sessions memory doctor completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run status ask agents sessions memory doctor completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from agents" -f -a "list" -d 'List the agents'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from agents" -f -a "show" -d 'Show one agent\'s full profile and the system prompt nexus builds'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "list" -d 'List session records with age, idle time, turns, cost and validity'

@@ -50,6 +50,10 @@ pub enum ColorChoice {
 pub enum Command {
     /// Create `.nexus/` here: config, the four default agents, `.gitignore`.
     Init(InitArgs),
+    /// Turn a request into a plan of tasks (prints the plan id).
+    Plan(PlanArgs),
+    /// Give unassigned tasks an agent, or assign one task by hand.
+    Assign(AssignArgs),
     /// Run a plan's ready tasks in dependency order, in parallel.
     Run(RunArgs),
     /// Show the dashboard: agents, plans, tasks, cost.

@@ -2,10 +2,12 @@
 
 pub mod agents;
 pub mod ask;
+pub mod assign;
 pub mod completions;
 pub mod doctor;
 pub mod init;
 pub mod memory;
+pub mod plan;
 pub mod run;
 pub mod sessions;
 pub mod status;
@@ -19,6 +21,8 @@ use crate::context::Ctx;
 pub fn dispatch(ctx: &Ctx, command: &Command) -> Result<u8> {
     match command {
         Command::Init(args) => init::run(ctx, args),
+        Command::Plan(args) => plan::run(ctx, args),
+        Command::Assign(args) => assign::run(ctx, args),
         Command::Agents(command) => agents::run(ctx, command),
         Command::Ask(args) => ask::run(ctx, args),
         Command::Run(args) => run::run(ctx, args),

@@ -6,10 +6,13 @@
 mod common;
 
 mod agents;
+mod assign;
 mod doctor;
 mod fake_claude;
 mod foundation;
 mod init;
+mod openai;
+mod plan;
 mod real_claude;
 mod run;
 

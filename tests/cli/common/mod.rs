@@ -5,6 +5,7 @@
 
 pub mod anthropic_server;
 pub mod fake_claude;
+pub mod openai_server;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

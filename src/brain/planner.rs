@@ -1,0 +1,473 @@
+//! Planning end to end: choose the planner, ask it, validate, run the one
+//! repair round, keep the raw answers under `logs/brain/`, and store a valid
+//! plan (`plans/<id>/plan.json` plus one pending task file per task).
+//!
+//! Nothing is written under `plans/` unless the plan is valid.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use serde_json::{Value, json};
+
+use crate::agents::binary;
+use crate::brain::{builtin, claude, openai, prompt, validate};
+use crate::context::Ctx;
+use crate::env_vars;
+use crate::exit::{Kind, tagged, tagged_hint};
+use crate::ids;
+use crate::state::agent::Agent;
+use crate::state::config::{Config, PlannerKind, TokenField};
+use crate::state::fs;
+use crate::state::plan::{Plan, Priority, TaskSpec};
+use crate::state::store::Store;
+use crate::state::task::TaskRecord;
+
+/// What the planner is asked to plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanInput {
+    /// The request.
+    pub request: String,
+    /// The plan's priority (the default for tasks).
+    pub priority: Priority,
+    /// A deadline, as given.
+    pub deadline: Option<String>,
+    /// Context pairs.
+    pub context: BTreeMap<String, String>,
+}
+
+/// A planner's valid answer.
+#[derive(Debug, Clone)]
+pub struct Drafted {
+    /// The planner that ran (`builtin`, `openai`, `claude`).
+    pub planner: PlannerKind,
+    /// The model, for LLM planners.
+    pub model: Option<String>,
+    /// The tasks.
+    pub tasks: Vec<TaskSpec>,
+    /// Whether the repair round was needed.
+    pub repaired: bool,
+}
+
+/// Returns the planner to use: the flag (or `NEXUS_PLANNER`), else config;
+/// `auto` becomes `openai` when its key variable is set, else `builtin`.
+pub fn resolve_planner(ctx: &Ctx, config: &Config, flag: Option<PlannerKind>) -> PlannerKind {
+    let chosen = flag
+        .or_else(|| {
+            ctx.var(env_vars::NEXUS_PLANNER)
+                .and_then(PlannerKind::parse)
+        })
+        .unwrap_or(config.brain.planner);
+    match chosen {
+        PlannerKind::Auto if ctx.var(&config.brain.api_key_env).is_some() => PlannerKind::Openai,
+        PlannerKind::Auto => PlannerKind::Builtin,
+        other => other,
+    }
+}
+
+/// Returns the path of a plan's raw planner answers.
+pub fn log_path(store: &Store, plan_id: &str) -> PathBuf {
+    store
+        .logs_dir()
+        .join("brain")
+        .join(format!("{plan_id}.json"))
+}
+
+/// Asks `planner` for the tasks of `input`. `plan_id` names the raw log;
+/// `notify` receives progress notes (retries, the repair round).
+#[allow(clippy::too_many_arguments)]
+pub fn draft(
+    ctx: &Ctx,
+    store: &Store,
+    config: &Config,
+    agents: &[Agent],
+    planner: PlannerKind,
+    model_flag: Option<&str>,
+    input: &PlanInput,
+    plan_id: &str,
+    notify: &mut dyn FnMut(&str),
+) -> Result<Drafted> {
+    let agent_ids: Vec<String> = agents.iter().map(|agent| agent.id.clone()).collect();
+    match planner {
+        PlannerKind::Builtin | PlannerKind::Auto => {
+            let tasks = builtin::plan(input, agents);
+            let problems = validate::check_tasks(&tasks, &agent_ids);
+            if !problems.is_empty() {
+                return Err(invalid("the `builtin` planner's plan", &problems, None));
+            }
+            Ok(Drafted {
+                planner: PlannerKind::Builtin,
+                model: None,
+                tasks,
+                repaired: false,
+            })
+        }
+        PlannerKind::Openai => {
+            let model = model_flag.map_or_else(|| config.brain.model.clone(), str::to_string);
+            let brain = &config.brain;
+            let base_url = ctx
+                .var(env_vars::OPENAI_BASE_URL)
+                .map_or_else(|| brain.base_url.clone(), str::to_string);
+            let client = openai::Client::new(openai::Settings {
+                base_url,
+                api_key: ctx.var(&brain.api_key_env).map(str::to_string),
+                key_env: brain.api_key_env.clone(),
+                model: model.clone(),
+                connect_timeout: brain.connect_timeout.0,
+                timeout: brain.timeout.0,
+                max_retries: brain.max_retries,
+                max_retry_wait: brain.max_retry_wait.0,
+                max_tokens: brain.max_tokens,
+            });
+            let endpoint = client.endpoint();
+            let mut log = Vec::new();
+            let result = converse(
+                PlannerKind::Openai,
+                &model,
+                agents,
+                input,
+                |messages, notify| {
+                    let body = request_body(config, &model, messages, &agent_ids);
+                    let mut raw = Vec::new();
+                    let answer = client.complete(&body, notify, &mut raw);
+                    log.push(json!({"endpoint": endpoint, "request": body, "answers": raw}));
+                    answer
+                },
+                notify,
+            );
+            finish(store, plan_id, "openai", &log, result)
+        }
+        PlannerKind::Claude => {
+            let model =
+                model_flag.map_or_else(|| config.brain.claude_model.clone(), str::to_string);
+            let settings = claude_settings(ctx, store, config, &model)?;
+            let mut log = Vec::new();
+            let result = converse(
+                PlannerKind::Claude,
+                &model,
+                agents,
+                input,
+                |messages, _notify| {
+                    let prompt = flatten(messages);
+                    let mut raw = Vec::new();
+                    let answer = claude::ask(&settings, &prompt, &mut raw);
+                    log.push(
+                        json!({"program": settings.program, "prompt": prompt, "answers": raw}),
+                    );
+                    answer
+                },
+                notify,
+            );
+            finish(store, plan_id, "claude", &log, result)
+        }
+    }
+}
+
+/// Writes the raw log (always), and adds its path to an invalid-plan error.
+fn finish(
+    store: &Store,
+    plan_id: &str,
+    planner: &str,
+    log: &[Value],
+    result: std::result::Result<Drafted, Failed>,
+) -> Result<Drafted> {
+    let path = log_path(store, plan_id);
+    let written = fs::write_json(
+        &path,
+        &json!({"schema": 1, "planner": planner, "calls": log}),
+    );
+    let shown = path.display().to_string();
+    match result {
+        Ok(drafted) => {
+            written?;
+            Ok(drafted)
+        }
+        Err(Failed::Brain(error)) => Err(error),
+        Err(Failed::Invalid(problems)) => Err(invalid(
+            &format!("the `{planner}` planner's plan"),
+            &problems,
+            written.is_ok().then_some(shown.as_str()),
+        )),
+    }
+}
+
+enum Failed {
+    Brain(anyhow::Error),
+    Invalid(Vec<String>),
+}
+
+/// Asks, validates, and on problems sends them back once for a corrected
+/// plan. `ask` gets the conversation so far and returns the answer's text.
+fn converse<F>(
+    planner: PlannerKind,
+    model: &str,
+    agents: &[Agent],
+    input: &PlanInput,
+    mut ask: F,
+    notify: &mut dyn FnMut(&str),
+) -> std::result::Result<Drafted, Failed>
+where
+    F: FnMut(&[Value], &mut dyn FnMut(&str)) -> Result<String>,
+{
+    let agent_ids: Vec<String> = agents.iter().map(|agent| agent.id.clone()).collect();
+    let mut messages = vec![
+        json!({"role": "system", "content": prompt::system_prompt(agents)}),
+        json!({"role": "user", "content": prompt::user_prompt(input)}),
+    ];
+    for round in 0..2 {
+        let content = ask(&messages, notify).map_err(Failed::Brain)?;
+        let problems = match parse_answer(&content) {
+            Ok(document) => match validate::parse_plan(&document, &agent_ids, input.priority) {
+                Ok(draft) => {
+                    return Ok(Drafted {
+                        planner,
+                        model: Some(model.to_string()),
+                        tasks: draft.tasks,
+                        repaired: round > 0,
+                    });
+                }
+                Err(problems) => problems,
+            },
+            Err(problem) => vec![problem],
+        };
+        if round > 0 {
+            return Err(Failed::Invalid(problems));
+        }
+        notify(&format!(
+            "the `{}` planner's plan has {} problem{}; asking once for a corrected plan",
+            planner.name(),
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        ));
+        messages.push(json!({"role": "assistant", "content": content}));
+        messages.push(json!({"role": "user", "content": prompt::repair_prompt(&problems)}));
+    }
+    unreachable!("the loop returns in its second round")
+}
+
+/// Returns the Chat Completions request body: exactly `model`, `messages`,
+/// `temperature`, the token cap under the configured field, and
+/// `response_format` unless the JSON mode is `none` (OpenAI rejects fields
+/// it does not know).
+pub fn request_body(
+    config: &Config,
+    model: &str,
+    messages: &[Value],
+    agent_ids: &[String],
+) -> Value {
+    let brain = &config.brain;
+    let mut body = serde_json::Map::new();
+    body.insert("model".to_string(), json!(model));
+    body.insert("messages".to_string(), json!(messages));
+    body.insert("temperature".to_string(), json!(brain.temperature));
+    let field = match brain.token_field {
+        TokenField::MaxCompletionTokens => "max_completion_tokens",
+        TokenField::MaxTokens => "max_tokens",
+    };
+    body.insert(field.to_string(), json!(brain.max_tokens));
+    if let Some(format) = prompt::response_format(brain.json_mode, agent_ids) {
+        body.insert("response_format".to_string(), format);
+    }
+    Value::Object(body)
+}
+
+/// Folds a conversation into one prompt for the Claude CLI.
+fn flatten(messages: &[Value]) -> String {
+    let mut text = String::new();
+    for message in messages {
+        let role = message
+            .get("role")
+            .and_then(Value::as_str)
+            .unwrap_or("user");
+        let content = message.get("content").and_then(Value::as_str).unwrap_or("");
+        match role {
+            "system" => text.push_str(&format!("{content}\n")),
+            "assistant" => text.push_str(&format!("\n## Your previous answer\n{content}\n")),
+            _ => text.push_str(&format!("\n## Request\n{content}\n")),
+        }
+    }
+    text
+}
+
+fn claude_settings(
+    ctx: &Ctx,
+    store: &Store,
+    config: &Config,
+    model: &str,
+) -> Result<claude::Settings> {
+    let command = binary::configured_command(ctx, config);
+    let program =
+        binary::find_executable(&command, ctx.var("PATH"), &ctx.cwd).ok_or_else(|| {
+            tagged_hint(
+                Kind::BrainFailed,
+                format!("the Claude CLI `{command}` was not found"),
+                binary::INSTALL_HINT,
+            )
+        })?;
+    let backend = &config.agent_backend;
+    let mut set_env = Vec::new();
+    if ctx.var("CLAUDE_CODE_MAX_RETRIES").is_none() {
+        set_env.push((
+            "CLAUDE_CODE_MAX_RETRIES".to_string(),
+            backend.max_api_retries.to_string(),
+        ));
+    }
+    if ctx.var("API_TIMEOUT_MS").is_none() {
+        set_env.push((
+            "API_TIMEOUT_MS".to_string(),
+            backend.api_timeout.0.as_millis().to_string(),
+        ));
+    }
+    Ok(claude::Settings {
+        program,
+        model: model.to_string(),
+        cwd: store.project_root(),
+        timeout: config.brain.timeout.0.max(Duration::from_secs(1)),
+        set_env,
+        remove_env: claude::LEAKED_VARS
+            .iter()
+            .map(|name| (*name).to_string())
+            .collect(),
+    })
+}
+
+/// Parses a planner's answer as JSON, tolerating a fenced ```json block and
+/// prose around the object.
+pub fn parse_answer(content: &str) -> std::result::Result<Value, String> {
+    let trimmed = content.trim();
+    let candidate = fenced(trimmed).unwrap_or(trimmed);
+    match serde_json::from_str::<Value>(candidate) {
+        Ok(value) => Ok(value),
+        Err(error) => {
+            // Lenient servers wrap the object in prose: try the outermost braces.
+            if let (Some(start), Some(end)) = (candidate.find('{'), candidate.rfind('}'))
+                && start < end
+                && let Ok(value) = serde_json::from_str::<Value>(&candidate[start..=end])
+            {
+                return Ok(value);
+            }
+            Err(format!(
+                "the answer is not valid JSON ({error}): {}",
+                crate::ui::shorten(candidate, 120)
+            ))
+        }
+    }
+}
+
+fn fenced(text: &str) -> Option<&str> {
+    let start = text.find("```")?;
+    let after = &text[start + 3..];
+    let body_start = after.find('\n')? + 1;
+    let body = &after[body_start..];
+    let end = body.rfind("```")?;
+    Some(body[..end].trim())
+}
+
+/// Returns the exit-7 error listing every problem.
+pub fn invalid(what: &str, problems: &[String], log: Option<&str>) -> anyhow::Error {
+    let mut message = format!(
+        "{what} is invalid ({} problem{}):",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for problem in problems {
+        message.push_str(&format!("\n  - {problem}"));
+    }
+    match log {
+        Some(log) => tagged_hint(
+            Kind::PlanInvalid,
+            message,
+            format!("nothing was written under `plans/`; the raw answers are in `{log}`"),
+        ),
+        None => tagged(Kind::PlanInvalid, message),
+    }
+}
+
+/// Parses a hand-written plan (`nexus plan --from`): JSON errors name the
+/// line and column, then the same validation as any planner.
+pub fn import(
+    source: &str,
+    text: &str,
+    agents: &[Agent],
+    default_priority: Priority,
+) -> Result<validate::Draft> {
+    let document: Value = serde_json::from_str(text).map_err(|error| {
+        tagged_hint(
+            Kind::PlanInvalid,
+            format!("plan file `{source}` is not valid JSON: {error}"),
+            "fix the file and run `nexus plan --from` again; nothing was written",
+        )
+    })?;
+    let agent_ids: Vec<String> = agents.iter().map(|agent| agent.id.clone()).collect();
+    validate::parse_plan(&document, &agent_ids, default_priority)
+        .map_err(|problems| invalid(&format!("plan file `{source}`"), &problems, None))
+}
+
+/// Returns a new plan id that no plan uses yet.
+pub fn new_plan_id(store: &Store) -> String {
+    loop {
+        let id = ids::random_hex(8);
+        if !store.plan_dir(&id).exists() {
+            return id;
+        }
+    }
+}
+
+/// Stores a valid plan: claims `plans/<id>/` (never overwriting an existing
+/// plan), writes one pending task file per task, then `plan.json` last, so
+/// a plan is only listed once it is whole.
+pub fn save(store: &Store, plan: &Plan) -> Result<()> {
+    let _guard = store.lock_for_update(
+        &format!("plan-edit-{}", plan.id),
+        &format!("plan `{}`", plan.id),
+    )?;
+    fs::create_dir_all(&store.plans_dir())?;
+    let dir = store.plan_dir(&plan.id);
+    match std::fs::create_dir(&dir) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(plan_exists(&plan.id));
+        }
+        Err(error) => {
+            return Err(error).with_context(|| format!("failed to create `{}`", dir.display()));
+        }
+    }
+    for task in &plan.tasks {
+        fs::write_json(
+            &store.task_path(&plan.id, &task.id),
+            &TaskRecord::pending(&task.id),
+        )?;
+    }
+    fs::write_json(&store.plan_path(&plan.id), plan)?;
+    Ok(())
+}
+
+/// Returns the usage error for `--id` naming an existing plan.
+pub fn plan_exists(plan_id: &str) -> anyhow::Error {
+    tagged_hint(
+        Kind::Usage,
+        format!("plan `{plan_id}` already exists"),
+        "choose another `--id`, or leave it out for a new random id",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_may_be_fenced_or_wrapped_in_prose() {
+        let plain = parse_answer(r#" {"tasks": []} "#).unwrap();
+        assert_eq!(plain, json!({"tasks": []}));
+        let fenced = parse_answer("Here:\n```json\n{\"tasks\": [1]}\n```\n").unwrap();
+        assert_eq!(fenced, json!({"tasks": [1]}));
+        let prose = parse_answer("Sure! {\"tasks\": []} Hope it helps.").unwrap();
+        assert_eq!(prose, json!({"tasks": []}));
+        let error = parse_answer("{\"tasks\": [").unwrap_err();
+        assert!(
+            error.contains("not valid JSON") && error.contains("line 1"),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,220 @@
+//! The planning prompt and the plan's JSON schema.
+//!
+//! The prompt hands the planner the request and the whole team as the agent
+//! files describe it (role, capabilities, task types), as the original
+//! distribution prompt did. The schema is valid for OpenAI's strict
+//! `json_schema` mode (OPENAI_API.md): `additionalProperties: false` on every
+//! object, every property required, optional ones typed `[T, "null"]`. It
+//! bounds ids by `pattern` and lists by `maxItems` (keywords strict mode
+//! accepts); text lengths are bounded by validation instead, because strict
+//! mode rejects `maxLength`.
+
+use serde_json::{Value, json};
+
+use crate::brain::planner::PlanInput;
+use crate::state::agent::Agent;
+use crate::state::config::JsonMode;
+use crate::state::plan::{Priority, TaskType};
+
+/// The `name` of the schema in `response_format`.
+pub const SCHEMA_NAME: &str = "nexus_plan";
+/// Most tasks the schema lets a planner return.
+pub const SCHEMA_MAX_TASKS: usize = 20;
+
+/// Returns the system message: the planner's role, the team and the rules.
+pub fn system_prompt(agents: &[Agent]) -> String {
+    let mut text = String::from(
+        "You are NEXUS Prime, the coordinator of a team of AI coding agents. \
+Break the user's request into a small plan of concrete tasks, each done by one \
+agent of the team, with dependencies between them.\n\n## The team\n",
+    );
+    for agent in agents {
+        let types: Vec<&str> = agent.task_types.iter().map(|t| t.name()).collect();
+        text.push_str(&format!(
+            "- `{}`: {}, the {}",
+            agent.id, agent.name, agent.role
+        ));
+        if !agent.title.is_empty() {
+            text.push_str(&format!(" ({})", agent.title));
+        }
+        text.push('.');
+        if !agent.description.is_empty() {
+            text.push_str(&format!(" {}", agent.description.trim()));
+        }
+        text.push_str(&format!(
+            "\n  Capabilities: {}.\n  Takes task types: {}.\n",
+            agent.expertise.capabilities.join(", "),
+            types.join(", ")
+        ));
+    }
+    let type_names: Vec<&str> = TaskType::ALL.iter().map(|t| t.name()).collect();
+    let priorities: Vec<&str> = Priority::ALL.iter().map(|p| p.name()).collect();
+    text.push_str(&format!(
+        "\n## Rules\n\
+- Answer with one JSON object and nothing else: {{\"tasks\": [...]}}.\n\
+- Each task has: `id` (short, unique, lowercase letters, digits, `_` or `-`), \
+`title` (one line), `description` (what to do, self-contained), `type` (one of: {}), \
+`agent` (the id of the team member who takes that type, or null), `depends_on` \
+(ids of tasks that must finish first; only ids of other tasks in this plan), \
+`priority` (one of: {}), `expected_output` (what the deliverable looks like, or null) \
+and `acceptance` (short acceptance criteria).\n\
+- Use between 2 and 8 tasks. Dependencies must not form a cycle.\n\
+- Follow the team's flow where it fits: analysis first, then implementation and \
+test strategy, then tests, then validation.\n\
+- Keep every text short and specific to the request.\n",
+        type_names.join(", "),
+        priorities.join(", ")
+    ));
+    text
+}
+
+/// Returns the user message: the request and its priority, deadline and context.
+pub fn user_prompt(input: &PlanInput) -> String {
+    let mut text = format!("Request: {}\n", input.request.trim());
+    text.push_str(&format!("Priority: {}\n", input.priority));
+    if let Some(deadline) = &input.deadline {
+        text.push_str(&format!("Deadline: {deadline}\n"));
+    }
+    if !input.context.is_empty() {
+        text.push_str("Context:\n");
+        for (key, value) in &input.context {
+            text.push_str(&format!("- {key}: {value}\n"));
+        }
+    }
+    text.push_str("\nReturn the plan as JSON.");
+    text
+}
+
+/// Returns the message that sends a plan's problems back for one repair.
+pub fn repair_prompt(problems: &[String]) -> String {
+    let mut text = String::from("That plan is not valid. Problems:\n");
+    for problem in problems {
+        text.push_str(&format!("- {problem}\n"));
+    }
+    text.push_str(
+        "\nReturn the whole corrected plan as one JSON object with the same schema, and nothing else.",
+    );
+    text
+}
+
+/// Returns the JSON schema of a planner's answer; `agent_ids` are the
+/// values `agent` may take besides null.
+pub fn plan_schema(agent_ids: &[String]) -> Value {
+    let types: Vec<&str> = TaskType::ALL.iter().map(|t| t.name()).collect();
+    let priorities: Vec<&str> = Priority::ALL.iter().map(|p| p.name()).collect();
+    let mut agents: Vec<Value> = agent_ids.iter().map(|id| json!(id)).collect();
+    agents.push(Value::Null);
+    let id_pattern = "^[a-z0-9][a-z0-9_-]{0,39}$";
+    json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["tasks"],
+        "properties": {
+            "tasks": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": SCHEMA_MAX_TASKS,
+                "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                        "id", "title", "description", "type", "agent", "depends_on",
+                        "priority", "expected_output", "acceptance"
+                    ],
+                    "properties": {
+                        "id": {"type": "string", "pattern": id_pattern},
+                        "title": {"type": "string"},
+                        "description": {"type": "string"},
+                        "type": {"type": "string", "enum": types},
+                        "agent": {"type": ["string", "null"], "enum": agents},
+                        "depends_on": {
+                            "type": "array",
+                            "maxItems": 10,
+                            "items": {"type": "string", "pattern": id_pattern}
+                        },
+                        "priority": {"type": "string", "enum": priorities},
+                        "expected_output": {"type": ["string", "null"]},
+                        "acceptance": {
+                            "type": "array",
+                            "maxItems": 5,
+                            "items": {"type": "string"}
+                        }
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Returns the `response_format` field for a JSON mode (`None`: no field).
+pub fn response_format(mode: JsonMode, agent_ids: &[String]) -> Option<Value> {
+    match mode {
+        JsonMode::JsonSchema => Some(json!({
+            "type": "json_schema",
+            "json_schema": {
+                "name": SCHEMA_NAME,
+                "strict": true,
+                "schema": plan_schema(agent_ids)
+            }
+        })),
+        JsonMode::JsonObject => Some(json!({"type": "json_object"})),
+        JsonMode::None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Checks the strict-mode rules on every object of a schema.
+    fn check_strict(schema: &Value, path: &str) {
+        if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+            assert_eq!(
+                schema["additionalProperties"],
+                json!(false),
+                "{path}: additionalProperties"
+            );
+            let required: Vec<&str> = schema["required"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            for (name, property) in properties {
+                assert!(
+                    required.contains(&name.as_str()),
+                    "{path}.{name} not required"
+                );
+                check_strict(property, &format!("{path}.{name}"));
+            }
+            assert_eq!(required.len(), properties.len(), "{path}: extra required");
+        }
+        if let Some(items) = schema.get("items") {
+            check_strict(items, &format!("{path}[]"));
+        }
+        assert!(schema.get("maxLength").is_none(), "{path}: maxLength");
+    }
+
+    #[test]
+    fn the_schema_follows_strict_mode_rules() {
+        let schema = plan_schema(&["code_developer".to_string()]);
+        assert_eq!(schema["type"], "object");
+        check_strict(&schema, "$");
+        let agent = &schema["properties"]["tasks"]["items"]["properties"]["agent"];
+        assert_eq!(agent["type"], json!(["string", "null"]));
+        assert_eq!(agent["enum"], json!(["code_developer", null]));
+    }
+
+    #[test]
+    fn json_object_mode_mentions_json_in_the_prompt() {
+        let input = PlanInput {
+            request: "add a flag".to_string(),
+            priority: Priority::High,
+            deadline: Some("friday".to_string()),
+            context: [("lang".to_string(), "rust".to_string())].into(),
+        };
+        let text = user_prompt(&input);
+        assert!(text.contains("JSON") && text.contains("friday") && text.contains("lang: rust"));
+        assert_eq!(response_format(JsonMode::None, &[]), None);
+    }
+}

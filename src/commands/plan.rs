@@ -1,0 +1,299 @@
+//! `nexus plan`: a request → a validated plan under `plans/<id>/`. Prints
+//! the plan id alone on stdout (`PLAN=$(nexus plan "…")`), or the plan with
+//! `--json`; says on stderr which planner ran.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::brain::planner::{self, PlanInput};
+use crate::cli::PlanArgs;
+use crate::context::Ctx;
+use crate::exit::{Kind, tagged, tagged_hint};
+use crate::ids;
+use crate::state::fs;
+use crate::state::plan::Plan;
+use crate::ui::{Tone, shorten, table};
+
+/// Runs the command.
+pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
+    let store = ctx.store()?;
+    let config = store.load_config()?;
+    let agents = store.load_agents()?;
+    let mut context = BTreeMap::new();
+    if let Some(path) = &args.context_file {
+        context.extend(context_file(&ctx.cwd.join(path))?);
+    }
+    for pair in &args.context {
+        let Some((key, value)) = pair
+            .split_once('=')
+            .filter(|(key, _)| !key.trim().is_empty())
+        else {
+            return Err(tagged_hint(
+                Kind::Usage,
+                format!("`--context {pair}` is not `KEY=VALUE`"),
+                "write it as `--context language=rust`",
+            ));
+        };
+        context.insert(key.trim().to_string(), value.to_string());
+    }
+    let plan_id = match &args.id {
+        Some(id) => {
+            ids::check_safe_id("plan", id)
+                .map_err(|error| tagged(Kind::Usage, error.to_string()))?;
+            if store.plan_dir(id).exists() {
+                return Err(planner::plan_exists(id));
+            }
+            id.clone()
+        }
+        None => planner::new_plan_id(&store),
+    };
+    let (request, planner_name, model, priority, deadline, tasks) = match &args.from {
+        Some(from) => {
+            let (source, text) = if from.as_os_str() == "-" {
+                let mut text = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .context("failed to read the plan from stdin")?;
+                ("-".to_string(), text)
+            } else {
+                let path = ctx.cwd.join(from);
+                (from.display().to_string(), fs::read_to_string(&path)?)
+            };
+            let default_priority = args.priority.unwrap_or_default();
+            let draft = planner::import(&source, &text, &agents, default_priority)?;
+            context = draft.context.into_iter().chain(context).collect();
+            let request = args
+                .request
+                .clone()
+                .or(draft.request)
+                .unwrap_or_else(|| format!("imported from `{source}`"));
+            let priority = args.priority.or(draft.priority).unwrap_or_default();
+            let deadline = args.deadline.clone().or(draft.deadline);
+            ctx.ui.note(&format!(
+                "imported {} tasks from `{source}`",
+                draft.tasks.len()
+            ));
+            (
+                request,
+                "import".to_string(),
+                None,
+                priority,
+                deadline,
+                draft.tasks,
+            )
+        }
+        None => {
+            let request = args.request.clone().unwrap_or_default();
+            if request.trim().is_empty() {
+                return Err(tagged(Kind::Usage, "the request is empty"));
+            }
+            let kind = planner::resolve_planner(ctx, &config, args.planner);
+            let input = PlanInput {
+                request: request.clone(),
+                priority: args.priority.unwrap_or_default(),
+                deadline: args.deadline.clone(),
+                context: context.clone(),
+            };
+            let ui = &ctx.ui;
+            ui.note(&format!("planning with the `{}` planner…", kind.name()));
+            let drafted = planner::draft(
+                ctx,
+                &store,
+                &config,
+                &agents,
+                kind,
+                args.model.as_deref(),
+                &input,
+                &plan_id,
+                &mut |note| ui.note(note),
+            )?;
+            let model = drafted
+                .model
+                .as_ref()
+                .map(|model| format!(" (model `{model}`)"))
+                .unwrap_or_default();
+            let repaired = if drafted.repaired {
+                ", after one repair round"
+            } else {
+                ""
+            };
+            ui.note(&format!(
+                "the `{}` planner{model} planned {} tasks{repaired}",
+                drafted.planner.name(),
+                drafted.tasks.len()
+            ));
+            (
+                request,
+                drafted.planner.name().to_string(),
+                drafted.model,
+                input.priority,
+                input.deadline,
+                drafted.tasks,
+            )
+        }
+    };
+    let plan = Plan {
+        schema: 1,
+        id: plan_id,
+        request,
+        planner: planner_name,
+        model,
+        created_at: ctx.now(),
+        created_by: command_line(),
+        priority,
+        deadline,
+        context,
+        tasks,
+    };
+    let ui = &ctx.ui;
+    if args.dry_run {
+        if ui.json {
+            ui.json_out(&plan)?;
+        } else {
+            ui.out(&render(ctx, &plan))?;
+        }
+        ui.note("dry run: nothing was written");
+        return Ok(crate::exit::OK);
+    }
+    planner::save(&store, &plan)?;
+    if ui.json {
+        ui.json_out(&plan)?;
+    } else {
+        ui.line(&plan.id)?;
+    }
+    let unassigned = plan
+        .tasks
+        .iter()
+        .filter(|task| task.agent.is_none())
+        .count();
+    ui.note(&format!(
+        "wrote `{}` with {} tasks",
+        store.plan_path(&plan.id).display(),
+        plan.tasks.len()
+    ));
+    if unassigned > 0 {
+        ui.note(&format!(
+            "{unassigned} tasks have no agent yet: nexus assign {}",
+            plan.id
+        ));
+    }
+    Ok(crate::exit::OK)
+}
+
+fn render(ctx: &Ctx, plan: &Plan) -> String {
+    let ui = &ctx.ui;
+    let mut text = format!(
+        "{} {} ({} planner, {} priority)\n",
+        ui.paint("plan", Tone::Bold),
+        ui.paint(&plan.id, Tone::Accent),
+        plan.planner,
+        plan.priority
+    );
+    text.push_str(&format!("request: {}\n\n", shorten(&plan.request, 100)));
+    let mut rows = vec![
+        ["TASK", "TYPE", "AGENT", "PRIORITY", "DEPENDS ON", "TITLE"]
+            .map(|head| ui.paint(head, Tone::Dim))
+            .to_vec(),
+    ];
+    for task in &plan.tasks {
+        rows.push(vec![
+            ui.paint(&task.id, Tone::Accent),
+            task.task_type.to_string(),
+            task.agent.clone().unwrap_or_else(|| "-".to_string()),
+            task.priority.to_string(),
+            if task.depends_on.is_empty() {
+                "-".to_string()
+            } else {
+                task.depends_on.join(",")
+            },
+            shorten(&task.title, 60),
+        ]);
+    }
+    text.push_str(&table(&rows));
+    text
+}
+
+/// Returns the command line, for `created_by`.
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quoted: Vec<String> = args
+        .iter()
+        .map(|arg| {
+            if !arg.is_empty()
+                && arg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@".contains(c))
+            {
+                arg.clone()
+            } else {
+                format!("'{}'", arg.replace('\'', "'\\''"))
+            }
+        })
+        .collect();
+    format!("nexus {}", quoted.join(" "))
+}
+
+/// Reads `--context-file`: a JSON object of strings, or `KEY=VALUE` lines
+/// (blank lines and `#` comments skipped).
+fn context_file(path: &Path) -> Result<BTreeMap<String, String>> {
+    let text = fs::read_to_string(path)?;
+    let shown = path.display();
+    if text.trim_start().starts_with('{') {
+        let map: BTreeMap<String, serde_json::Value> =
+            serde_json::from_str(&text).map_err(|error| {
+                tagged(
+                    Kind::Usage,
+                    format!("context file `{shown}` is not a JSON object: {error}"),
+                )
+            })?;
+        return map
+            .into_iter()
+            .map(|(key, value)| match value {
+                serde_json::Value::String(text) => Ok((key, text)),
+                other => Ok((key, other.to_string())),
+            })
+            .collect();
+    }
+    let mut context = BTreeMap::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(tagged(
+                Kind::Usage,
+                format!(
+                    "context file `{shown}` line {}: `{line}` is not `KEY=VALUE`",
+                    number + 1
+                ),
+            ));
+        };
+        context.insert(key.trim().to_string(), value.trim().to_string());
+    }
+    Ok(context)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_files_take_json_or_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("c.json");
+        std::fs::write(&json, r#"{"lang": "rust", "n": 3}"#).unwrap();
+        let map = context_file(&json).unwrap();
+        assert_eq!(map["lang"], "rust");
+        assert_eq!(map["n"], "3");
+        let lines = dir.path().join("c.env");
+        std::fs::write(&lines, "# comment\nlang = rust\n\nteam=core\n").unwrap();
+        assert_eq!(context_file(&lines).unwrap()["team"], "core");
+        std::fs::write(&lines, "oops\n").unwrap();
+        let error = context_file(&lines).unwrap_err().to_string();
+        assert!(error.contains("line 1"), "{error}");
+    }
+}
