@@ -31,7 +31,9 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create `.nexus/` here: config, the four default agents, `.gitignore`')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the dashboard: agents, plans, tasks, cost')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full')
+            [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Print metrics in the Prometheus text format')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print a task''s agent transcript')
             [CompletionResult]::new('agents', 'agents', [CompletionResultType]::ParameterValue, 'List and inspect agents')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the installation: `.nexus`, files, `claude`, API key')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -53,7 +55,29 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Seconds between redraws with `--watch`')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
-            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Redraw while a run goes on')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Redraw in place every `--interval` until Ctrl-C (one frame when stdout is not a terminal)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'nexus;metrics' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'nexus;log' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Keep printing as the transcript grows, until the task stops running or Ctrl-C. `--json` prints the raw stream-json lines')
+            [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Keep printing as the transcript grows, until the task stops running or Ctrl-C. `--json` prints the raw stream-json lines')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
@@ -131,7 +155,9 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
         }
         'nexus;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create `.nexus/` here: config, the four default agents, `.gitignore`')
-            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the dashboard: agents, plans, tasks, cost')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full')
+            [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Print metrics in the Prometheus text format')
+            [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print a task''s agent transcript')
             [CompletionResult]::new('agents', 'agents', [CompletionResultType]::ParameterValue, 'List and inspect agents')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the installation: `.nexus`, files, `claude`, API key')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -142,6 +168,12 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             break
         }
         'nexus;help;status' {
+            break
+        }
+        'nexus;help;metrics' {
+            break
+        }
+        'nexus;help;log' {
             break
         }
         'nexus;help;agents' {

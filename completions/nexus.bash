@@ -31,6 +31,12 @@ _nexus() {
             nexus,init)
                 cmd="nexus__subcmd__init"
                 ;;
+            nexus,log)
+                cmd="nexus__subcmd__log"
+                ;;
+            nexus,metrics)
+                cmd="nexus__subcmd__metrics"
+                ;;
             nexus,status)
                 cmd="nexus__subcmd__status"
                 ;;
@@ -67,6 +73,12 @@ _nexus() {
             nexus__subcmd__help,init)
                 cmd="nexus__subcmd__help__subcmd__init"
                 ;;
+            nexus__subcmd__help,log)
+                cmd="nexus__subcmd__help__subcmd__log"
+                ;;
+            nexus__subcmd__help,metrics)
+                cmd="nexus__subcmd__help__subcmd__metrics"
+                ;;
             nexus__subcmd__help,status)
                 cmd="nexus__subcmd__help__subcmd__status"
                 ;;
@@ -83,7 +95,7 @@ _nexus() {
 
     case "${cmd}" in
         nexus)
-            opts="-q -h -V --dir --json --color --quiet --help --version init status agents doctor completions help"
+            opts="-q -h -V --dir --json --color --quiet --help --version init status metrics log agents doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -271,7 +283,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help)
-            opts="init status agents doctor completions help"
+            opts="init status metrics log agents doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -382,6 +394,34 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__help__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__metrics)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -398,6 +438,50 @@ _nexus() {
             ;;
         nexus__subcmd__init)
             opts="-q -h --force --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__log)
+            opts="-f -q -h --follow --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__metrics)
+            opts="-q -h --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

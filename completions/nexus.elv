@@ -28,7 +28,9 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand init 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
-            cand status 'Show the dashboard: agents, plans, tasks, cost'
+            cand status 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
+            cand metrics 'Print metrics in the Prometheus text format'
+            cand log 'Print a task''s agent transcript'
             cand agents 'List and inspect agents'
             cand doctor 'Check the installation: `.nexus`, files, `claude`, API key'
             cand completions 'Print a shell completion script'
@@ -48,7 +50,27 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --interval 'Seconds between redraws with `--watch`'
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
             cand --color 'When to use colour'
-            cand --watch 'Redraw while a run goes on'
+            cand --watch 'Redraw in place every `--interval` until Ctrl-C (one frame when stdout is not a terminal)'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;metrics'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;log'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand -f 'Keep printing as the transcript grows, until the task stops running or Ctrl-C. `--json` prints the raw stream-json lines'
+            cand --follow 'Keep printing as the transcript grows, until the task stops running or Ctrl-C. `--json` prints the raw stream-json lines'
             cand --json 'Print data as JSON on stdout'
             cand -q 'Print only data and errors, no progress or notes'
             cand --quiet 'Print only data and errors, no progress or notes'
@@ -116,7 +138,9 @@ set edit:completion:arg-completer[nexus] = {|@words|
         }
         &'nexus;help'= {
             cand init 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
-            cand status 'Show the dashboard: agents, plans, tasks, cost'
+            cand status 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
+            cand metrics 'Print metrics in the Prometheus text format'
+            cand log 'Print a task''s agent transcript'
             cand agents 'List and inspect agents'
             cand doctor 'Check the installation: `.nexus`, files, `claude`, API key'
             cand completions 'Print a shell completion script'
@@ -125,6 +149,10 @@ set edit:completion:arg-completer[nexus] = {|@words|
         &'nexus;help;init'= {
         }
         &'nexus;help;status'= {
+        }
+        &'nexus;help;metrics'= {
+        }
+        &'nexus;help;log'= {
         }
         &'nexus;help;agents'= {
             cand list 'List the agents'

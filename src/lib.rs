@@ -8,6 +8,7 @@ pub mod agents;
 pub mod cli;
 pub mod commands;
 pub mod context;
+pub mod dashboard;
 pub mod env_vars;
 pub mod exit;
 pub mod ids;

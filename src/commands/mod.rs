@@ -4,6 +4,8 @@ pub mod agents;
 pub mod completions;
 pub mod doctor;
 pub mod init;
+pub mod log;
+pub mod metrics;
 pub mod status;
 
 use anyhow::Result;
@@ -18,6 +20,8 @@ pub fn dispatch(ctx: &Ctx, command: &Command) -> Result<u8> {
         Command::Agents(command) => agents::run(ctx, command),
         Command::Doctor(args) => doctor::run(ctx, args),
         Command::Status(args) => status::run(ctx, args),
+        Command::Metrics(args) => metrics::run(ctx, args),
+        Command::Log(args) => log::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
     }
 }
