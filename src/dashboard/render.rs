@@ -107,7 +107,7 @@ fn estimate_text(estimate: &Estimate) -> String {
 
 fn short_estimate(estimate: &Estimate) -> String {
     match (estimate.remaining_tasks, estimate.remaining_seconds) {
-        (0, _) => "done".to_string(),
+        (0, _) => "—".to_string(),
         (_, Some(seconds)) => format!("~{}", short_duration(Duration::from_secs(seconds))),
         (_, None) => "?".to_string(),
     }
@@ -200,11 +200,12 @@ pub fn dashboard(dashboard: &Dashboard, ui: &Ui, boxes: bool) -> String {
             None => "no finished attempts yet".to_string(),
         },
     ]);
-    let states: Vec<String> = metrics
-        .by_state
+    let states: Vec<String> = crate::dashboard::panel::SHOWN_STATES
         .iter()
-        .filter(|(_, count)| **count > 0)
-        .map(|(state, count)| format!("{count} {}", ui.paint(state, state_tone(state))))
+        .filter_map(|state| {
+            let count = metrics.by_state.get(*state).copied().unwrap_or(0);
+            (count > 0).then(|| format!("{count} {}", ui.paint(state, state_tone(state))))
+        })
         .collect();
     summary.push(vec![
         "tasks".to_string(),
@@ -236,10 +237,15 @@ pub fn dashboard(dashboard: &Dashboard, ui: &Ui, boxes: bool) -> String {
     if health.stale_tasks > 0 {
         summary.push(vec![
             "stale".to_string(),
-            format!(
-                "{} say `running` but no live process owns them; `nexus run` resumes them",
-                plural(health.stale_tasks, "task")
-            ),
+            if health.stale_tasks == 1 {
+                "1 task says `running` but no live process owns it; `nexus run` resumes it"
+                    .to_string()
+            } else {
+                format!(
+                    "{} tasks say `running` but no live process owns them; `nexus run` resumes them",
+                    health.stale_tasks
+                )
+            },
         ]);
     }
     let title = match &dashboard.scope {

@@ -217,7 +217,8 @@ fn render_event(event: &Value, ui: &Ui) -> String {
                 ui.paint("result: success", Tone::Good)
             };
             if let Some(turns) = event.get("num_turns").and_then(Value::as_u64) {
-                head.push_str(&format!(" · {turns} turns"));
+                let noun = if turns == 1 { "turn" } else { "turns" };
+                head.push_str(&format!(" · {turns} {noun}"));
             }
             if let Some(duration) = millis(event.get("duration_ms")) {
                 head.push_str(&format!(" · {duration}"));

@@ -7,6 +7,7 @@ mod agents;
 mod doctor;
 mod foundation;
 mod init;
+mod status;
 
 /// Every `.rs` file under `tests/cli` is a module of this binary, so none is
 /// silently skipped.
