@@ -37,8 +37,14 @@ _nexus() {
             nexus,init)
                 cmd="nexus__subcmd__init"
                 ;;
+            nexus,log)
+                cmd="nexus__subcmd__log"
+                ;;
             nexus,memory)
                 cmd="nexus__subcmd__memory"
+                ;;
+            nexus,metrics)
+                cmd="nexus__subcmd__metrics"
                 ;;
             nexus,plan)
                 cmd="nexus__subcmd__plan"
@@ -91,8 +97,14 @@ _nexus() {
             nexus__subcmd__help,init)
                 cmd="nexus__subcmd__help__subcmd__init"
                 ;;
+            nexus__subcmd__help,log)
+                cmd="nexus__subcmd__help__subcmd__log"
+                ;;
             nexus__subcmd__help,memory)
                 cmd="nexus__subcmd__help__subcmd__memory"
+                ;;
+            nexus__subcmd__help,metrics)
+                cmd="nexus__subcmd__help__subcmd__metrics"
                 ;;
             nexus__subcmd__help,plan)
                 cmd="nexus__subcmd__help__subcmd__plan"
@@ -185,7 +197,7 @@ _nexus() {
 
     case "${cmd}" in
         nexus)
-            opts="-q -h -V --dir --json --color --quiet --help --version init plan assign run status ask agents sessions memory doctor completions help"
+            opts="-q -h -V --dir --json --color --quiet --help --version init plan assign run ask status metrics log agents sessions memory doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -421,7 +433,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help)
-            opts="init plan assign run status ask agents sessions memory doctor completions help"
+            opts="init plan assign run ask status metrics log agents sessions memory doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -560,6 +572,20 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__help__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__help__subcmd__memory)
             opts="show reset"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -591,6 +617,20 @@ _nexus() {
         nexus__subcmd__help__subcmd__memory__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__metrics)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -736,6 +776,28 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__log)
+            opts="-f -q -h --follow --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__memory)
             opts="-q -h --dir --json --color --quiet --help show reset help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -851,6 +913,28 @@ _nexus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__metrics)
+            opts="-q -h --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -31,8 +31,10 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand plan 'Turn a request into a plan of tasks (prints the plan id)'
             cand assign 'Give unassigned tasks an agent, or assign one task by hand'
             cand run 'Run a plan''s ready tasks in dependency order, in parallel'
-            cand status 'Show the dashboard: agents, plans, tasks, cost'
             cand ask 'Send one message to an agent''s session and print the reply'
+            cand status 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
+            cand metrics 'Print metrics in the Prometheus text format'
+            cand log 'Print a task''s agent transcript'
             cand agents 'List and inspect agents'
             cand sessions 'Inspect, check and collect agent session records'
             cand memory 'Show or reset an agent''s memory'
@@ -94,22 +96,42 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
-        &'nexus;status'= {
-            cand --interval 'Seconds between redraws with `--watch`'
+        &'nexus;ask'= {
+            cand --instance 'The agent instance (0-based)'
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
             cand --color 'When to use colour'
-            cand --watch 'Redraw while a run goes on'
+            cand --new-session 'Start a fresh session instead of resuming'
             cand --json 'Print data as JSON on stdout'
             cand -q 'Print only data and errors, no progress or notes'
             cand --quiet 'Print only data and errors, no progress or notes'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
-        &'nexus;ask'= {
-            cand --instance 'The agent instance (0-based)'
+        &'nexus;status'= {
+            cand --interval 'Seconds between redraws with `--watch`'
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
             cand --color 'When to use colour'
-            cand --new-session 'Start a fresh session instead of resuming'
+            cand --watch 'Redraw in place every `--interval` until Ctrl-C (one frame when stdout is not a terminal)'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;metrics'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;log'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand -f 'Keep printing as the transcript grows, until the task stops running or Ctrl-C. `--json` prints the raw stream-json lines'
+            cand --follow 'Keep printing as the transcript grows, until the task stops running or Ctrl-C. `--json` prints the raw stream-json lines'
             cand --json 'Print data as JSON on stdout'
             cand -q 'Print only data and errors, no progress or notes'
             cand --quiet 'Print only data and errors, no progress or notes'
@@ -292,8 +314,10 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand plan 'Turn a request into a plan of tasks (prints the plan id)'
             cand assign 'Give unassigned tasks an agent, or assign one task by hand'
             cand run 'Run a plan''s ready tasks in dependency order, in parallel'
-            cand status 'Show the dashboard: agents, plans, tasks, cost'
             cand ask 'Send one message to an agent''s session and print the reply'
+            cand status 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
+            cand metrics 'Print metrics in the Prometheus text format'
+            cand log 'Print a task''s agent transcript'
             cand agents 'List and inspect agents'
             cand sessions 'Inspect, check and collect agent session records'
             cand memory 'Show or reset an agent''s memory'
@@ -309,9 +333,13 @@ set edit:completion:arg-completer[nexus] = {|@words|
         }
         &'nexus;help;run'= {
         }
+        &'nexus;help;ask'= {
+        }
         &'nexus;help;status'= {
         }
-        &'nexus;help;ask'= {
+        &'nexus;help;metrics'= {
+        }
+        &'nexus;help;log'= {
         }
         &'nexus;help;agents'= {
             cand list 'List the agents'

@@ -56,10 +56,14 @@ pub enum Command {
     Assign(AssignArgs),
     /// Run a plan's ready tasks in dependency order, in parallel.
     Run(RunArgs),
-    /// Show the dashboard: agents, plans, tasks, cost.
-    Status(StatusArgs),
     /// Send one message to an agent's session and print the reply.
     Ask(AskArgs),
+    /// Show the dashboard (agents, load, plans, tasks, cost), or one task in full.
+    Status(StatusArgs),
+    /// Print metrics in the Prometheus text format.
+    Metrics(MetricsArgs),
+    /// Print a task's agent transcript.
+    Log(LogArgs),
     /// List and inspect agents.
     #[command(subcommand)]
     Agents(AgentsCommand),
@@ -163,9 +167,11 @@ pub struct RunArgs {
 pub struct StatusArgs {
     /// The plan (id or unique prefix; default: all plans).
     pub plan: Option<String>,
-    /// One task in full.
+    /// One task of PLAN in full: attempts, verification, session, result.
+    #[arg(requires = "plan")]
     pub task: Option<String>,
-    /// Redraw while a run goes on.
+    /// Redraw in place every `--interval` until Ctrl-C (one frame when stdout
+    /// is not a terminal).
     #[arg(long)]
     pub watch: bool,
     /// Seconds between redraws with `--watch`.
@@ -252,9 +258,10 @@ pub struct MemoryShowArgs {
 pub struct LogArgs {
     /// The plan (id or unique prefix).
     pub plan: String,
-    /// The task.
+    /// The task (id or unique prefix).
     pub task: String,
-    /// Keep printing as the transcript grows.
+    /// Keep printing as the transcript grows, until the task stops running
+    /// or Ctrl-C. `--json` prints the raw stream-json lines.
     #[arg(long, short = 'f')]
     pub follow: bool,
 }

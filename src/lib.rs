@@ -9,6 +9,7 @@ pub mod brain;
 pub mod cli;
 pub mod commands;
 pub mod context;
+pub mod dashboard;
 pub mod env_vars;
 pub mod exec;
 pub mod exit;

@@ -102,6 +102,12 @@ impl Ui {
         }
     }
 
+    /// Redraws the whole terminal with `text` in one write: home the cursor,
+    /// clear the screen, print (`status --watch`).
+    pub fn frame(&self, text: &str) -> Result<()> {
+        self.out(&format!("\u{1b}[H\u{1b}[2J{text}"))
+    }
+
     /// Writes one line of data to stdout.
     pub fn line(&self, text: &str) -> Result<()> {
         self.out(&format!("{text}\n"))
@@ -215,6 +221,31 @@ pub fn table(rows: &[Vec<String>]) -> String {
     out
 }
 
+/// Frames a section in a box with its title on the top edge, at least
+/// `min_width` columns inside (terminal output only; plain output uses a
+/// title line instead).
+pub fn boxed(title: &str, body: &str, min_width: usize) -> String {
+    let lines: Vec<&str> = body.lines().collect();
+    let title_width = visible_width(title);
+    let width = lines
+        .iter()
+        .map(|line| visible_width(line))
+        .max()
+        .unwrap_or(0)
+        .max(title_width + 2)
+        .max(min_width);
+    let inner = width + 2;
+    let mut out = format!("┌─ {title} {}┐\n", "─".repeat(inner - 3 - title_width));
+    for line in lines {
+        out.push_str(&format!(
+            "│ {line}{} │\n",
+            " ".repeat(width - visible_width(line))
+        ));
+    }
+    out.push_str(&format!("└{}┘\n", "─".repeat(inner)));
+    out
+}
+
 /// Shortens text to `max` characters with an ellipsis, on one line.
 pub fn shorten(text: &str, max: usize) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -238,6 +269,12 @@ mod tests {
         ];
         let painted = paint("a", Tone::Good, true);
         assert_eq!(table(&rows), format!("id  state\n{painted}   done\n"));
+    }
+
+    #[test]
+    fn boxes_fit_their_widest_line() {
+        let text = boxed("T", "ab\nabcd\n", 0);
+        assert_eq!(text, "┌─ T ──┐\n│ ab   │\n│ abcd │\n└──────┘\n");
     }
 
     #[test]

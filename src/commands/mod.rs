@@ -6,7 +6,9 @@ pub mod assign;
 pub mod completions;
 pub mod doctor;
 pub mod init;
+pub mod log;
 pub mod memory;
+pub mod metrics;
 pub mod plan;
 pub mod run;
 pub mod sessions;
@@ -30,6 +32,8 @@ pub fn dispatch(ctx: &Ctx, command: &Command) -> Result<u8> {
         Command::Memory(command) => memory::run(ctx, command),
         Command::Doctor(args) => doctor::run(ctx, args),
         Command::Status(args) => status::run(ctx, args),
+        Command::Metrics(args) => metrics::run(ctx, args),
+        Command::Log(args) => log::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
     }
 }

@@ -216,6 +216,45 @@ pub fn is_held(path: &Path) -> bool {
     }
 }
 
+/// How a lock file is held right now, as seen by a reader that takes no lock
+/// for longer than the probe itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// Nobody holds it (or the file does not exist).
+    Free,
+    /// One or more processes hold it shared (`nexus run PLAN --task T`).
+    Shared,
+    /// One process holds it exclusively (a whole-plan `nexus run PLAN`).
+    Exclusive,
+}
+
+/// Returns how `path` is held: a shared probe that fails means an exclusive
+/// holder; one that succeeds, followed by an exclusive probe that fails, means
+/// shared holders.
+pub fn probe(path: &Path) -> Probe {
+    let Ok(file) = File::open(path) else {
+        return Probe::Free;
+    };
+    if file.try_lock_shared().is_err() {
+        return Probe::Exclusive;
+    }
+    let _ = file.unlock();
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            Probe::Free
+        }
+        Err(_) => Probe::Shared,
+    }
+}
+
+/// Returns the holder recorded in a lock file, if it holds a readable one.
+/// Best effort: shared holders may not write one, and a released lock keeps
+/// its last holder's record, so only trust it while the lock is held.
+pub fn recorded_holder(path: &Path) -> Option<Holder> {
+    read_holder(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +338,20 @@ mod tests {
         let error = wait_exclusive(&path, "the thing", Duration::from_millis(100)).unwrap_err();
         assert!(error.to_string().contains("timed out"), "{error}");
         assert_eq!(crate::exit::code_for(&error), crate::exit::BUSY);
+    }
+
+    #[test]
+    fn probes_tell_free_shared_and_exclusive_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan-p.lock");
+        assert_eq!(probe(&path), Probe::Free);
+        let shared = try_shared(&path, "plan").unwrap();
+        assert_eq!(probe(&path), Probe::Shared);
+        drop(shared);
+        assert_eq!(probe(&path), Probe::Free);
+        let _exclusive = try_exclusive(&path, "plan", &holder()).unwrap();
+        assert_eq!(probe(&path), Probe::Exclusive);
+        assert_eq!(recorded_holder(&path).unwrap().pid, std::process::id());
     }
 
     #[test]

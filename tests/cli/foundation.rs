@@ -58,7 +58,7 @@ fn status_works_on_a_fresh_nexus() {
     let run = env.nexus(&["status"]);
     run.ok();
     assert!(
-        run.stdout.contains("Team") && run.stdout.contains("aria_coordinator"),
+        run.stdout.contains("Agents") && run.stdout.contains("aria_coordinator"),
         "{}",
         run.stdout
     );

@@ -15,6 +15,7 @@ mod openai;
 mod plan;
 mod real_claude;
 mod run;
+mod status;
 
 /// Every `.rs` file under `tests/cli` is a module of this binary, so none is
 /// silently skipped.
