@@ -2,7 +2,9 @@
 //! Claude CLI's stream-json lines appended per attempt) rendered for people:
 //! assistant text, tool uses by name, tool results shortened, API retries,
 //! the result line with cost and duration. nexus's own separator lines
-//! (`{"type":"nexus_attempt","number":N,"started_at":"…"}`) become headers.
+//! (`{"type":"nexus_attempt","number":N,"started_at":"…"}`) and the
+//! runtime's turn headers (`{"type":"nexus_turn","agent":…,"session_id":…}`)
+//! become headers; `nexus_stderr` lines show the CLI's stderr.
 //! A line that is not JSON is shown as it is.
 
 use std::time::Duration;
@@ -98,6 +100,29 @@ fn render_event(event: &Value, ui: &Ui) -> String {
                 &format!("── attempt {number} · started {} ──", field("started_at")),
                 Tone::Bold,
             )
+        }
+        ("nexus_turn", _) => {
+            let how = if event
+                .get("resume")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+            {
+                "resumed"
+            } else {
+                "new"
+            };
+            ui.paint(
+                &format!(
+                    "── turn · {} · {how} session {} · started {} ──",
+                    field("agent"),
+                    field("session_id"),
+                    field("started_at")
+                ),
+                Tone::Bold,
+            )
+        }
+        ("nexus_stderr", _) => {
+            ui.paint(&format!("stderr: {}", field("text").trim_end()), Tone::Dim)
         }
         ("system", "init") => ui.paint(
             &format!(
