@@ -246,7 +246,8 @@ impl Runtime {
         mode: &SessionMode,
         recovered: Option<&str>,
     ) -> Result<String> {
-        let (entries, _problems) = memory::read(&self.store.memory_path(&agent.id))?;
+        let entries =
+            memory::read_recent(&self.store.memory_path(&agent.id), memory::RECENT_BYTES)?;
         let mut prompt = String::new();
         if let Some(reason) = recovered {
             let recap = memory::recap(&entries, RECAP_CHARS);
@@ -355,7 +356,9 @@ impl Runtime {
             let args = Claude.args(&request);
             let argv = redacted_argv(&self.program, &args);
             let started_at = self.now();
-            let assignment_id = self.write_assignment(
+            // The assignment is written while the agent works; it is on disk
+            // before the result is (both are awaited below).
+            let (assignment_id, assignment_write) = self.write_assignment(
                 agent,
                 instance,
                 &session.session_id,
@@ -377,7 +380,7 @@ impl Runtime {
                     "started_at": started_at,
                     "argv": argv,
                 });
-                fs::append_line(path, &header.to_string())?;
+                fs::append_log(path, &header.to_string())?;
             }
             let spec = self.spec(agent, args);
             let output = match supervise::run(&spec, stop.clone(), |line| {
@@ -392,11 +395,11 @@ impl Runtime {
                 Ok(finished) => {
                     if let Some((path, buffer)) = &log {
                         if !buffer.is_empty() {
-                            fs::append_line(path, buffer)?;
+                            fs::append_log(path, buffer)?;
                         }
                         if !finished.stderr.trim().is_empty() {
                             let line = serde_json::json!({"type": "nexus_stderr", "text": supervise::tail(&finished.stderr, 50, 8000)});
-                            fs::append_line(path, &line.to_string())?;
+                            fs::append_log(path, &line.to_string())?;
                         }
                     }
                     Claude.interpret(&finished)
@@ -404,6 +407,7 @@ impl Runtime {
                 Err(error) => Claude.interpret_spawn_error(&error),
             };
             let outcome = output.outcome.unwrap_or(Outcome::Crashed);
+            let mut session_write: Option<Write> = None;
             let never_ran = matches!(
                 outcome,
                 Outcome::CliMissing | Outcome::CliNotExecutable | Outcome::SpawnFailed
@@ -438,7 +442,7 @@ impl Runtime {
                     exit_code: output.exit_code,
                     outcome: outcome.name().to_string(),
                 });
-                fs::write_json(&session_path, &session)?;
+                session_write = Some(spawn_json(session_path.clone(), session.clone()));
             }
             if outcome == Outcome::SessionNotFound
                 && matches!(mode, SessionMode::Resume(_))
@@ -453,6 +457,7 @@ impl Runtime {
                         .unwrap_or_else(|| "no conversation found".to_string()),
                 );
                 mode = SessionMode::New(ids::uuid_v4());
+                join(vec![Some(assignment_write), session_write]).await?;
                 continue;
             }
             let mut result = message::result_payload(&output.reply);
@@ -466,7 +471,7 @@ impl Runtime {
                 permission_denials: output.permission_denials.clone(),
                 cli_version: output.cli_version.clone(),
             });
-            let result_id = self.write_result(
+            let (result_id, result_write) = self.write_result(
                 agent,
                 instance,
                 &session.session_id,
@@ -475,16 +480,25 @@ impl Runtime {
                 options,
                 &output,
             )?;
-            if !never_ran {
-                self.remember(
+            let memory_write = if never_ran {
+                None
+            } else {
+                Some(self.remember(
                     agent,
                     &session.session_id,
                     message_text,
                     &output,
                     options,
                     recovered.as_deref(),
-                )?;
-            }
+                ))
+            };
+            join(vec![
+                Some(assignment_write),
+                session_write,
+                Some(result_write),
+                memory_write,
+            ])
+            .await?;
             return Ok(TurnReport {
                 session_id: session.session_id.clone(),
                 resumed: matches!(mode, SessionMode::Resume(_)),
@@ -516,7 +530,7 @@ impl Runtime {
         prompt: &str,
         options: &TurnOptions,
         at: Timestamp,
-    ) -> Result<String> {
+    ) -> Result<(String, Write)> {
         let task = options.task.clone().map_or_else(
             || TaskPayload {
                 plan_id: None,
@@ -554,7 +568,9 @@ impl Runtime {
             status: "sent".to_string(),
             execution_time_seconds: None,
         };
-        message::write(&self.store, &mut message).context("failed to record the assignment message")
+        let path = message::prepare(&self.store, &mut message);
+        let id = message.message_id.clone();
+        Ok((id, spawn_json(path, message)))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -567,7 +583,7 @@ impl Runtime {
         result: &ResultPayload,
         options: &TurnOptions,
         output: &TurnOutput,
-    ) -> Result<String> {
+    ) -> Result<(String, Write)> {
         let at = self.now();
         let succeeded = output.outcome == Some(Outcome::Success);
         let mut message = Message {
@@ -590,7 +606,9 @@ impl Runtime {
             status: if succeeded { "completed" } else { "failed" }.to_string(),
             execution_time_seconds: Some(output.duration_ms as f64 / 1000.0),
         };
-        message::write(&self.store, &mut message).context("failed to record the result message")
+        let path = message::prepare(&self.store, &mut message);
+        let id = message.message_id.clone();
+        Ok((id, spawn_json(path, message)))
     }
 
     fn remember(
@@ -601,51 +619,77 @@ impl Runtime {
         output: &TurnOutput,
         options: &TurnOptions,
         recovered: Option<&str>,
-    ) -> Result<()> {
+    ) -> Write {
         let path = self.store.memory_path(&agent.id);
-        let _guard = self.store.lock_for_update(
-            &format!("memory-{}", agent.id),
-            &format!("the memory of `{}`", agent.id),
-        )?;
         let at = self.now();
         let task_id = options.task.as_ref().and_then(|task| task.task_id.clone());
+        let mut entries = Vec::new();
         if let Some(reason) = recovered {
-            memory::append(
-                &path,
-                &Entry {
-                    schema: memory::SCHEMA,
-                    kind: EntryKind::Recap,
-                    at,
-                    session_id: Some(session_id.to_string()),
-                    thread: Some(options.thread.clone()),
-                    task_id: task_id.clone(),
-                    request: format!("session recovered: {reason}"),
-                    response: "a recap of earlier interactions was given to the new session"
-                        .to_string(),
-                    outcome: "recovered".to_string(),
-                },
-            )?;
+            entries.push(Entry {
+                schema: memory::SCHEMA,
+                kind: EntryKind::Recap,
+                at,
+                session_id: Some(session_id.to_string()),
+                thread: Some(options.thread.clone()),
+                task_id: task_id.clone(),
+                request: format!("session recovered: {reason}"),
+                response: "a recap of earlier interactions was given to the new session"
+                    .to_string(),
+                outcome: "recovered".to_string(),
+            });
         }
         let response = if output.reply.is_empty() {
             output.reason.clone().unwrap_or_default()
         } else {
             output.reply.clone()
         };
-        memory::append(
-            &path,
-            &Entry {
-                schema: memory::SCHEMA,
-                kind: EntryKind::Interaction,
-                at,
-                session_id: Some(session_id.to_string()),
-                thread: Some(options.thread.clone()),
-                task_id,
-                request: truncate(message_text, memory::ENTRY_CHARS),
-                response: truncate(&response, memory::ENTRY_CHARS),
-                outcome: output.outcome.map_or("unknown", Outcome::name).to_string(),
-            },
-        )
+        entries.push(Entry {
+            schema: memory::SCHEMA,
+            kind: EntryKind::Interaction,
+            at,
+            session_id: Some(session_id.to_string()),
+            thread: Some(options.thread.clone()),
+            task_id,
+            request: truncate(message_text, memory::ENTRY_CHARS),
+            response: truncate(&response, memory::ENTRY_CHARS),
+            outcome: output.outcome.map_or("unknown", Outcome::name).to_string(),
+        });
+        let store = self.store.clone();
+        let agent_id = agent.id.clone();
+        tokio::task::spawn_blocking(move || {
+            let _guard = store.lock_for_update(
+                &format!("memory-{agent_id}"),
+                &format!("the memory of `{agent_id}`"),
+            )?;
+            for entry in &entries {
+                memory::append(&path, entry)?;
+            }
+            Ok(())
+        })
     }
+}
+
+/// A state write running on the blocking pool.
+type Write = tokio::task::JoinHandle<Result<()>>;
+
+/// Writes a value as JSON on the blocking pool.
+fn spawn_json<T: serde::Serialize + Send + 'static>(path: PathBuf, value: T) -> Write {
+    tokio::task::spawn_blocking(move || fs::write_json(&path, &value).map(|_| ()))
+}
+
+/// Waits for writes; the first error wins.
+async fn join(writes: Vec<Option<Write>>) -> Result<()> {
+    let mut first = None;
+    for write in writes.into_iter().flatten() {
+        let outcome = write
+            .await
+            .map_err(|error| anyhow::anyhow!("a state write panicked: {error}"))
+            .and_then(|done| done);
+        if let Err(error) = outcome {
+            first.get_or_insert(error);
+        }
+    }
+    first.map_or(Ok(()), Err)
 }
 
 fn truncate(text: &str, max: usize) -> String {

@@ -218,7 +218,12 @@ where
     for round in 0..2 {
         let content = ask(&messages, notify).map_err(Failed::Brain)?;
         let problems = match parse_answer(&content) {
-            Ok(document) => match validate::parse_plan(&document, &agent_ids, input.priority) {
+            Ok(document) => match validate::parse_plan(
+                &document,
+                &agent_ids,
+                input.priority,
+                validate::MAX_TASKS,
+            ) {
                 Ok(draft) => {
                     return Ok(Drafted {
                         planner,
@@ -400,8 +405,13 @@ pub fn import(
         )
     })?;
     let agent_ids: Vec<String> = agents.iter().map(|agent| agent.id.clone()).collect();
-    validate::parse_plan(&document, &agent_ids, default_priority)
-        .map_err(|problems| invalid(&format!("plan file `{source}`"), &problems, None))
+    validate::parse_plan(
+        &document,
+        &agent_ids,
+        default_priority,
+        validate::MAX_IMPORT_TASKS,
+    )
+    .map_err(|problems| invalid(&format!("plan file `{source}`"), &problems, None))
 }
 
 /// Returns a new plan id that no plan uses yet.

@@ -15,6 +15,8 @@ use crate::state::plan::{Priority, TaskSpec, TaskType};
 
 /// Most tasks a plan may have.
 pub const MAX_TASKS: usize = 50;
+/// Most tasks a hand-written plan (`nexus plan --from`) may have.
+pub const MAX_IMPORT_TASKS: usize = 10_000;
 /// Longest title, in characters.
 pub const MAX_TITLE: usize = 200;
 /// Longest description, in characters.
@@ -74,6 +76,7 @@ pub fn parse_plan(
     document: &Value,
     agent_ids: &[String],
     default_priority: Priority,
+    max_tasks: usize,
 ) -> Result<Draft, Vec<String>> {
     let mut problems = Vec::new();
     let Some(object) = document.as_object() else {
@@ -139,9 +142,9 @@ pub fn parse_plan(
     if tasks.is_empty() {
         problems.push("the plan has no tasks".to_string());
     }
-    if tasks.len() > MAX_TASKS {
+    if tasks.len() > max_tasks {
         problems.push(format!(
-            "the plan has {} tasks, more than the {MAX_TASKS} allowed",
+            "the plan has {} tasks, more than the {max_tasks} allowed",
             tasks.len()
         ));
     }
@@ -164,7 +167,7 @@ pub fn parse_plan(
 /// builtin planner's output): ids, dependencies, cycles, agents, sizes.
 pub fn check_tasks(tasks: &[TaskSpec], agent_ids: &[String]) -> Vec<String> {
     let document = serde_json::json!({ "tasks": tasks });
-    match parse_plan(&document, agent_ids, Priority::default()) {
+    match parse_plan(&document, agent_ids, Priority::default(), MAX_IMPORT_TASKS) {
         Ok(_) => Vec::new(),
         Err(problems) => problems,
     }
@@ -577,13 +580,13 @@ mod tests {
     }
 
     fn problems(document: &Value) -> Vec<String> {
-        parse_plan(document, &agents(), Priority::Medium).unwrap_err()
+        parse_plan(document, &agents(), Priority::Medium, MAX_TASKS).unwrap_err()
     }
 
     #[test]
     fn a_good_plan_parses_with_defaults() {
         let document = json!({"tasks": [task("a", &[]), task("b", &["a"])], "priority": "high"});
-        let draft = parse_plan(&document, &agents(), Priority::Medium).unwrap();
+        let draft = parse_plan(&document, &agents(), Priority::Medium, MAX_TASKS).unwrap();
         assert_eq!(draft.tasks.len(), 2);
         assert_eq!(draft.tasks[1].depends_on, vec!["a".to_string()]);
         assert_eq!(draft.tasks[0].priority, Priority::High);
@@ -665,7 +668,7 @@ mod tests {
             .iter()
             .map(|(id, _)| (*id).to_string())
             .collect();
-        let draft = parse_plan(&document, &agents, Priority::Medium).unwrap();
+        let draft = parse_plan(&document, &agents, Priority::Medium, MAX_TASKS).unwrap();
         assert_eq!(draft.tasks.len(), 4);
         assert_eq!(
             draft.context.get("language").map(String::as_str),

@@ -71,7 +71,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<u8> {
         return Ok(crate::exit::OK);
     }
     let plan_name = plan.id.clone();
-    let summary = crate::exec::block_on_multi(async {
+    let summary = crate::exec::block_on_multi(options.parallel as usize + 1, async {
         let (stop, _sender) = signals::install().context("failed to install signal handlers")?;
         let mut emit = |event: &Event| print_event(ui, event);
         let scheduler = Scheduler::new(runtime.clone(), plan, options, &mut emit)?;

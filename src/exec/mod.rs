@@ -16,11 +16,16 @@ pub fn block_on<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> 
     Ok(runtime.block_on(future))
 }
 
-/// Runs a future on a multi-threaded runtime (two workers: agent turns are
-/// I/O-bound; state writes are small and synchronous).
-pub fn block_on_multi<F: std::future::Future>(future: F) -> anyhow::Result<F::Output> {
+/// Runs a future on a multi-threaded runtime with `workers` threads (2–64).
+/// Agent turns write their state files synchronously (each write is an
+/// fsync'd rename), so the run uses about one worker per parallel task to
+/// keep those writes overlapping.
+pub fn block_on_multi<F: std::future::Future>(
+    workers: usize,
+    future: F,
+) -> anyhow::Result<F::Output> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(workers.clamp(2, 64))
         .enable_all()
         .build()
         .map_err(|error| anyhow::anyhow!("failed to start the async runtime: {error}"))?;

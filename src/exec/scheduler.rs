@@ -573,6 +573,37 @@ struct Slot {
     task_lock: Option<LockGuard>,
     busy_instance: Option<(String, u32)>,
     attempts_at_start: usize,
+    /// The result text of a task completed in this run (what dependents get,
+    /// without waiting for the file).
+    result: Option<String>,
+    /// Orders this task's file writes: a write older than the newest one
+    /// already on disk is dropped.
+    written: Arc<std::sync::Mutex<u64>>,
+    sequence: u64,
+}
+
+/// Task-file writes run on the blocking pool, so the dispatcher never waits
+/// for an fsync; each task's writes stay in order (see `Slot::written`).
+#[derive(Default)]
+struct Writes {
+    handles: Vec<tokio::task::JoinHandle<Result<()>>>,
+}
+
+impl Writes {
+    /// Waits for every write; returns the first error.
+    async fn finish(&mut self) -> Result<()> {
+        let mut first = None;
+        for handle in self.handles.drain(..) {
+            let outcome = handle
+                .await
+                .map_err(|error| anyhow!("a state write panicked: {error}"))
+                .and_then(|done| done);
+            if let Err(error) = outcome {
+                first.get_or_insert(error);
+            }
+        }
+        first.map_or(Ok(()), Err)
+    }
 }
 
 /// Runs a plan (or one task of it). `emit` receives every event.
@@ -584,6 +615,7 @@ pub struct Scheduler<'a> {
     options: RunOptions,
     emit: &'a mut dyn FnMut(&Event),
     command: String,
+    writes: Writes,
 }
 
 impl<'a> Scheduler<'a> {
@@ -627,6 +659,7 @@ impl<'a> Scheduler<'a> {
             options,
             emit,
             command: command.join(" "),
+            writes: Writes::default(),
         })
     }
 
@@ -634,16 +667,29 @@ impl<'a> Scheduler<'a> {
         self.runtime.ctx.now()
     }
 
-    fn write(&self, slot: &mut Slot) -> Result<()> {
+    fn write(&mut self, slot: &mut Slot) -> Result<()> {
         slot.record.updated_at = Some(self.now());
         slot.record.updated_by.clone_from(&self.command);
-        fs::write_json(
-            &self
-                .runtime
-                .store
-                .task_path(&self.plan.id, &slot.record.task_id),
-            &slot.record,
-        )?;
+        let path = self
+            .runtime
+            .store
+            .task_path(&self.plan.id, &slot.record.task_id);
+        let bytes = fs::to_json_bytes(&slot.record)?;
+        slot.sequence += 1;
+        let sequence = slot.sequence;
+        let written = slot.written.clone();
+        self.writes
+            .handles
+            .push(tokio::task::spawn_blocking(move || {
+                let mut last = written
+                    .lock()
+                    .map_err(|_| anyhow!("a task-file write panicked"))?;
+                if *last < sequence {
+                    fs::write_atomic(&path, &bytes)?;
+                    *last = sequence;
+                }
+                Ok(())
+            }));
         Ok(())
     }
 
@@ -695,6 +741,9 @@ impl<'a> Scheduler<'a> {
                 task_lock: None,
                 busy_instance: None,
                 attempts_at_start,
+                result: None,
+                written: Arc::new(std::sync::Mutex::new(0)),
+                sequence: 0,
             });
         }
         // Take the locks of the tasks in scope; a running task we can lock has
@@ -908,10 +957,12 @@ impl<'a> Scheduler<'a> {
                         [index]
                         .iter()
                         .map(|&dep| {
-                            let result = store
-                                .load_result(&plan_id, &self.graph.ids[dep])
-                                .ok()
-                                .flatten();
+                            let result = slots[dep].result.clone().or_else(|| {
+                                store
+                                    .load_result(&plan_id, &self.graph.ids[dep])
+                                    .ok()
+                                    .flatten()
+                            });
                             (
                                 self.plan.tasks[dep].clone(),
                                 slots[dep].record.agent.clone(),
@@ -1004,6 +1055,7 @@ impl<'a> Scheduler<'a> {
             },
             None,
         );
+        self.writes.finish().await?;
         Ok(summary)
     }
 
@@ -1024,7 +1076,7 @@ impl<'a> Scheduler<'a> {
                 if let Some(attempt) = slot.record.attempts.last_mut() {
                     attempt.session_id = Some(session_id);
                 }
-                self.write(slot)?;
+                // Written with the next progress or the end of the attempt.
             }
             Report::Progress { index, percent } => {
                 let slot = &mut slots[index];
@@ -1069,7 +1121,9 @@ impl<'a> Scheduler<'a> {
                     slot.record.session_id.clone_from(&attempt.session_id);
                 }
                 *spent += attempt.cost_usd;
-                self.write(slot)?;
+                if retrying.is_some() {
+                    self.write(slot)?;
+                }
                 if let Some(delay) = retrying {
                     self.event(
                         Event {
@@ -1111,13 +1165,17 @@ impl<'a> Scheduler<'a> {
                 let attempt = slot.record.attempts.last().map(|attempt| attempt.number);
                 let (name, reason) = match end {
                     TaskEnd::Completed { summary, result } => {
-                        fs::write_atomic(
-                            &self
-                                .runtime
-                                .store
-                                .result_path(&plan_id, &slot.record.task_id),
-                            format!("{}\n", result.trim_end()).as_bytes(),
-                        )?;
+                        let path = self
+                            .runtime
+                            .store
+                            .result_path(&plan_id, &slot.record.task_id);
+                        let bytes = format!("{}\n", result.trim_end()).into_bytes();
+                        self.writes
+                            .handles
+                            .push(tokio::task::spawn_blocking(move || {
+                                fs::write_atomic(&path, &bytes).map(|_| ())
+                            }));
+                        slot.result = Some(result);
                         slot.record.state = TaskState::Completed;
                         slot.record.summary = Some(summary);
                         slot.record.reason = None;

@@ -228,6 +228,24 @@ pub fn append_line(path: &Path, line: &str) -> Result<()> {
         .with_context(|| format!("failed to append to `{}`", path.display()))
 }
 
+/// Appends text to a machine-local log (`logs/`), without the fsync that
+/// state files get: a raw transcript losing its tail on power loss costs
+/// nothing that the state files do not hold.
+pub fn append_log(path: &Path, text: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        create_dir_all(dir)?;
+    }
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("failed to open `{}` for appending", path.display()))?;
+    let mut bytes = text.trim_end_matches('\n').as_bytes().to_vec();
+    bytes.push(b'\n');
+    file.write_all(&bytes)
+        .with_context(|| format!("failed to append to `{}`", path.display()))
+}
+
 /// Removes a file; a missing file is not an error.
 pub fn remove_file(path: &Path) -> Result<bool> {
     match fs::remove_file(path) {

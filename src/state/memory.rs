@@ -82,6 +82,45 @@ pub fn read(path: &Path) -> Result<(Vec<Entry>, Vec<String>)> {
     Ok((entries, problems))
 }
 
+/// How much of the end of a memory file prompts look at: the newest
+/// interactions only, so a turn costs the same on the thousandth task as on
+/// the first.
+pub const RECENT_BYTES: u64 = 512 * 1024;
+
+/// Reads the newest entries of an agent's memory: the last `max_bytes` of
+/// the file, from the first whole line.
+pub fn read_recent(path: &Path, max_bytes: u64) -> Result<Vec<Entry>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => {
+            return Err(
+                anyhow::Error::new(error).context(format!("failed to read `{}`", path.display()))
+            );
+        }
+    };
+    let length = file.metadata().map(|meta| meta.len()).unwrap_or(0);
+    let start = length.saturating_sub(max_bytes);
+    let mut bytes = Vec::new();
+    file.seek(SeekFrom::Start(start))
+        .and_then(|_| file.read_to_end(&mut bytes))
+        .map_err(|error| {
+            anyhow::Error::new(error).context(format!("failed to read `{}`", path.display()))
+        })?;
+    let text = String::from_utf8_lossy(&bytes);
+    let whole = if start > 0 {
+        text.split_once('\n').map_or("", |(_, rest)| rest)
+    } else {
+        &text
+    };
+    Ok(whole
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Entry>(line).ok())
+        .filter(|entry| entry.schema <= SCHEMA)
+        .collect())
+}
+
 /// Appends an entry (the caller holds the agent's memory lock).
 pub fn append(path: &Path, entry: &Entry) -> Result<()> {
     let line = serde_json::to_string(entry)?;
@@ -248,6 +287,25 @@ mod tests {
         assert_eq!(entries.len(), 1);
         assert_eq!(problems.len(), 1);
         assert!(problems[0].contains("line 2"), "{problems:?}");
+    }
+
+    #[test]
+    fn recent_reads_only_whole_lines_from_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.jsonl");
+        for i in 0..100 {
+            append(&path, &entry(&format!("question {i}"), "answer", "s")).unwrap();
+        }
+        let all = read_recent(&path, u64::MAX).unwrap();
+        assert_eq!(all.len(), 100);
+        let recent = read_recent(&path, 2000).unwrap();
+        assert!(!recent.is_empty() && recent.len() < 100);
+        assert_eq!(recent.last().unwrap().request, "question 99");
+        assert!(
+            read_recent(&dir.path().join("missing.jsonl"), 10)
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -181,15 +181,21 @@ impl Versioned for Message {
     const WHAT: &'static str = "message";
 }
 
-/// Writes a message to `messages/<thread>/<id>.json`, drawing a new id if
-/// (improbably) the file exists; returns the id used.
-pub fn write(store: &Store, message: &mut Message) -> Result<String> {
+/// Returns the path a message goes to, `messages/<thread>/<id>.json`,
+/// drawing a new id if (improbably) that file exists.
+pub fn prepare(store: &Store, message: &mut Message) -> std::path::PathBuf {
     let dir = store.messages_dir().join(&message.conversation_thread);
     let mut path = dir.join(format!("{}.json", message.message_id));
     while path.exists() {
         message.message_id = crate::ids::message_id(message.timestamp);
         path = dir.join(format!("{}.json", message.message_id));
     }
+    path
+}
+
+/// Writes a message (see [`prepare`]); returns the id used.
+pub fn write(store: &Store, message: &mut Message) -> Result<String> {
+    let path = prepare(store, message);
     fs::write_json(&path, message)?;
     Ok(message.message_id.clone())
 }
