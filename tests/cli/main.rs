@@ -4,6 +4,7 @@
 mod common;
 
 mod agents;
+mod ask;
 mod doctor;
 mod fake_claude;
 mod foundation;
