@@ -9,7 +9,9 @@ mod doctor;
 mod fake_claude;
 mod foundation;
 mod init;
+mod memory;
 mod real_claude;
+mod sessions;
 
 /// Every `.rs` file under `tests/cli` is a module of this binary, so none is
 /// silently skipped.

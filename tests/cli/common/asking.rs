@@ -95,7 +95,11 @@ pub fn messages(env: &TestEnv, agent: &str) -> Vec<Value> {
         .map(|path| {
             let text = std::fs::read_to_string(&path).expect("read message");
             let value: Value = serde_json::from_str(&text).expect("message is JSON");
-            let file = path.file_stem().expect("a file name").to_string_lossy().into_owned();
+            let file = path
+                .file_stem()
+                .expect("a file name")
+                .to_string_lossy()
+                .into_owned();
             assert_eq!(value["message_id"], file.as_str(), "file named by its id");
             value
         })
@@ -258,6 +262,13 @@ impl Background {
             stdout,
             stderr,
         }
+    }
+
+    /// Sends `signal` to nexus and waits for it like [`Background::finish`].
+    #[track_caller]
+    pub fn signal_and_finish(&mut self, number: i32) -> Run {
+        signal(self.pid, number);
+        self.finish()
     }
 
     /// Kills nexus with SIGKILL and reaps it (its child survives: it has
