@@ -5,6 +5,7 @@ mod common;
 
 mod agents;
 mod ask;
+mod contract;
 mod doctor;
 mod fake_claude;
 mod foundation;
