@@ -391,3 +391,53 @@ fn gc_older_than_collects_by_idle_time() {
     env.nexus(&["ask", DEV, "again"]).ok();
     assert_eq!(record(&env, DEV)["recovered_from"], Value::Null);
 }
+
+/// The CLI keeps transcripts under `CLAUDE_CONFIG_DIR` when set, whether the
+/// user exported it or `[agent_backend.env]` gives it to the CLI: validity
+/// must look where the CLI writes, or every turn would "recover".
+#[test]
+fn validity_looks_in_the_clis_config_dir() {
+    for via_config in [false, true] {
+        let (mut env, fake) = project();
+        let config_dir = env.temp.path().join("claude-config");
+        if via_config {
+            configure(
+                &env,
+                &[(
+                    "[agent_backend.env]\n",
+                    &format!(
+                        "[agent_backend.env]\nCLAUDE_CONFIG_DIR = \"{}\"\n",
+                        config_dir.display()
+                    ),
+                )],
+            );
+        } else {
+            env.set("CLAUDE_CONFIG_DIR", config_dir.display().to_string());
+        }
+        env.nexus(&["ask", DEV, "one"]).ok();
+        let id = record(&env, DEV)["session_id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        assert!(
+            walkdir::WalkDir::new(&config_dir)
+                .into_iter()
+                .filter_map(Result::ok)
+                .any(|entry| entry.file_name().to_string_lossy() == format!("{id}.jsonl")),
+            "the CLI wrote its transcript under CLAUDE_CONFIG_DIR"
+        );
+        let checked = listed(&env, &["sessions", "check", "--json"]);
+        assert_eq!(
+            entry(&checked, DEV)["validity"]["state"],
+            "valid",
+            "via_config={via_config}"
+        );
+        env.nexus(&["ask", DEV, "two"]).ok();
+        let calls = fake.invocations();
+        assert_eq!(
+            calls[1].flags.resume.as_deref(),
+            Some(id.as_str()),
+            "via_config={via_config}"
+        );
+    }
+}
