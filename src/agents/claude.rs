@@ -343,6 +343,15 @@ fn classify(
                 Some(errors.unwrap_or_else(|| "reached the budget limit".into())),
             );
         }
+        // `--resume` of an unknown session in stream-json mode is a result,
+        // not just a stderr line (`d_resume_unknown_uuid_stream_json.jsonl`):
+        // it must lead to recovery, not pass for an API error.
+        if let Some(text) = errors
+            .as_deref()
+            .filter(|text| text.contains("No conversation found"))
+        {
+            return (Outcome::SessionNotFound, Some(text.to_string()));
+        }
         if result
             .get("is_error")
             .and_then(Value::as_bool)
@@ -400,6 +409,22 @@ fn classify(
     {
         return (Outcome::BadArguments, Some(first_stderr_line));
     }
+    let stderr_suffix = if first_stderr_line.is_empty() {
+        String::new()
+    } else {
+        format!(": {first_stderr_line}")
+    };
+    if any_json && finished.code.is_some_and(|code| code != 0) {
+        // The stream started (`system/init`) and the CLI died before its
+        // `result`: a crash, not unreadable output.
+        return (
+            Outcome::Crashed,
+            Some(format!(
+                "{} before a `result`{stderr_suffix}",
+                exit_text(finished.code)
+            )),
+        );
+    }
     if !finished.stdout.trim().is_empty() {
         let what = if any_json {
             "no `result` object in the output"
@@ -418,13 +443,8 @@ fn classify(
     (
         Outcome::Crashed,
         Some(format!(
-            "{} with no output{}",
-            exit_text(finished.code),
-            if first_stderr_line.is_empty() {
-                String::new()
-            } else {
-                format!(": {first_stderr_line}")
-            }
+            "{} with no output{stderr_suffix}",
+            exit_text(finished.code)
         )),
     )
 }
@@ -565,6 +585,22 @@ mod tests {
         assert_eq!(bad.outcome, Some(Outcome::BadArguments));
         let crashed = interpret(&finished(Some(139), "", ""));
         assert_eq!(crashed.outcome, Some(Outcome::Crashed));
+        let not_found_stream = interpret(&finished(
+            Some(1),
+            &sample("d_resume_unknown_uuid_stream_json.jsonl"),
+            "No conversation found with session ID: 00000000-0000-4000-8000-000000000000\n",
+        ));
+        assert_eq!(not_found_stream.outcome, Some(Outcome::SessionNotFound));
+        let init_line = sample("c_stream_json_verbose.jsonl")
+            .lines()
+            .next()
+            .unwrap()
+            .to_string();
+        let died = interpret(&finished(Some(2), &init_line, "TypeError: boom\n"));
+        assert_eq!(died.outcome, Some(Outcome::Crashed));
+        assert!(died.reason.unwrap().contains("TypeError"));
+        let cut = interpret(&finished(Some(0), &init_line, ""));
+        assert_eq!(cut.outcome, Some(Outcome::InvalidOutput));
         let garbage = interpret(&finished(Some(0), "{\"type\":\"result\",\"subty", ""));
         assert_eq!(garbage.outcome, Some(Outcome::InvalidOutput));
         let mut killed = finished(None, "", "");

@@ -225,7 +225,7 @@ impl Runtime {
                 let validity = sessions::validity(
                     record,
                     &self.store.project_root(),
-                    self.ctx.env(),
+                    &sessions::cli_env(self.ctx.env(), &self.config),
                     self.now(),
                     self.config.sessions.ttl.0,
                 );

@@ -10,6 +10,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::agents::claude::transcript_path;
+use crate::state::config::Config;
 use crate::state::fs;
 use crate::state::lock;
 use crate::state::session::SessionRecord;
@@ -48,6 +49,17 @@ impl Validity {
             | Validity::OtherDirectory(detail) => detail.clone(),
         }
     }
+}
+
+/// Returns the environment the CLI runs with, as far as finding its
+/// transcripts goes: nexus's own, overlaid with `[agent_backend.env]` (which
+/// may set `CLAUDE_CONFIG_DIR` or `HOME` for the CLI alone).
+pub fn cli_env(env: &BTreeMap<String, String>, config: &Config) -> BTreeMap<String, String> {
+    let mut merged = env.clone();
+    for (key, value) in &config.agent_backend.env {
+        merged.insert(key.clone(), value.clone());
+    }
+    merged
 }
 
 /// Returns the lock name of an agent instance's session.

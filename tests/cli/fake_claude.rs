@@ -573,10 +573,10 @@ fn raw_output_truncation_and_exit_codes_are_scriptable() {
     assert_eq!(String::from_utf8_lossy(&output.stderr), "a warning\n");
 }
 
-/// Waits (generously) until `path` exists.
+/// Waits (generously) until `path` exists and is not empty.
 fn wait_for(path: &Path) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !path.exists() {
+    while std::fs::metadata(path).map_or(true, |meta| meta.len() == 0) {
         assert!(
             Instant::now() < deadline,
             "{} never appeared",
@@ -595,7 +595,8 @@ fn a_hang_can_ignore_sigterm_until_sigkill() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn");
-    // The transcript is written after SIGTERM is ignored.
+    // The prompt is appended to the transcript after SIGTERM is ignored
+    // (a new session's file is created empty before that).
     wait_for(&transcript_path(&fake.env.home, &fake.env.project, id));
     let pid = i32::try_from(child.id()).expect("pid");
     // SAFETY: signalling our own child.

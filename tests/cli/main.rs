@@ -6,15 +6,19 @@
 mod common;
 
 mod agents;
+mod ask;
 mod assign;
+mod contract;
 mod doctor;
 mod fake_claude;
 mod foundation;
 mod init;
+mod memory;
 mod openai;
 mod plan;
 mod real_claude;
 mod run;
+mod sessions;
 mod status;
 
 /// Every `.rs` file under `tests/cli` is a module of this binary, so none is

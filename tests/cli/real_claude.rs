@@ -18,7 +18,7 @@ use crate::common::fake_claude::{fake_claude_bin, transcript_path};
 
 /// Returns the real CLI, or None (after a note) when it is not available.
 #[expect(clippy::print_stderr, reason = "the skip note is for the developer")]
-fn real_claude() -> Option<PathBuf> {
+pub(crate) fn real_claude() -> Option<PathBuf> {
     match std::env::var_os("NEXUS_TEST_REAL_CLAUDE") {
         Some(path) => Some(PathBuf::from(path)),
         None if std::env::var_os("CI").is_some() => {

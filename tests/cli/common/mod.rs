@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod anthropic_server;
+pub mod asking;
 pub mod fake_claude;
 pub mod openai_server;
 
