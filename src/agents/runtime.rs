@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::agents::backend::{Backend, Outcome, SessionMode, TurnOutput, TurnRequest};
 use crate::agents::claude::{Claude, redacted_argv};
