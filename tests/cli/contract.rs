@@ -268,3 +268,73 @@ fn the_clis_own_no_conversation_found_is_recovered_with_a_recap() {
     let remembered = memory(&env, DEV);
     assert!(remembered.iter().any(|entry| entry["kind"] == "recap"));
 }
+
+/// Issue 5: the real CLI runs a two-task plan end to end — Aria's
+/// specification reaches Code's prompt, Code's `Write` lands in the project
+/// and `verify` confirms it, both tasks complete with their sessions recorded.
+#[test]
+fn a_two_task_plan_runs_end_to_end_with_the_real_cli() {
+    let Some(claude) = real_claude() else { return };
+    let server = AnthropicServer::start();
+    let env = real_project(&claude, &server);
+    let target = env.project.join("src/report_json.txt");
+    server
+        .push(Reply::text(
+            "SPEC-77: `report --json` prints {\"items\": [...]}",
+        ))
+        .push(Reply::write(
+            &target.display().to_string(),
+            "implemented per SPEC-77\n",
+        ))
+        .push(Reply::text("IMPLEMENTED"));
+    env.write(
+        "plan.json",
+        r#"{"request": "add --json to report", "tasks": [
+            {"id": "spec", "title": "Specify the JSON", "type": "analysis", "description": "write the spec"},
+            {"id": "build", "title": "Implement it", "type": "implementation", "description": "implement the spec",
+             "depends_on": ["spec"], "verify": ["grep -q SPEC-77 src/report_json.txt"]}
+        ]}"#,
+    );
+    env.nexus(&["plan", "--from", "plan.json", "--id", "two"])
+        .ok();
+    let run = env.nexus(&["run", "two"]);
+    run.ok();
+    let task = |id: &str| -> Value {
+        serde_json::from_str(&env.read(&format!(".nexus/plans/two/tasks/{id}.json"))).unwrap()
+    };
+    let (spec, build) = (task("spec"), task("build"));
+    assert_eq!(spec["state"], "completed", "{spec}");
+    assert_eq!(build["state"], "completed", "{build}");
+    assert_eq!(spec["agent"], "aria_coordinator");
+    assert_eq!(build["agent"], DEV);
+    assert_eq!(
+        build["attempts"][0]["verification"][0]["passed"], true,
+        "{build}"
+    );
+    assert_eq!(env.read("src/report_json.txt"), "implemented per SPEC-77\n");
+    assert!(
+        env.read(".nexus/plans/two/results/spec.md")
+            .contains("SPEC-77")
+    );
+    // The developer's session got Aria's result in its prompt.
+    let build_session = build["session_id"].as_str().unwrap().to_string();
+    let calls = requests_of(&server, &build_session);
+    let first = calls
+        .first()
+        .expect("the developer's session reached the API");
+    assert!(
+        first
+            .user_texts()
+            .iter()
+            .any(|text| text.contains("SPEC-77")),
+        "{:?}",
+        first.user_texts()
+    );
+    assert!(first.system_text().contains(PERSONALITY));
+    let spec_session = spec["session_id"].as_str().unwrap();
+    assert_ne!(
+        spec_session, build_session,
+        "each agent has its own session"
+    );
+    assert!(transcript_path(&env.home, &env.project, spec_session).is_file());
+}
