@@ -8,6 +8,7 @@ mod assign;
 mod doctor;
 mod foundation;
 mod init;
+mod llama;
 mod openai;
 mod plan;
 
