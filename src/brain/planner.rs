@@ -50,20 +50,32 @@ pub struct Drafted {
     pub repaired: bool,
 }
 
-/// Returns the planner to use: the flag (or `NEXUS_PLANNER`), else config;
+/// Returns the planner to use: the flag, else `NEXUS_PLANNER`, else config;
 /// `auto` becomes `openai` when its key variable is set, else `builtin`.
-pub fn resolve_planner(ctx: &Ctx, config: &Config, flag: Option<PlannerKind>) -> PlannerKind {
-    let chosen = flag
-        .or_else(|| {
-            ctx.var(env_vars::NEXUS_PLANNER)
-                .and_then(PlannerKind::parse)
-        })
-        .unwrap_or(config.brain.planner);
-    match chosen {
+/// (`NEXUS_PLANNER` is read here rather than by clap, so that it does not
+/// conflict with `--from`.)
+pub fn resolve_planner(
+    ctx: &Ctx,
+    config: &Config,
+    flag: Option<PlannerKind>,
+) -> Result<PlannerKind> {
+    let from_env = match ctx.var(env_vars::NEXUS_PLANNER) {
+        Some(text) => Some(PlannerKind::parse(text).ok_or_else(|| {
+            tagged(
+                Kind::Usage,
+                format!(
+                    "`{}` is `{text}`, not one of `auto`, `openai`, `claude`, `builtin`",
+                    env_vars::NEXUS_PLANNER
+                ),
+            )
+        })?),
+        None => None,
+    };
+    Ok(match flag.or(from_env).unwrap_or(config.brain.planner) {
         PlannerKind::Auto if ctx.var(&config.brain.api_key_env).is_some() => PlannerKind::Openai,
         PlannerKind::Auto => PlannerKind::Builtin,
         other => other,
-    }
+    })
 }
 
 /// Returns the path of a plan's raw planner answers.
