@@ -59,7 +59,7 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
         }
         'nexus;plan' {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Import a hand-written plan (JSON) instead of asking a planner; `-` reads stdin')
-            [CompletionResult]::new('--planner', '--planner', [CompletionResultType]::ParameterName, 'The planner (default: `[brain] planner` in config, else `auto`)')
+            [CompletionResult]::new('--planner', '--planner', [CompletionResultType]::ParameterName, 'The planner (default: `NEXUS_PLANNER`, else `[brain] planner` in config)')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model for the openai or claude planner')
             [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, 'The plan''s priority')
             [CompletionResult]::new('--deadline', '--deadline', [CompletionResultType]::ParameterName, 'A deadline, passed to the planner and agents as written')

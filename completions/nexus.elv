@@ -54,7 +54,7 @@ set edit:completion:arg-completer[nexus] = {|@words|
         }
         &'nexus;plan'= {
             cand --from 'Import a hand-written plan (JSON) instead of asking a planner; `-` reads stdin'
-            cand --planner 'The planner (default: `[brain] planner` in config, else `auto`)'
+            cand --planner 'The planner (default: `NEXUS_PLANNER`, else `[brain] planner` in config)'
             cand --model 'The model for the openai or claude planner'
             cand --priority 'The plan''s priority'
             cand --deadline 'A deadline, passed to the planner and agents as written'

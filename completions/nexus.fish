@@ -55,7 +55,7 @@ complete -c nexus -n "__fish_nexus_using_subcommand init" -l json -d 'Print data
 complete -c nexus -n "__fish_nexus_using_subcommand init" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nexus -n "__fish_nexus_using_subcommand plan" -l from -d 'Import a hand-written plan (JSON) instead of asking a planner; `-` reads stdin' -r -F
-complete -c nexus -n "__fish_nexus_using_subcommand plan" -l planner -d 'The planner (default: `[brain] planner` in config, else `auto`)' -r -f -a "auto\t'`openai` when its key variable is set, else `builtin`'
+complete -c nexus -n "__fish_nexus_using_subcommand plan" -l planner -d 'The planner (default: `NEXUS_PLANNER`, else `[brain] planner` in config)' -r -f -a "auto\t'`openai` when its key variable is set, else `builtin`'
 openai\t'An OpenAI-compatible Chat Completions server'
 claude\t'The Claude CLI itself'
 builtin\t'The offline pipeline of the original flow'"

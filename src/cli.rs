@@ -96,8 +96,8 @@ pub struct PlanArgs {
     /// Import a hand-written plan (JSON) instead of asking a planner; `-` reads stdin.
     #[arg(long, value_name = "FILE", conflicts_with = "planner")]
     pub from: Option<PathBuf>,
-    /// The planner (default: `[brain] planner` in config, else `auto`).
-    #[arg(long, value_enum, env = "NEXUS_PLANNER")]
+    /// The planner (default: `NEXUS_PLANNER`, else `[brain] planner` in config).
+    #[arg(long, value_enum)]
     pub planner: Option<PlannerKind>,
     /// The model for the openai or claude planner.
     #[arg(long)]

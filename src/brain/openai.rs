@@ -13,7 +13,9 @@
 //! - Error bodies are parsed loosely (envelope, flat, string, integer code,
 //!   HTML) and every failure names the server, the status and the message.
 //! - A 2xx answer is checked in the documented order: choices →
-//!   `finish_reason` → refusal → content.
+//!   `finish_reason` → refusal → content. A cut-off answer (`length`) is
+//!   returned as [`Answer::Truncated`]: the server worked, the plan did not,
+//!   so the planner gives it the repair round and, failing that, exit 7.
 
 use std::time::Duration;
 
@@ -42,8 +44,6 @@ pub struct Settings {
     pub max_retries: u32,
     /// The longest server-requested wait that is honoured.
     pub max_retry_wait: Duration,
-    /// The token cap, for the truncation hint.
-    pub max_tokens: u32,
 }
 
 /// One raw answer (or transport failure), kept for `logs/brain/`.
@@ -53,6 +53,17 @@ pub struct RawAnswer {
     pub status: Option<u16>,
     /// The body, or the transport error.
     pub body: String,
+}
+
+/// A 2xx answer that passed the checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// The message content.
+    Content(String),
+    /// `finish_reason` was `length`: the content (maybe empty) is cut off.
+    /// The planner treats it as an invalid plan, so the repair round can ask
+    /// for a shorter one.
+    Truncated(String),
 }
 
 /// The client.
@@ -294,15 +305,15 @@ impl Client {
         )
     }
 
-    /// Sends one request body, retrying per the policy; returns the answer's
-    /// content. Every raw answer is appended to `raw`; retries are announced
-    /// through `notify`.
+    /// Sends one request body, retrying per the policy; returns the answer.
+    /// Every raw answer is appended to `raw`; retries are announced through
+    /// `notify`.
     pub fn complete(
         &self,
         body: &Value,
         notify: &mut dyn FnMut(&str),
         raw: &mut Vec<RawAnswer>,
-    ) -> Result<String> {
+    ) -> Result<Answer> {
         let bytes = serde_json::to_vec(body)?;
         let endpoint = self.endpoint();
         let mut attempt = 0u32;
@@ -553,9 +564,9 @@ fn transport_failure(error: ureq::Error) -> Failure {
     }
 }
 
-/// Checks a 2xx body in the documented order and returns the content, or
+/// Checks a 2xx body in the documented order and returns the answer, or
 /// the failure message with an optional hint.
-pub fn check_answer(body: &str) -> std::result::Result<String, (String, Option<String>)> {
+pub fn check_answer(body: &str) -> std::result::Result<Answer, (String, Option<String>)> {
     let document: Value = serde_json::from_str(body).map_err(|error| {
         (
             format!(
@@ -574,10 +585,12 @@ pub fn check_answer(body: &str) -> std::result::Result<String, (String, Option<S
     };
     match choice.get("finish_reason").and_then(Value::as_str) {
         Some("length") => {
-            return Err((
-                "the answer was truncated (`finish_reason` is `length`): the model hit the token cap before finishing the plan".to_string(),
-                Some("raise `[brain] max_tokens` in `.nexus/config.toml`, or ask for a smaller plan".to_string()),
-            ));
+            let content = choice
+                .get("message")
+                .and_then(|message| message.get("content"))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            return Ok(Answer::Truncated(content.to_string()));
         }
         Some("content_filter") => {
             return Err((
@@ -600,7 +613,7 @@ pub fn check_answer(body: &str) -> std::result::Result<String, (String, Option<S
         .and_then(|message| message.get("content"))
         .and_then(Value::as_str)
     {
-        Some(content) if !content.trim().is_empty() => Ok(content.to_string()),
+        Some(content) if !content.trim().is_empty() => Ok(Answer::Content(content.to_string())),
         _ => Err(("the answer has no content".to_string(), None)),
     }
 }
@@ -712,13 +725,14 @@ mod tests {
                 r#"{"finish_reason":"stop","message":{"content":"{}"}}"#
             ))
             .unwrap(),
-            "{}"
+            Answer::Content("{}".to_string())
         );
+        // Truncation comes before the refusal check.
         let truncated = check_answer(&answer(
             r#"{"finish_reason":"length","message":{"content":"{\"ta","refusal":"no"}}"#,
         ))
-        .unwrap_err();
-        assert!(truncated.0.contains("truncated"), "{truncated:?}");
+        .unwrap();
+        assert_eq!(truncated, Answer::Truncated("{\"ta".to_string()));
         let refused = check_answer(&answer(
             r#"{"finish_reason":"stop","message":{"content":null,"refusal":"I can't help"}}"#,
         ))

@@ -50,20 +50,32 @@ pub struct Drafted {
     pub repaired: bool,
 }
 
-/// Returns the planner to use: the flag (or `NEXUS_PLANNER`), else config;
+/// Returns the planner to use: the flag, else `NEXUS_PLANNER`, else config;
 /// `auto` becomes `openai` when its key variable is set, else `builtin`.
-pub fn resolve_planner(ctx: &Ctx, config: &Config, flag: Option<PlannerKind>) -> PlannerKind {
-    let chosen = flag
-        .or_else(|| {
-            ctx.var(env_vars::NEXUS_PLANNER)
-                .and_then(PlannerKind::parse)
-        })
-        .unwrap_or(config.brain.planner);
-    match chosen {
+/// (`NEXUS_PLANNER` is read here rather than by clap, so that it does not
+/// conflict with `--from`.)
+pub fn resolve_planner(
+    ctx: &Ctx,
+    config: &Config,
+    flag: Option<PlannerKind>,
+) -> Result<PlannerKind> {
+    let from_env = match ctx.var(env_vars::NEXUS_PLANNER) {
+        Some(text) => Some(PlannerKind::parse(text).ok_or_else(|| {
+            tagged(
+                Kind::Usage,
+                format!(
+                    "`{}` is `{text}`, not one of `auto`, `openai`, `claude`, `builtin`",
+                    env_vars::NEXUS_PLANNER
+                ),
+            )
+        })?),
+        None => None,
+    };
+    Ok(match flag.or(from_env).unwrap_or(config.brain.planner) {
         PlannerKind::Auto if ctx.var(&config.brain.api_key_env).is_some() => PlannerKind::Openai,
         PlannerKind::Auto => PlannerKind::Builtin,
         other => other,
-    }
+    })
 }
 
 /// Returns the path of a plan's raw planner answers.
@@ -118,7 +130,6 @@ pub fn draft(
                 timeout: brain.timeout.0,
                 max_retries: brain.max_retries,
                 max_retry_wait: brain.max_retry_wait.0,
-                max_tokens: brain.max_tokens,
             });
             let endpoint = client.endpoint();
             let mut log = Vec::new();
@@ -132,7 +143,16 @@ pub fn draft(
                     let mut raw = Vec::new();
                     let answer = client.complete(&body, notify, &mut raw);
                     log.push(json!({"endpoint": endpoint, "request": body, "answers": raw}));
-                    answer
+                    answer.map(|answer| match answer {
+                        openai::Answer::Content(text) => (text, None),
+                        openai::Answer::Truncated(text) => (
+                            text,
+                            Some(format!(
+                                "the answer from `{endpoint}` was cut off at the token cap (`finish_reason` is `length`, `[brain] max_tokens` is {}): the plan is incomplete; use fewer tasks and shorter texts",
+                                brain.max_tokens
+                            )),
+                        ),
+                    })
                 },
                 notify,
             );
@@ -155,7 +175,7 @@ pub fn draft(
                     log.push(
                         json!({"program": settings.program, "prompt": prompt, "answers": raw}),
                     );
-                    answer
+                    answer.map(|text| (text, None))
                 },
                 notify,
             );
@@ -198,7 +218,8 @@ enum Failed {
 }
 
 /// Asks, validates, and on problems sends them back once for a corrected
-/// plan. `ask` gets the conversation so far and returns the answer's text.
+/// plan. `ask` gets the conversation so far and returns the answer's text
+/// and, when the answer is unusable as a whole (cut off), the problem.
 fn converse<F>(
     planner: PlannerKind,
     model: &str,
@@ -208,7 +229,7 @@ fn converse<F>(
     notify: &mut dyn FnMut(&str),
 ) -> std::result::Result<Drafted, Failed>
 where
-    F: FnMut(&[Value], &mut dyn FnMut(&str)) -> Result<String>,
+    F: FnMut(&[Value], &mut dyn FnMut(&str)) -> Result<(String, Option<String>)>,
 {
     let agent_ids: Vec<String> = agents.iter().map(|agent| agent.id.clone()).collect();
     let mut messages = vec![
@@ -216,8 +237,12 @@ where
         json!({"role": "user", "content": prompt::user_prompt(input)}),
     ];
     for round in 0..2 {
-        let content = ask(&messages, notify).map_err(Failed::Brain)?;
-        let problems = match parse_answer(&content) {
+        let (content, unusable) = ask(&messages, notify).map_err(Failed::Brain)?;
+        let parsed = match unusable {
+            Some(problem) => Err(problem),
+            None => parse_answer(&content),
+        };
+        let problems = match parsed {
             Ok(document) => match validate::parse_plan(
                 &document,
                 &agent_ids,

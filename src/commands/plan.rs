@@ -90,7 +90,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
             if request.trim().is_empty() {
                 return Err(tagged(Kind::Usage, "the request is empty"));
             }
-            let kind = planner::resolve_planner(ctx, &config, args.planner);
+            let kind = planner::resolve_planner(ctx, &config, args.planner)?;
             let input = PlanInput {
                 request: request.clone(),
                 priority: args.priority.unwrap_or_default(),

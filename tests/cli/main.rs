@@ -13,6 +13,7 @@ mod doctor;
 mod fake_claude;
 mod foundation;
 mod init;
+mod llama;
 mod memory;
 mod openai;
 mod plan;

@@ -343,16 +343,31 @@ fn invalid_json_content_gets_one_repair_then_exit_7() {
 }
 
 #[test]
-fn a_truncated_answer_is_a_brain_failure() {
-    let server = FakeServer::start(vec![completion(
-        Some("{\"tasks\": [{\"id\": \"a"),
-        None,
-        "length",
-    )]);
+fn a_truncated_answer_gets_the_repair_round_then_exit_7() {
+    let cut = completion(Some("{\"tasks\": [{\"id\": \"a"), None, "length");
+    let server = FakeServer::start(vec![cut.clone(), cut]);
     let env = env_for(&server);
     let run = plan(&env);
-    assert_fails(&run, 6, &env, &[URL_PART, "truncated", "max_tokens"]);
-    assert_eq!(server.requests().len(), 1);
+    assert_fails(
+        &run,
+        7,
+        &env,
+        &[
+            URL_PART,
+            "cut off",
+            "`finish_reason` is `length`",
+            "max_tokens` is 4096",
+        ],
+    );
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    let repair = requests[1].body["messages"].as_array().expect("messages");
+    assert!(
+        repair[3]["content"]
+            .as_str()
+            .expect("text")
+            .contains("shorter texts")
+    );
 }
 
 #[test]

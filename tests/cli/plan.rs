@@ -145,6 +145,27 @@ fn an_existing_id_is_never_overwritten_and_bad_ids_are_refused() {
     env.nexus(&["plan", "x", "--context", "novalue"]).code(2);
 }
 
+#[test]
+fn nexus_planner_selects_the_planner_and_does_not_conflict_with_from() {
+    let mut env = TestEnv::initialised();
+    env.set("OPENAI_API_KEY", "sk-unused");
+    env.set("NEXUS_PLANNER", "builtin");
+    let run = env.nexus(&["plan", "x"]);
+    run.ok();
+    assert!(run.stderr.contains("`builtin` planner"), "{}", run.stderr);
+    env.write("plan.json", GOOD);
+    env.nexus(&["plan", "--from", "plan.json", "--dry-run"])
+        .ok();
+    env.set("NEXUS_PLANNER", "gpt");
+    let bad = env.nexus(&["plan", "x"]);
+    bad.code(2);
+    assert!(
+        bad.stderr.contains("`NEXUS_PLANNER` is `gpt`"),
+        "{}",
+        bad.stderr
+    );
+}
+
 const GOOD: &str = r#"{
   "request": "ship the report flag",
   "tasks": [
