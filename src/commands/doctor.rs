@@ -119,6 +119,43 @@ fn files_check(store: &Store) -> Check {
             Err(error) => problems.push(format!("{error:#}")),
         }
     }
+    for thread in fs::list_dir(&store.messages_dir()).unwrap_or_default() {
+        let dir = store.messages_dir().join(&thread);
+        for name in fs::list_dir(&dir)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|name| name.ends_with(".json"))
+        {
+            match fs::read_json::<crate::state::message::Message>(&dir.join(&name)) {
+                Ok(_) => counted += 1,
+                Err(error) => problems.push(format!("{error:#}")),
+            }
+        }
+    }
+    for name in fs::list_dir(&store.sessions_dir())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|name| name.ends_with(".json"))
+    {
+        match fs::read_json::<crate::state::session::SessionRecord>(
+            &store.sessions_dir().join(&name),
+        ) {
+            Ok(_) => counted += 1,
+            Err(error) => problems.push(format!("{error:#}")),
+        }
+    }
+    let memory_dir = store.root().join("memory");
+    for name in fs::list_dir(&memory_dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|name| name.ends_with(".jsonl"))
+    {
+        match crate::state::memory::read(&memory_dir.join(&name)) {
+            Ok((_, bad)) if bad.is_empty() => counted += 1,
+            Ok((_, bad)) => problems.extend(bad),
+            Err(error) => problems.push(format!("{error:#}")),
+        }
+    }
     if problems.is_empty() {
         check(
             "files",
