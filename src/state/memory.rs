@@ -85,7 +85,7 @@ pub fn read(path: &Path) -> Result<(Vec<Entry>, Vec<String>)> {
 /// How much of the end of a memory file prompts look at: the newest
 /// interactions only, so a turn costs the same on the thousandth task as on
 /// the first.
-pub const RECENT_BYTES: u64 = 512 * 1024;
+pub const RECENT_BYTES: u64 = 128 * 1024;
 
 /// Reads the newest entries of an agent's memory: the last `max_bytes` of
 /// the file, from the first whole line.
