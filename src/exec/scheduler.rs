@@ -314,21 +314,7 @@ async fn work_task(
         let number_hint = attempt_index + 1;
         let _ = reports.send(Report::AttemptStarted {
             index,
-            attempt: Attempt {
-                number: number_hint,
-                agent: job.agent.id.clone(),
-                session_id: None,
-                started_at,
-                finished_at: None,
-                outcome: "running".into(),
-                reason: None,
-                cost_usd: 0.0,
-                input_tokens: 0,
-                output_tokens: 0,
-                turns: 0,
-                duration_ms: 0,
-                verification: Vec::new(),
-            },
+            attempt: Attempt::started(number_hint, &job.agent.id, started_at),
         });
         let mut prompt = job.prompt.clone();
         if let Some((number, reason)) = &failure {
@@ -400,14 +386,10 @@ async fn work_task(
             Ok(report) => report,
             Err(error) => {
                 let reason = format!("{error:#}");
-                let mut attempt = failed_attempt(
-                    number_hint,
-                    &job.agent.id,
-                    started_at,
-                    finished_at,
-                    "error",
-                    &reason,
-                );
+                let mut attempt = Attempt::started(number_hint, &job.agent.id, started_at);
+                attempt.finished_at = Some(finished_at);
+                attempt.outcome = "error".to_string();
+                attempt.reason = Some(reason.clone());
                 attempt.duration_ms =
                     u64::try_from(started_at.until(finished_at).as_millis()).unwrap_or(0);
                 let _ = reports.send(Report::AttemptFinished {
@@ -425,10 +407,7 @@ async fn work_task(
         let output = &report.output;
         let outcome = output.outcome.unwrap_or(Outcome::Crashed);
         let mut attempt = Attempt {
-            number: number_hint,
-            agent: job.agent.id.clone(),
             session_id: Some(report.session_id.clone()),
-            started_at,
             finished_at: Some(finished_at),
             outcome: outcome.name().to_string(),
             reason: output.reason.clone(),
@@ -437,7 +416,7 @@ async fn work_task(
             output_tokens: output.output_tokens,
             turns: output.turns,
             duration_ms: output.duration_ms,
-            verification: Vec::new(),
+            ..Attempt::started(number_hint, &job.agent.id, started_at)
         };
         if outcome == Outcome::Interrupted {
             let _ = reports.send(Report::AttemptFinished {
@@ -539,31 +518,6 @@ async fn work_task(
                 return;
             }
         }
-    }
-}
-
-fn failed_attempt(
-    number: u32,
-    agent: &str,
-    started_at: Timestamp,
-    finished_at: Timestamp,
-    outcome: &str,
-    reason: &str,
-) -> Attempt {
-    Attempt {
-        number,
-        agent: agent.to_string(),
-        session_id: None,
-        started_at,
-        finished_at: Some(finished_at),
-        outcome: outcome.to_string(),
-        reason: Some(reason.to_string()),
-        cost_usd: 0.0,
-        input_tokens: 0,
-        output_tokens: 0,
-        turns: 0,
-        duration_ms: 0,
-        verification: Vec::new(),
     }
 }
 

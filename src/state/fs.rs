@@ -105,6 +105,16 @@ fn malformed(path: &Path, what: &str, detail: impl std::fmt::Display) -> anyhow:
     )
 }
 
+/// Returns the error for a value that does not fit its type, naming the
+/// field path (`.` is the whole document).
+fn field_error(path: &Path, what: &str, field: &str, detail: &str) -> anyhow::Error {
+    if field == "." {
+        malformed(path, what, detail)
+    } else {
+        malformed(path, what, format!("field `{field}`: {detail}"))
+    }
+}
+
 fn check_schema(path: &Path, what: &str, found: Option<i64>, supported: u32) -> Result<()> {
     match found {
         None => Err(malformed(path, what, "missing field `schema`")),
@@ -141,12 +151,7 @@ pub fn parse_json<T: DeserializeOwned + Versioned>(path: &Path, text: &str) -> R
     let mut deserializer = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let field = error.path().to_string();
-        let inner = error.into_inner();
-        if field == "." {
-            malformed(path, T::WHAT, inner)
-        } else {
-            malformed(path, T::WHAT, format!("field `{field}`: {inner}"))
-        }
+        field_error(path, T::WHAT, &field, &error.into_inner().to_string())
     })
 }
 
@@ -170,12 +175,12 @@ pub fn parse_toml<T: DeserializeOwned + Versioned>(path: &Path, text: &str) -> R
         .map_err(|error| malformed(path, T::WHAT, one_line(&error.to_string())))?;
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let field = error.path().to_string();
-        let inner = one_line(&error.into_inner().to_string());
-        if field == "." {
-            malformed(path, T::WHAT, inner)
-        } else {
-            malformed(path, T::WHAT, format!("field `{field}`: {inner}"))
-        }
+        field_error(
+            path,
+            T::WHAT,
+            &field,
+            &one_line(&error.into_inner().to_string()),
+        )
     })
 }
 

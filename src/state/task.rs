@@ -117,6 +117,28 @@ pub struct Attempt {
     pub verification: Vec<Verification>,
 }
 
+impl Attempt {
+    /// Returns attempt `number` by `agent`, started at `started_at`, with
+    /// outcome `running` and nothing measured yet.
+    pub fn started(number: u32, agent: &str, started_at: Timestamp) -> Self {
+        Attempt {
+            number,
+            agent: agent.to_string(),
+            session_id: None,
+            started_at,
+            finished_at: None,
+            outcome: "running".to_string(),
+            reason: None,
+            cost_usd: 0.0,
+            input_tokens: 0,
+            output_tokens: 0,
+            turns: 0,
+            duration_ms: 0,
+            verification: Vec::new(),
+        }
+    }
+}
+
 /// Who runs a task right now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Owner {
