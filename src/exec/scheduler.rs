@@ -534,6 +534,9 @@ struct Slot {
     /// already on disk is dropped.
     written: Arc<std::sync::Mutex<u64>>,
     sequence: u64,
+    /// The part of the plan budget this task is expected to spend while it
+    /// runs (its estimate), so parallel launches do not overcommit.
+    reserved: f64,
 }
 
 /// Task-file writes run on the blocking pool, so the dispatcher never waits
@@ -698,6 +701,7 @@ impl<'a> Scheduler<'a> {
                 result: None,
                 written: Arc::new(std::sync::Mutex::new(0)),
                 sequence: 0,
+                reserved: 0.0,
             });
         }
         // Take the locks of the tasks in scope; a running task we can lock has
@@ -876,9 +880,11 @@ impl<'a> Scheduler<'a> {
                     // Budget: stop before the plan's cost would pass the limit.
                     let mut max_budget = (run_config.task_max_budget_usd > 0.0)
                         .then_some(run_config.task_max_budget_usd);
+                    let mut estimate = 0.0;
                     if self.options.max_cost_usd > 0.0 {
-                        let remaining = self.options.max_cost_usd - spent;
-                        let estimate = max_budget.unwrap_or_else(|| {
+                        let reserved: f64 = slots.iter().map(|slot| slot.reserved).sum();
+                        let remaining = self.options.max_cost_usd - spent - reserved;
+                        estimate = max_budget.unwrap_or_else(|| {
                             if costs_seen.is_empty() {
                                 0.0
                             } else {
@@ -888,7 +894,7 @@ impl<'a> Scheduler<'a> {
                         if remaining <= 0.0 || estimate > remaining {
                             pending[index] = false;
                             let reason = format!(
-                                "budget: ${spent:.4} spent of ${:.4}, next task estimated at ${estimate:.4}",
+                                "budget: ${spent:.4} spent and ${reserved:.4} reserved by running tasks of ${:.4}, next task estimated at ${estimate:.4}",
                                 self.options.max_cost_usd
                             );
                             slots[index].record.state = TaskState::Skipped;
@@ -930,6 +936,7 @@ impl<'a> Scheduler<'a> {
                     running += 1;
                     busy.insert((agent_id.clone(), instance), index);
                     let slot = &mut slots[index];
+                    slot.reserved = estimate;
                     slot.busy_instance = Some((agent_id.clone(), instance));
                     slot.record.state = TaskState::Running;
                     slot.record.agent = Some(agent_id.clone());
@@ -1100,6 +1107,7 @@ impl<'a> Scheduler<'a> {
                 if let Some(key) = slot.busy_instance.take() {
                     busy.remove(&key);
                 }
+                slot.reserved = 0.0;
                 slot.record.owner = None;
                 slot.record.finished_at = Some(self.runtime.ctx.now());
                 let this_run: f64 = slot
