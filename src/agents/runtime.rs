@@ -18,8 +18,9 @@ use crate::agents::claude::{Claude, redacted_argv};
 use crate::agents::sessions::{self, Validity};
 use crate::agents::{binary, personality};
 use crate::context::Ctx;
-use crate::exec::signals::StopReceiver;
+use crate::exec::signals::{Stop, StopReceiver};
 use crate::exec::supervise::{self, Spec};
+use crate::exit::{Kind, tagged};
 use crate::ids;
 use crate::state::agent::Agent;
 use crate::state::config::Config;
@@ -162,6 +163,7 @@ impl Runtime {
             inactivity: backend.inactivity_timeout.0,
             grace: backend.grace.0,
             leak_timeout: backend.leak_timeout.0,
+            inherit_fd: None,
         }
     }
 
@@ -175,6 +177,7 @@ impl Runtime {
         agent: &Agent,
         instance: u32,
         wait: Option<Duration>,
+        stop: &StopReceiver,
     ) -> Result<LockGuard> {
         let path = self
             .store
@@ -186,7 +189,14 @@ impl Runtime {
         };
         let holder = Holder::current(self.now());
         let started = std::time::Instant::now();
+        let mut stop = stop.clone();
         loop {
+            if *stop.borrow() != Stop::None {
+                return Err(tagged(
+                    Kind::Interrupted,
+                    format!("interrupted while waiting for {what}"),
+                ));
+            }
             match lock::try_exclusive(&path, &what, &holder) {
                 Ok(guard) => return Ok(guard),
                 Err(error) => match wait {
@@ -194,7 +204,15 @@ impl Runtime {
                         if started.elapsed() < limit
                             && crate::exit::code_for(&error) == crate::exit::BUSY =>
                     {
-                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        tokio::select! {
+                            () = tokio::time::sleep(Duration::from_millis(100)) => {}
+                            changed = stop.changed() => {
+                                if changed.is_err() {
+                                    // Nobody can ask us to stop any more.
+                                    tokio::time::sleep(Duration::from_millis(100)).await;
+                                }
+                            }
+                        }
                     }
                     _ => return Err(error),
                 },
@@ -321,8 +339,8 @@ impl Runtime {
         stop: StopReceiver,
         mut on_line: impl FnMut(&str),
     ) -> Result<TurnReport> {
-        let _session_lock = self
-            .lock_session(agent, instance, options.wait_for_session)
+        let session_lock = self
+            .lock_session(agent, instance, options.wait_for_session, &stop)
             .await?;
         let record = self.load_session(&agent.id, instance)?;
         let (mut mode, mut recovered) = self.choose_session(record.as_ref(), options.new_session);
@@ -382,7 +400,11 @@ impl Runtime {
                 });
                 fs::append_log(path, &header.to_string())?;
             }
-            let spec = self.spec(agent, args);
+            let mut spec = self.spec(agent, args);
+            // The CLI inherits the session lock: if nexus is killed (-9) the
+            // turn goes on in the orphan and the session stays locked until
+            // it ends, so no second turn can split its transcript.
+            spec.inherit_fd = Some(session_lock.raw_fd());
             let output = match supervise::run(&spec, stop.clone(), |line| {
                 on_line(line);
                 if let Some((_, buffer)) = &mut log {
@@ -441,6 +463,7 @@ impl Runtime {
                     duration_ms: output.duration_ms,
                     exit_code: output.exit_code,
                     outcome: outcome.name().to_string(),
+                    leaked: output.leaked,
                 });
                 session_write = Some(spawn_json(session_path.clone(), session.clone()));
             }

@@ -50,7 +50,14 @@ pub fn run(ctx: &Ctx, args: &LogArgs) -> Result<u8> {
     let path = store.task_log_path(&plan_id, &task_id);
     let mut warned_task = false;
     let mut running = || match store.load_task(&plan_id, &task_id) {
-        Ok(record) => record.state == TaskState::Running,
+        // Running with a live owner: every runner holds the task's lock, so
+        // a task whose runner died (stale) ends the follow.
+        Ok(record) => {
+            record.state == TaskState::Running
+                && crate::state::lock::is_held(
+                    &store.lock_path(&format!("task-{plan_id}-{task_id}")),
+                )
+        }
         Err(error) => {
             if !warned_task {
                 ui.warn(&format!("{error:#}"));

@@ -151,6 +151,7 @@ fn print_event(ui: &Ui, event: &Event) {
         ),
         "task_blocked" => format!("{} {task}: {reason}", ui.paint_err("blocked  ", Tone::Warn)),
         "task_skipped" => format!("{} {task}: {reason}", ui.paint_err("skipped  ", Tone::Warn)),
+        "agent_leaked" => format!("{} {task}: {reason}", ui.paint_err("warning  ", Tone::Warn)),
         "task_interrupted" => format!(
             "{} {task}: {reason}",
             ui.paint_err("interrupted", Tone::Warn)

@@ -55,7 +55,7 @@ pub struct RunOptions {
 pub struct Event {
     /// `run_started`, `task_started`, `task_retrying`, `task_completed`,
     /// `task_failed`, `task_blocked`, `task_skipped`, `task_interrupted`,
-    /// `run_finished`.
+    /// `agent_leaked`, `run_finished`.
     pub event: &'static str,
     /// When.
     pub at: Timestamp,
@@ -166,6 +166,56 @@ struct Job {
     max_budget_usd: Option<f64>,
     verify: Vec<String>,
     log_path: std::path::PathBuf,
+}
+
+/// Returns the plan's dependency graph, or the plan-invalid error naming the
+/// problem (unknown dependency, cycle).
+fn graph(plan: &Plan) -> Result<Graph> {
+    Graph::new(plan).map_err(|problem| {
+        tagged(
+            Kind::PlanInvalid,
+            format!("plan `{}` cannot run: {problem}", plan.id),
+        )
+    })
+}
+
+/// Returns the index of `task` in the plan, or a usage error.
+fn task_index(plan: &Plan, graph: &Graph, task: &str) -> Result<usize> {
+    graph.ids.iter().position(|id| id == task).ok_or_else(|| {
+        tagged_hint(
+            Kind::Usage,
+            format!("plan `{}` has no task `{task}`", plan.id),
+            format!("`nexus status {}` lists its tasks", plan.id),
+        )
+    })
+}
+
+/// Returns whether a task in `state` runs: completed ones never; failed and
+/// blocked ones with `--retry-failed` or when named by `--task`; the rest
+/// (pending, interrupted, skipped) always.
+fn will_run(state: TaskState, options: &RunOptions) -> bool {
+    match state {
+        TaskState::Completed => false,
+        TaskState::Failed | TaskState::Blocked => options.retry_failed || options.task.is_some(),
+        TaskState::Pending | TaskState::Running | TaskState::Interrupted | TaskState::Skipped => {
+            true
+        }
+    }
+}
+
+/// Returns, for each dependency of task `index`: its spec, the agent that
+/// did it, and its result.
+fn gather_upstream(
+    plan: &Plan,
+    graph: &Graph,
+    index: usize,
+    mut result: impl FnMut(usize) -> Option<String>,
+    mut agent: impl FnMut(usize) -> Option<String>,
+) -> Vec<(TaskSpec, Option<String>, Option<String>)> {
+    graph.deps[index]
+        .iter()
+        .map(|&dep| (plan.tasks[dep].clone(), agent(dep), result(dep)))
+        .collect()
 }
 
 /// Returns the verify commands of a task: its own, then its agent's.
@@ -290,25 +340,85 @@ async fn verify(
     evidence
 }
 
-/// Drives one task: attempts, verification, retries with backoff.
+/// Drives one task: attempts, verification, retries with backoff; reports
+/// the last attempt and how the task ended.
 async fn work_task(
     runtime: Arc<Runtime>,
     job: Job,
     stop: StopReceiver,
     reports: mpsc::UnboundedSender<Report>,
-) {
+) -> usize {
+    let index = job.index;
+    let (attempt, end) = attempts(&runtime, &job, &stop, &reports).await;
+    if let Some(attempt) = attempt {
+        let _ = reports.send(Report::AttemptFinished {
+            index,
+            attempt,
+            retrying: None,
+        });
+    }
+    let _ = reports.send(Report::Finished { index, end });
+    index
+}
+
+/// Returns whether a stop was requested.
+fn stopping(stop: &StopReceiver) -> bool {
+    *stop.borrow() != Stop::None
+}
+
+/// Reports an agent's stream-json lines as session and progress events.
+fn line_reporter(
+    index: usize,
+    max_turns: u32,
+    reports: mpsc::UnboundedSender<Report>,
+) -> impl FnMut(&str) {
+    let mut assistant_events = 0u32;
+    move |line| {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
+            return;
+        };
+        let field = |name: &str| value.get(name).and_then(serde_json::Value::as_str);
+        match (field("type"), field("subtype")) {
+            (Some("system"), Some("init")) => {
+                if let Some(session) = field("session_id") {
+                    let _ = reports.send(Report::Session {
+                        index,
+                        session_id: session.to_string(),
+                    });
+                }
+            }
+            (Some("assistant"), _) => {
+                assistant_events += 1;
+                let percent = (assistant_events * 100 / max_turns.max(1)).min(95);
+                let _ = reports.send(Report::Progress {
+                    index,
+                    percent: u8::try_from(percent).unwrap_or(95),
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Runs the attempts of one task; returns the last attempt (unless none
+/// ended) and how the task ended.
+async fn attempts(
+    runtime: &Runtime,
+    job: &Job,
+    stop: &StopReceiver,
+    reports: &mpsc::UnboundedSender<Report>,
+) -> (Option<Attempt>, TaskEnd) {
     let index = job.index;
     let mut failure: Option<(u32, String)> = None;
     let attempts = job.retries + 1;
     for attempt_index in 0..attempts {
-        if *stop.borrow() != Stop::None {
-            let _ = reports.send(Report::Finished {
-                index,
-                end: TaskEnd::Interrupted {
+        if stopping(stop) {
+            return (
+                None,
+                TaskEnd::Interrupted {
                     reason: "interrupted before it started".into(),
                 },
-            });
-            return;
+            );
         }
         let started_at = runtime.ctx.now();
         let number_hint = attempt_index + 1;
@@ -340,9 +450,7 @@ async fn work_task(
             wait_for_session: Some(runtime.config.agent_backend.timeout.0),
             log_path: Some(job.log_path.clone()),
         };
-        let mut assistant_events = 0u32;
-        let max_turns = job.agent.claude.max_turns.max(1);
-        let line_reports = reports.clone();
+        let on_line = line_reporter(index, job.agent.claude.max_turns, reports.clone());
         let report = runtime
             .send(
                 &job.agent,
@@ -350,65 +458,33 @@ async fn work_task(
                 &prompt,
                 &options,
                 stop.clone(),
-                move |line| {
-                    let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else {
-                        return;
-                    };
-                    match value.get("type").and_then(serde_json::Value::as_str) {
-                        Some("system")
-                            if value.get("subtype").and_then(serde_json::Value::as_str)
-                                == Some("init") =>
-                        {
-                            if let Some(session) =
-                                value.get("session_id").and_then(serde_json::Value::as_str)
-                            {
-                                let _ = line_reports.send(Report::Session {
-                                    index,
-                                    session_id: session.to_string(),
-                                });
-                            }
-                        }
-                        Some("assistant") => {
-                            assistant_events += 1;
-                            let percent = (assistant_events * 100 / max_turns).min(95);
-                            let _ = line_reports.send(Report::Progress {
-                                index,
-                                percent: u8::try_from(percent).unwrap_or(95),
-                            });
-                        }
-                        _ => {}
-                    }
-                },
+                on_line,
             )
             .await;
         let finished_at = runtime.ctx.now();
+        let mut attempt = Attempt {
+            finished_at: Some(finished_at),
+            duration_ms: u64::try_from(started_at.until(finished_at).as_millis()).unwrap_or(0),
+            ..Attempt::started(number_hint, &job.agent.id, started_at)
+        };
         let report = match report {
             Ok(report) => report,
             Err(error) => {
                 let reason = format!("{error:#}");
-                let mut attempt = Attempt::started(number_hint, &job.agent.id, started_at);
-                attempt.finished_at = Some(finished_at);
+                if stopping(stop) {
+                    attempt.outcome = "interrupted".to_string();
+                    attempt.reason = Some(reason.clone());
+                    return (Some(attempt), TaskEnd::Interrupted { reason });
+                }
                 attempt.outcome = "error".to_string();
                 attempt.reason = Some(reason.clone());
-                attempt.duration_ms =
-                    u64::try_from(started_at.until(finished_at).as_millis()).unwrap_or(0);
-                let _ = reports.send(Report::AttemptFinished {
-                    index,
-                    attempt,
-                    retrying: None,
-                });
-                let _ = reports.send(Report::Finished {
-                    index,
-                    end: TaskEnd::Failed { reason },
-                });
-                return;
+                return (Some(attempt), TaskEnd::Failed { reason });
             }
         };
         let output = &report.output;
         let outcome = output.outcome.unwrap_or(Outcome::Crashed);
-        let mut attempt = Attempt {
+        attempt = Attempt {
             session_id: Some(report.session_id.clone()),
-            finished_at: Some(finished_at),
             outcome: outcome.name().to_string(),
             reason: output.reason.clone(),
             cost_usd: output.cost_usd,
@@ -416,92 +492,65 @@ async fn work_task(
             output_tokens: output.output_tokens,
             turns: output.turns,
             duration_ms: output.duration_ms,
-            ..Attempt::started(number_hint, &job.agent.id, started_at)
+            leaked: output.leaked,
+            ..attempt
         };
         if outcome == Outcome::Interrupted {
-            let _ = reports.send(Report::AttemptFinished {
-                index,
-                attempt,
-                retrying: None,
-            });
-            let _ = reports.send(Report::Finished {
-                index,
-                end: TaskEnd::Interrupted {
+            return (
+                Some(attempt),
+                TaskEnd::Interrupted {
                     reason: "interrupted by a signal".into(),
                 },
-            });
-            return;
+            );
         }
-        let (retryable, reason) = if outcome == Outcome::Success {
-            let evidence = verify(&runtime, &job.agent, &job.verify, &stop).await;
+        let reason = if outcome == Outcome::Success {
+            let evidence = verify(runtime, &job.agent, &job.verify, stop).await;
             let failed = evidence.iter().find(|check| !check.passed).cloned();
             attempt.verification = evidence;
-            match failed {
-                None => {
-                    attempt.finished_at = Some(runtime.ctx.now());
-                    let _ = reports.send(Report::AttemptFinished {
-                        index,
-                        attempt,
-                        retrying: None,
-                    });
-                    let _ = reports.send(Report::Finished {
-                        index,
-                        end: TaskEnd::Completed {
-                            summary: report.result.summary.clone(),
-                            result: output.reply.clone(),
-                        },
-                    });
-                    return;
-                }
-                Some(check) => {
-                    if *stop.borrow() != Stop::None {
-                        let _ = reports.send(Report::AttemptFinished {
-                            index,
-                            attempt,
-                            retrying: None,
-                        });
-                        let _ = reports.send(Report::Finished {
-                            index,
-                            end: TaskEnd::Interrupted {
-                                reason: "interrupted during verification".into(),
-                            },
-                        });
-                        return;
-                    }
-                    let reason = format!(
-                        "verification `{}` failed ({}):\n{}",
-                        check.command,
-                        check.exit_code.map_or_else(
-                            || "no exit code".to_string(),
-                            |code| format!("exit {code}")
-                        ),
-                        check.output_tail
-                    );
-                    attempt.outcome = "verification_failed".into();
-                    attempt.reason = Some(reason.clone());
-                    (true, reason)
-                }
+            attempt.finished_at = Some(runtime.ctx.now());
+            let Some(check) = failed else {
+                let end = TaskEnd::Completed {
+                    summary: report.result.summary.clone(),
+                    result: output.reply.clone(),
+                };
+                return (Some(attempt), end);
+            };
+            if stopping(stop) {
+                return (
+                    Some(attempt),
+                    TaskEnd::Interrupted {
+                        reason: "interrupted during verification".into(),
+                    },
+                );
             }
-        } else {
             let reason = format!(
+                "verification `{}` failed ({}):\n{}",
+                check.command,
+                check
+                    .exit_code
+                    .map_or_else(|| "no exit code".to_string(), |code| format!("exit {code}")),
+                check.output_tail
+            );
+            attempt.outcome = "verification_failed".into();
+            attempt.reason = Some(reason.clone());
+            reason
+        } else {
+            if !outcome.retryable() {
+                let reason = format!(
+                    "{}: {}",
+                    outcome.name(),
+                    output.reason.clone().unwrap_or_default()
+                );
+                return (Some(attempt), TaskEnd::Failed { reason });
+            }
+            format!(
                 "{}: {}",
                 outcome.name(),
                 output.reason.clone().unwrap_or_default()
-            );
-            (outcome.retryable(), reason)
+            )
         };
-        let last = attempt_index + 1 >= attempts;
-        if !retryable || last {
-            let _ = reports.send(Report::AttemptFinished {
-                index,
-                attempt,
-                retrying: None,
-            });
-            let _ = reports.send(Report::Finished {
-                index,
-                end: TaskEnd::Failed { reason },
-            });
-            return;
+        if attempt_index + 1 >= attempts {
+            return (Some(attempt), TaskEnd::Failed { reason });
         }
         let delay = job.backoff.saturating_mul(1 << attempt_index.min(10));
         let _ = reports.send(Report::AttemptFinished {
@@ -514,11 +563,16 @@ async fn work_task(
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
             _ = waiting.wait_for(|stop| *stop != Stop::None) => {
-                let _ = reports.send(Report::Finished { index, end: TaskEnd::Interrupted { reason: "interrupted while waiting to retry".into() } });
-                return;
+                return (None, TaskEnd::Interrupted { reason: "interrupted while waiting to retry".into() });
             }
         }
     }
+    (
+        None,
+        TaskEnd::Failed {
+            reason: "no attempt was made".into(),
+        },
+    )
 }
 
 /// The state the loop keeps per task.
@@ -583,12 +637,7 @@ impl<'a> Scheduler<'a> {
         options: RunOptions,
         emit: &'a mut dyn FnMut(&Event),
     ) -> Result<Self> {
-        let graph = Graph::new(&plan).map_err(|problem| {
-            tagged(
-                Kind::PlanInvalid,
-                format!("plan `{}` cannot run: {problem}", plan.id),
-            )
-        })?;
+        let graph = graph(&plan)?;
         let agents: BTreeMap<String, Agent> = runtime
             .store
             .load_agents()?
@@ -625,6 +674,17 @@ impl<'a> Scheduler<'a> {
     }
 
     fn write(&mut self, slot: &mut Slot) -> Result<()> {
+        self.write_with(slot, None)
+    }
+
+    /// Queues a write of the task file; `first` (the result file) is written
+    /// before it in the same job, so a task is never `completed` on disk
+    /// without its result.
+    fn write_with(
+        &mut self,
+        slot: &mut Slot,
+        first: Option<(std::path::PathBuf, Vec<u8>)>,
+    ) -> Result<()> {
         slot.record.updated_at = Some(self.now());
         slot.record.updated_by.clone_from(&self.command);
         let path = self
@@ -641,6 +701,9 @@ impl<'a> Scheduler<'a> {
                 let mut last = written
                     .lock()
                     .map_err(|_| anyhow!("a task-file write panicked"))?;
+                if let Some((first_path, first_bytes)) = first {
+                    fs::write_atomic(&first_path, &first_bytes)?;
+                }
                 if *last < sequence {
                     fs::write_atomic(&path, &bytes)?;
                     *last = sequence;
@@ -662,6 +725,15 @@ impl<'a> Scheduler<'a> {
 
     /// Runs to the end (or a signal); returns the summary.
     pub async fn run(mut self, stop: StopReceiver) -> Result<Summary> {
+        let outcome = self.run_inner(stop).await;
+        // Every queued state write lands before we return, error or not.
+        let writes = self.writes.finish().await;
+        let summary = outcome?;
+        writes?;
+        Ok(summary)
+    }
+
+    async fn run_inner(&mut self, stop: StopReceiver) -> Result<Summary> {
         let started = Instant::now();
         let store = self.runtime.store.clone();
         let plan_id = self.plan.id.clone();
@@ -674,18 +746,7 @@ impl<'a> Scheduler<'a> {
                 (0..self.graph.ids.len()).collect(),
             ),
             Some(task) => {
-                let index = self
-                    .graph
-                    .ids
-                    .iter()
-                    .position(|id| id == task)
-                    .ok_or_else(|| {
-                        tagged_hint(
-                            Kind::Usage,
-                            format!("plan `{plan_id}` has no task `{task}`"),
-                            format!("`nexus status {plan_id}` lists its tasks"),
-                        )
-                    })?;
+                let index = task_index(&self.plan, &self.graph, task)?;
                 (lock::try_shared(&plan_lock_path, &what)?, vec![index])
             }
         };
@@ -738,23 +799,8 @@ impl<'a> Scheduler<'a> {
                 self.write(slot)?;
             }
         }
-        // Decide what is in play.
-        let mut pending: Vec<bool> = vec![false; slots.len()];
-        for &index in &scope {
-            let state = slots[index].record.state;
-            pending[index] = match state {
-                TaskState::Completed => false,
-                TaskState::Failed | TaskState::Blocked => {
-                    self.options.retry_failed || self.options.task.is_some()
-                }
-                _ => true,
-            };
-            if pending[index] && state != TaskState::Pending {
-                slots[index].record.state = TaskState::Pending;
-                slots[index].record.reason = None;
-                self.write(&mut slots[index])?;
-            }
-        }
+        // `--task`: its dependencies must be completed (checked before any
+        // state changes, so a refused run touches nothing).
         if let Some(task) = &self.options.task {
             let index = scope[0];
             if !self.options.force {
@@ -784,16 +830,41 @@ impl<'a> Scheduler<'a> {
                 );
             }
         }
+        // Decide what is in play.
+        let mut pending: Vec<bool> = vec![false; slots.len()];
+        for &index in &scope {
+            let state = slots[index].record.state;
+            pending[index] = will_run(state, &self.options);
+            if pending[index] && state != TaskState::Pending {
+                slots[index].record.state = TaskState::Pending;
+                slots[index].record.reason = None;
+                self.write(&mut slots[index])?;
+            }
+        }
         let spent_before: f64 = slots.iter().map(|slot| slot.record.cost_usd).sum();
         let mut spent = spent_before;
         let mut costs_seen: Vec<f64> = slots
             .iter()
-            .filter(|slot| slot.record.state == TaskState::Completed)
-            .map(|slot| slot.record.cost_usd)
+            .flat_map(|slot| slot.record.attempts.iter())
+            .filter(|attempt| attempt.finished_at.is_some())
+            .map(|attempt| attempt.cost_usd)
+            .collect();
+        let mut in_scope = vec![false; slots.len()];
+        for &index in &scope {
+            in_scope[index] = true;
+        }
+        // Blocking follows dependencies, so sweep in topological order.
+        let order: Vec<usize> = self
+            .graph
+            .order()
+            .into_iter()
+            .filter(|&index| in_scope[index])
             .collect();
         self.event(Event::new("run_started", self.now(), &plan_id), None);
 
         let (sender, mut receiver) = mpsc::unbounded_channel::<Report>();
+        let mut workers: tokio::task::JoinSet<usize> = tokio::task::JoinSet::new();
+        let mut worker_tasks: BTreeMap<tokio::task::Id, usize> = BTreeMap::new();
         let mut running = 0usize;
         let mut busy: BTreeMap<(String, u32), usize> = BTreeMap::new();
         let mut stopping = *stop.borrow() != Stop::None;
@@ -805,7 +876,7 @@ impl<'a> Scheduler<'a> {
             // skipped for the budget can block others: go round again.
             let mut skipped_any = false;
             if !stopping {
-                for &index in &scope {
+                for &index in &order {
                     if !pending[index] {
                         continue;
                     }
@@ -884,6 +955,11 @@ impl<'a> Scheduler<'a> {
                     if self.options.max_cost_usd > 0.0 {
                         let reserved: f64 = slots.iter().map(|slot| slot.reserved).sum();
                         let remaining = self.options.max_cost_usd - spent - reserved;
+                        if max_budget.is_none() && costs_seen.is_empty() && running > 0 {
+                            // Nothing tells what a task costs yet: run one at
+                            // a time until the first attempt reports its cost.
+                            break;
+                        }
                         estimate = max_budget.unwrap_or_else(|| {
                             if costs_seen.is_empty() {
                                 0.0
@@ -913,23 +989,20 @@ impl<'a> Scheduler<'a> {
                         max_budget =
                             Some(max_budget.map_or(remaining, |budget| budget.min(remaining)));
                     }
-                    let upstream: Vec<(TaskSpec, Option<String>, Option<String>)> = self.graph.deps
-                        [index]
-                        .iter()
-                        .map(|&dep| {
-                            let result = slots[dep].result.clone().or_else(|| {
+                    let upstream = gather_upstream(
+                        &self.plan,
+                        &self.graph,
+                        index,
+                        |dep| {
+                            slots[dep].result.clone().or_else(|| {
                                 store
                                     .load_result(&plan_id, &self.graph.ids[dep])
                                     .ok()
                                     .flatten()
-                            });
-                            (
-                                self.plan.tasks[dep].clone(),
-                                slots[dep].record.agent.clone(),
-                                result,
-                            )
-                        })
-                        .collect();
+                            })
+                        },
+                        |dep| slots[dep].record.agent.clone(),
+                    );
                     let verify = verify_commands(&spec, &agent);
                     let prompt = task_prompt(&self.plan, &spec, &upstream, &verify);
                     pending[index] = false;
@@ -964,12 +1037,13 @@ impl<'a> Scheduler<'a> {
                         verify,
                         log_path: store.task_log_path(&plan_id, &self.graph.ids[index]),
                     };
-                    tokio::spawn(work_task(
+                    let handle = workers.spawn(work_task(
                         self.runtime.clone(),
                         job,
                         stop.clone(),
                         sender.clone(),
                     ));
+                    worker_tasks.insert(handle.id(), index);
                 }
             }
             if running == 0 {
@@ -982,6 +1056,15 @@ impl<'a> Scheduler<'a> {
                 report = receiver.recv() => {
                     let Some(report) = report else { break };
                     self.handle(report, &mut slots, &mut running, &mut busy, &mut spent, &mut costs_seen)?;
+                }
+                Some(joined) = workers.join_next_with_id(), if !workers.is_empty() => {
+                    if let Err(error) = joined {
+                        // A worker that panicked never reported its end.
+                        if let Some(index) = worker_tasks.get(&error.id()).copied() {
+                            let end = TaskEnd::Failed { reason: format!("its worker failed: {error}") };
+                            self.handle(Report::Finished { index, end }, &mut slots, &mut running, &mut busy, &mut spent, &mut costs_seen)?;
+                        }
+                    }
                 }
                 _ = stop_watch.changed(), if !stopping => {
                     if *stop_watch.borrow() != Stop::None {
@@ -1016,7 +1099,6 @@ impl<'a> Scheduler<'a> {
             },
             None,
         );
-        self.writes.finish().await?;
         Ok(summary)
     }
 
@@ -1082,6 +1164,17 @@ impl<'a> Scheduler<'a> {
                     slot.record.session_id.clone_from(&attempt.session_id);
                 }
                 *spent += attempt.cost_usd;
+                costs_seen.push(attempt.cost_usd);
+                if attempt.leaked {
+                    self.event(
+                        Event {
+                            attempt: Some(attempt.number),
+                            reason: Some("the agent left a process holding its output open after it exited; its group was killed".into()),
+                            ..Event::new("agent_leaked", self.now(), &plan_id)
+                        },
+                        Some(index),
+                    );
+                }
                 if retrying.is_some() {
                     self.write(slot)?;
                 }
@@ -1125,24 +1218,19 @@ impl<'a> Scheduler<'a> {
                     .map(|attempt| attempt.duration_ms)
                     .sum();
                 let attempt = slot.record.attempts.last().map(|attempt| attempt.number);
+                let mut result_file = None;
                 let (name, reason) = match end {
                     TaskEnd::Completed { summary, result } => {
                         let path = self
                             .runtime
                             .store
                             .result_path(&plan_id, &slot.record.task_id);
-                        let bytes = format!("{}\n", result.trim_end()).into_bytes();
-                        self.writes
-                            .handles
-                            .push(tokio::task::spawn_blocking(move || {
-                                fs::write_atomic(&path, &bytes).map(|_| ())
-                            }));
+                        result_file = Some((path, format!("{}\n", result.trim_end()).into_bytes()));
                         slot.result = Some(result);
                         slot.record.state = TaskState::Completed;
                         slot.record.summary = Some(summary);
                         slot.record.reason = None;
                         slot.record.progress = Some(100);
-                        costs_seen.push(slot.record.cost_usd);
                         ("task_completed", None)
                     }
                     TaskEnd::Failed { reason } => {
@@ -1158,7 +1246,7 @@ impl<'a> Scheduler<'a> {
                         ("task_interrupted", Some(reason))
                     }
                 };
-                self.write(slot)?;
+                self.write_with(slot, result_file)?;
                 let session_id = slots[index].record.session_id.clone();
                 self.event(
                     Event {
@@ -1218,35 +1306,17 @@ pub struct DryRunTask {
 pub fn dry_run(runtime: &Runtime, plan: &Plan, options: &RunOptions) -> Result<Vec<DryRunTask>> {
     use crate::agents::backend::{Backend, TurnRequest};
     use crate::agents::claude::{Claude, redacted_argv};
-    let graph = Graph::new(plan).map_err(|problem| {
-        tagged(
-            Kind::PlanInvalid,
-            format!("plan `{}` cannot run: {problem}", plan.id),
-        )
-    })?;
+    let graph = graph(plan)?;
     let store = &runtime.store;
     let order: Vec<usize> = match &options.task {
-        Some(task) => vec![
-            graph
-                .ids
-                .iter()
-                .position(|id| id == task)
-                .ok_or_else(|| anyhow!("plan `{}` has no task `{task}`", plan.id))?,
-        ],
+        Some(task) => vec![task_index(plan, &graph, task)?],
         None => graph.order(),
     };
     let mut out = Vec::new();
     for index in order {
         let spec = &plan.tasks[index];
         let record = store.load_task(&plan.id, &spec.id)?;
-        let will_run = match record.state {
-            TaskState::Completed => false,
-            TaskState::Failed | TaskState::Blocked => {
-                options.retry_failed || options.task.is_some()
-            }
-            _ => true,
-        };
-        if !will_run {
+        if !will_run(record.state, options) {
             continue;
         }
         let agent_id = spec.agent.clone().ok_or_else(|| {
@@ -1257,18 +1327,16 @@ pub fn dry_run(runtime: &Runtime, plan: &Plan, options: &RunOptions) -> Result<V
             )
         })?;
         let agent = store.load_agent(&agent_id)?;
-        let upstream: Vec<(TaskSpec, Option<String>, Option<String>)> = graph.deps[index]
-            .iter()
-            .map(|&dep| {
-                let result = store.load_result(&plan.id, &graph.ids[dep]).ok().flatten();
-                let dep_agent = plan.tasks[dep].agent.clone();
-                (
-                    plan.tasks[dep].clone(),
-                    dep_agent,
-                    result.or_else(|| Some("(not run yet: its result will be here)".to_string())),
-                )
-            })
-            .collect();
+        let upstream = gather_upstream(
+            plan,
+            &graph,
+            index,
+            |dep| {
+                let stored = store.load_result(&plan.id, &graph.ids[dep]).ok().flatten();
+                stored.or_else(|| Some("(not run yet: its result will be here)".to_string()))
+            },
+            |dep| plan.tasks[dep].agent.clone(),
+        );
         let verify = verify_commands(spec, &agent);
         let message = task_prompt(plan, spec, &upstream, &verify);
         let record = runtime.load_session(&agent.id, 0)?;

@@ -41,6 +41,8 @@ pub struct Spec {
     pub grace: Duration,
     /// How long pipes may stay open after the child exits.
     pub leak_timeout: Duration,
+    /// A descriptor the child keeps open across `exec` (a lock it holds).
+    pub inherit_fd: Option<std::os::fd::RawFd>,
 }
 
 /// Why the supervisor stopped the child, if it did.
@@ -93,6 +95,13 @@ fn signal_group(pid: u32, signal: i32) {
     }
 }
 
+/// Sends SIGTERM to the group and schedules SIGKILL after `grace`, unless
+/// a SIGKILL is already scheduled (a later request never postpones it).
+fn terminate(pid: u32, grace: Duration, kill_at: &mut Option<tokio::time::Instant>) {
+    signal_group(pid, libc::SIGTERM);
+    kill_at.get_or_insert_with(|| tokio::time::Instant::now() + grace);
+}
+
 /// Runs the child to completion under supervision. `on_line` sees every
 /// stdout line as it arrives (progress, logs).
 pub async fn run(
@@ -109,6 +118,20 @@ pub async fn run(
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
+    if let Some(fd) = spec.inherit_fd {
+        // SAFETY: runs in the forked child before exec; fcntl is
+        // async-signal-safe and only clears FD_CLOEXEC on one descriptor of
+        // the child's own copy of the table.
+        unsafe {
+            command.pre_exec(move || {
+                let flags = libc::fcntl(fd, libc::F_GETFD);
+                if flags >= 0 {
+                    libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC);
+                }
+                Ok(())
+            });
+        }
+    }
     for name in &spec.env_remove {
         command.env_remove(name);
     }
@@ -121,8 +144,8 @@ pub async fn run(
         error,
     })?;
     let pid = child.id().unwrap_or(0);
-    let mut stdout_lines = child.stdout.take().map(|out| BufReader::new(out).lines());
-    let mut stderr_lines = child.stderr.take().map(|err| BufReader::new(err).lines());
+    let mut stdout_lines = child.stdout.take().map(LineReader::new);
+    let mut stderr_lines = child.stderr.take().map(LineReader::new);
     let mut stdout = String::new();
     let mut stderr = String::new();
     let mut stopped: Option<Stopped> = None;
@@ -132,6 +155,7 @@ pub async fn run(
     let mut status = None;
     let mut exited_at: Option<tokio::time::Instant> = None;
     let mut leaked = false;
+    let mut stop_open = true;
 
     loop {
         if status.is_some() && stdout_lines.is_none() && stderr_lines.is_none() {
@@ -167,13 +191,11 @@ pub async fn run(
             }
             () = tokio::time::sleep_until(deadline), if status.is_none() && stopped.is_none() => {
                 stopped = Some(Stopped::Timeout);
-                signal_group(pid, libc::SIGTERM);
-                kill_at = Some(tokio::time::Instant::now() + spec.grace);
+                terminate(pid, spec.grace, &mut kill_at);
             }
             () = tokio::time::sleep_until(inactivity_at), if status.is_none() && stopped.is_none() => {
                 stopped = Some(Stopped::Inactive);
-                signal_group(pid, libc::SIGTERM);
-                kill_at = Some(tokio::time::Instant::now() + spec.grace);
+                terminate(pid, spec.grace, &mut kill_at);
             }
             () = sleep_until_opt(kill_at), if kill_at.is_some() && status.is_none() => {
                 signal_group(pid, libc::SIGKILL);
@@ -186,20 +208,18 @@ pub async fn run(
                 stdout_lines = None;
                 stderr_lines = None;
             }
-            changed = stop.changed(), if status.is_none() => {
+            changed = stop.changed(), if status.is_none() && stop_open => {
                 if changed.is_err() {
                     // The sender is gone: nobody can ask us to stop any more.
+                    stop_open = false;
                     continue;
                 }
                 let request = *stop.borrow_and_update();
                 match request {
                     Stop::None => {}
                     Stop::Graceful => {
-                        if stopped.is_none() {
-                            stopped = Some(Stopped::Interrupted);
-                        }
-                        signal_group(pid, libc::SIGTERM);
-                        kill_at = Some(tokio::time::Instant::now() + spec.grace);
+                        stopped.get_or_insert(Stopped::Interrupted);
+                        terminate(pid, spec.grace, &mut kill_at);
                     }
                     Stop::Immediate => {
                         stopped.get_or_insert(Stopped::Interrupted);
@@ -232,13 +252,45 @@ pub async fn run(
     })
 }
 
-async fn next_line<R: tokio::io::AsyncBufRead + Unpin>(
-    lines: &mut Option<tokio::io::Lines<R>>,
+/// Reads lines of raw bytes (lossy UTF-8: one bad byte must not end the
+/// stream). Cancel safe in `select!`: a partial line stays in `buffer`.
+struct LineReader<R> {
+    reader: BufReader<R>,
+    buffer: Vec<u8>,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> LineReader<R> {
+    fn new(inner: R) -> Self {
+        LineReader {
+            reader: BufReader::new(inner),
+            buffer: Vec::new(),
+        }
+    }
+
+    /// Returns the next line without its newline; `None` at end of stream or
+    /// on a read error.
+    async fn next(&mut self) -> Option<String> {
+        match self.reader.read_until(b'\n', &mut self.buffer).await {
+            Ok(0) | Err(_) if self.buffer.is_empty() => None,
+            Ok(_) | Err(_) => {
+                let mut line = std::mem::take(&mut self.buffer);
+                if line.last() == Some(&b'\n') {
+                    line.pop();
+                    if line.last() == Some(&b'\r') {
+                        line.pop();
+                    }
+                }
+                Some(String::from_utf8_lossy(&line).into_owned())
+            }
+        }
+    }
+}
+
+async fn next_line<R: tokio::io::AsyncRead + Unpin>(
+    lines: &mut Option<LineReader<R>>,
 ) -> Option<String> {
     match lines {
-        // A read error (invalid UTF-8 is replaced upstream by the caller's
-        // parser failing) ends the stream like EOF.
-        Some(lines) => lines.next_line().await.ok().flatten(),
+        Some(lines) => lines.next().await,
         None => std::future::pending().await,
     }
 }
@@ -280,6 +332,7 @@ mod tests {
             inactivity: Duration::from_secs(30),
             grace: Duration::from_millis(300),
             leak_timeout: Duration::from_millis(300),
+            inherit_fd: None,
         }
     }
 
@@ -364,6 +417,24 @@ mod tests {
         missing.program = PathBuf::from("/nonexistent/claude");
         let error = block_on(run(&missing, stop, |_| {})).unwrap_err();
         assert_eq!(error.error.kind(), std::io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_non_utf8_byte_does_not_end_the_stream() {
+        let (stop, _keep) = crate::exec::signals::never();
+        let finished = block_on(run(
+            &spec("printf 'bin\\377ary\\n'; echo after; exit 0"),
+            stop,
+            |_| {},
+        ))
+        .unwrap();
+        assert_eq!(finished.code, Some(0));
+        assert!(
+            finished.stdout.contains("bin\u{fffd}ary"),
+            "{:?}",
+            finished.stdout
+        );
+        assert!(finished.stdout.contains("after"));
     }
 
     #[test]

@@ -226,11 +226,30 @@ pub fn append_line(path: &Path, line: &str) -> Result<()> {
         .append(true)
         .open(path)
         .with_context(|| format!("failed to open `{}` for appending", path.display()))?;
-    let mut bytes = line.trim_end_matches('\n').as_bytes().to_vec();
+    // A line torn by a crash must not swallow this one: start on a new line.
+    let mut bytes = if ends_without_newline(path) {
+        vec![b'\n']
+    } else {
+        Vec::new()
+    };
+    bytes.extend_from_slice(line.trim_end_matches('\n').as_bytes());
     bytes.push(b'\n');
     file.write_all(&bytes)
         .and_then(|()| file.sync_data())
         .with_context(|| format!("failed to append to `{}`", path.display()))
+}
+
+/// Returns whether a non-empty file's last byte is not a newline.
+fn ends_without_newline(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut file) = fs::File::open(path) else {
+        return false;
+    };
+    let mut last = [0u8; 1];
+    file.seek(SeekFrom::End(-1))
+        .and_then(|_| file.read_exact(&mut last))
+        .is_ok()
+        && last[0] != b'\n'
 }
 
 /// Appends text to a machine-local log (`logs/`), without the fsync that

@@ -83,6 +83,11 @@ impl LockGuard {
         &self.path
     }
 
+    /// Returns the lock file's descriptor (for a child to inherit the lock).
+    pub fn raw_fd(&self) -> std::os::fd::RawFd {
+        std::os::fd::AsRawFd::as_raw_fd(&self.file)
+    }
+
     /// Records the holder in the lock file (best effort: only for messages).
     pub fn record_holder(&mut self, holder: &Holder) {
         if let Ok(text) = serde_json::to_string(holder) {
@@ -134,11 +139,29 @@ fn busy(path: &Path, what: &str) -> anyhow::Error {
     }
 }
 
+/// Tries a lock a few times over ~50 ms: readers such as `status` probe
+/// locks by taking them for an instant, which must not make a real taker
+/// fail as busy.
+fn retry_briefly(
+    mut attempt: impl FnMut() -> Result<(), TryLockError>,
+) -> Result<(), TryLockError> {
+    let mut tries = 0;
+    loop {
+        match attempt() {
+            Err(TryLockError::WouldBlock) if tries < 5 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Takes an exclusive lock at once or fails with a busy error naming `what`
 /// and its holder; records this process as the holder.
 pub fn try_exclusive(path: &Path, what: &str, holder: &Holder) -> Result<LockGuard> {
     let file = open(path)?;
-    match file.try_lock() {
+    match retry_briefly(|| file.try_lock()) {
         Ok(()) => {
             let mut guard = LockGuard {
                 file,
@@ -157,7 +180,7 @@ pub fn try_exclusive(path: &Path, what: &str, holder: &Holder) -> Result<LockGua
 /// Takes a shared lock at once or fails with a busy error naming `what`.
 pub fn try_shared(path: &Path, what: &str) -> Result<LockGuard> {
     let file = open(path)?;
-    match file.try_lock_shared() {
+    match retry_briefly(|| file.try_lock_shared()) {
         Ok(()) => Ok(LockGuard {
             file,
             path: path.to_path_buf(),

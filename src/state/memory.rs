@@ -287,6 +287,12 @@ mod tests {
         assert_eq!(entries.len(), 1);
         assert_eq!(problems.len(), 1);
         assert!(problems[0].contains("line 2"), "{problems:?}");
+        // The next append starts on a new line instead of joining the torn one.
+        append(&path, &entry("after the crash", "kept", "s")).unwrap();
+        let (entries, problems) = read(&path).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1].request, "after the crash");
+        assert_eq!(problems.len(), 1);
     }
 
     #[test]

@@ -33,6 +33,10 @@ pub struct CallRecord {
     pub exit_code: Option<i32>,
     /// The classified outcome.
     pub outcome: String,
+    /// A process the CLI started kept its output open after it exited and
+    /// was killed.
+    #[serde(default)]
+    pub leaked: bool,
 }
 
 /// One session record.

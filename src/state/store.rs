@@ -191,9 +191,40 @@ impl Store {
             .collect())
     }
 
-    /// Reads a plan by exact id.
+    /// Reads a plan by exact id. Its ids become file names, so a stored
+    /// plan (perhaps written by someone else and merged by git) is checked:
+    /// the plan id matches its directory, task ids are safe and unique.
     pub fn load_plan(&self, plan_id: &str) -> Result<Plan> {
-        fs::read_json(&self.plan_path(plan_id))
+        let path = self.plan_path(plan_id);
+        let plan: Plan = fs::read_json(&path)?;
+        let mut seen = std::collections::BTreeSet::new();
+        let problem = if plan.id != plan_id {
+            Some(format!(
+                "field `id` is `{}` but the plan's directory is `{plan_id}`",
+                plan.id
+            ))
+        } else {
+            plan.tasks.iter().find_map(|task| {
+                if !ids::is_safe_id(&task.id) {
+                    Some(format!(
+                        "task id `{}` is not valid (1-64 ASCII letters, digits, `_`, `-`, `.`; not starting with `.` or `-`)",
+                        task.id
+                    ))
+                } else if !seen.insert(task.id.as_str()) {
+                    Some(format!("task id `{}` appears more than once", task.id))
+                } else {
+                    None
+                }
+            })
+        };
+        match problem {
+            Some(problem) => Err(tagged_hint(
+                Kind::StateInvalid,
+                format!("plan file `{}` is malformed: {problem}", path.display()),
+                "fix or remove that file; nothing else was changed",
+            )),
+            None => Ok(plan),
+        }
     }
 
     /// Resolves a plan given by id or unique prefix; `None` means the newest

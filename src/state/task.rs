@@ -115,6 +115,10 @@ pub struct Attempt {
     /// Verification evidence.
     #[serde(default)]
     pub verification: Vec<Verification>,
+    /// A process the agent started kept its output open after it exited
+    /// and was killed.
+    #[serde(default)]
+    pub leaked: bool,
 }
 
 impl Attempt {
@@ -135,6 +139,7 @@ impl Attempt {
             turns: 0,
             duration_ms: 0,
             verification: Vec::new(),
+            leaked: false,
         }
     }
 }

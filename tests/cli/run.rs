@@ -553,6 +553,16 @@ fn kill_9_of_nexus_leaves_a_state_that_a_rerun_recovers() {
     wait_for("the agent to start", || !fake.invocations().is_empty());
     child.kill().unwrap();
     child.wait().unwrap();
+    // The orphaned agent still holds the session: no second turn can start
+    // in it while it lives (review finding: kill -9 must not split a session).
+    let busy = env.nexus(&["ask", "aria_coordinator", "are you there?"]);
+    busy.code(4);
+    assert!(
+        busy.stderr
+            .contains("the session of agent `aria_coordinator` is busy"),
+        "{}",
+        busy.stderr
+    );
     // The orphaned agent is ours to clean up in the test (its own group).
     for call in fake.invocations() {
         // SAFETY: killing the fake's process group, which it leads.
@@ -699,4 +709,191 @@ fn a_plan_with_a_cycle_or_unknown_agent_is_refused() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_stored_plan_with_unsafe_or_duplicate_ids_is_refused_before_anything_is_written() {
+    let (env, fake) = setup();
+    fake.script(&[Step::echo().repeat()]);
+    write_plan(
+        &env,
+        "evil",
+        &json!({"tasks": [{"id": "../../../../escape", "title": "E", "type": "analysis", "agent": "aria_coordinator"}]}),
+    );
+    let run = env.nexus(&["run", "evil"]);
+    run.code(5);
+    assert!(
+        run.stderr
+            .contains("task id `../../../../escape` is not valid"),
+        "{}",
+        run.stderr
+    );
+    write_plan(
+        &env,
+        "twice",
+        &json!({"tasks": [
+            {"id": "a", "title": "A", "type": "analysis", "agent": "aria_coordinator"},
+            {"id": "a", "title": "A again", "type": "analysis", "agent": "aria_coordinator"}
+        ]}),
+    );
+    let run = env.nexus(&["run", "twice"]);
+    run.code(5);
+    assert!(
+        run.stderr.contains("task id `a` appears more than once"),
+        "{}",
+        run.stderr
+    );
+    assert!(fake.invocations().is_empty());
+    let outside: Vec<_> = std::fs::read_dir(env.temp.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert!(
+        !outside
+            .iter()
+            .any(|name| name.to_string_lossy().contains("escape")),
+        "{outside:?}"
+    );
+}
+
+#[test]
+fn parallel_tasks_do_not_overrun_the_budget_while_costs_are_unknown() {
+    let (env, fake) = setup();
+    let mut agent = env.read(".nexus/agents/aria_coordinator.toml");
+    agent = agent.replace("instances = 1", "instances = 4");
+    env.write(".nexus/agents/aria_coordinator.toml", &agent);
+    write_plan(
+        &env,
+        "p1",
+        &json!({"tasks": [
+            {"id": "a", "title": "A", "type": "analysis"},
+            {"id": "b", "title": "B", "type": "analysis"},
+            {"id": "c", "title": "C", "type": "analysis"},
+            {"id": "d", "title": "D", "type": "analysis"}
+        ]}),
+    );
+    fake.script(&[Step::echo().cost(1.0).repeat()]);
+    let run = env.nexus(&["run", "p1", "-j", "4", "--max-cost", "1.5"]);
+    run.code(3);
+    let states: Vec<String> = ["a", "b", "c", "d"]
+        .iter()
+        .map(|id| task(&env, "p1", id)["state"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        states.iter().filter(|state| *state == "completed").count(),
+        1,
+        "{states:?}"
+    );
+    assert_eq!(
+        states.iter().filter(|state| *state == "skipped").count(),
+        3,
+        "{states:?}"
+    );
+    assert_eq!(fake.invocations().len(), 1);
+}
+
+#[test]
+fn a_refused_task_run_changes_no_file() {
+    let (env, fake) = setup();
+    write_plan(
+        &env,
+        "p1",
+        &json!({"tasks": [
+            {"id": "a", "title": "A", "type": "analysis"},
+            {"id": "b", "title": "B", "type": "implementation", "depends_on": ["a"]}
+        ]}),
+    );
+    fake.script(&[Step::max_turns().repeat()]);
+    env.nexus(&["run", "p1"]).code(3);
+    assert_eq!(task(&env, "p1", "b")["state"], "blocked");
+    let before = env.snapshot();
+    let run = env.nexus(&["run", "p1", "--task", "b"]);
+    run.code(3);
+    assert!(
+        run.stderr
+            .contains("depends on unfinished tasks: `a` (failed)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.snapshot(), before);
+}
+
+#[test]
+fn blocking_follows_dependencies_whatever_the_plan_order() {
+    let (env, fake) = setup();
+    write_plan(
+        &env,
+        "p1",
+        &json!({"tasks": [
+            {"id": "c", "title": "C", "type": "validation", "depends_on": ["b"]},
+            {"id": "b", "title": "B", "type": "implementation", "depends_on": ["a"]},
+            {"id": "a", "title": "A", "type": "analysis"}
+        ]}),
+    );
+    fake.script(&[Step::max_turns().repeat()]);
+    env.nexus(&["run", "p1"]).code(3);
+    assert_eq!(task(&env, "p1", "a")["state"], "failed");
+    assert_eq!(task(&env, "p1", "b")["state"], "blocked");
+    assert_eq!(task(&env, "p1", "c")["state"], "blocked");
+    assert_eq!(task(&env, "p1", "c")["reason"], "dependency `b` blocked");
+}
+
+#[test]
+fn ctrl_c_stops_a_run_that_waits_for_a_busy_session() {
+    let (env, fake) = setup();
+    write_plan(
+        &env,
+        "p1",
+        &json!({"tasks": [{"id": "a", "title": "A", "type": "analysis"}]}),
+    );
+    fake.script(&[
+        Step::hang().matching("hold the session"),
+        Step::echo().repeat(),
+    ]);
+    let mut asking = spawn_nexus(&env, &["ask", "aria_coordinator", "hold the session"]);
+    wait_for("the ask to hold the session", || {
+        !fake.invocations().is_empty()
+    });
+    let mut running = spawn_nexus(&env, &["run", "p1"]);
+    wait_for("the task to wait", || state_is(&env, "p1", "a", "running"));
+    let started = Instant::now();
+    // SAFETY: plain kill(2) of the child we spawned.
+    unsafe { libc::kill(i32::try_from(running.id()).unwrap(), libc::SIGINT) };
+    assert_eq!(running.wait().unwrap().code(), Some(130));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the wait for the session is interruptible"
+    );
+    assert_eq!(task(&env, "p1", "a")["state"], "interrupted");
+    assert_eq!(
+        fake.invocations().len(),
+        1,
+        "no agent was started for the interrupted task"
+    );
+    // SAFETY: as above.
+    unsafe { libc::kill(i32::try_from(asking.id()).unwrap(), libc::SIGTERM) };
+    asking.wait().unwrap();
+}
+
+#[test]
+fn log_follow_ends_for_a_task_whose_runner_is_gone() {
+    let (env, _fake) = setup();
+    write_plan(
+        &env,
+        "p1",
+        &json!({"tasks": [{"id": "a", "title": "A", "type": "analysis", "agent": "aria_coordinator"}]}),
+    );
+    env.write(
+        ".nexus/plans/p1/tasks/a.json",
+        &serde_json::to_string_pretty(&json!({"schema": 1, "task_id": "a", "state": "running", "owner": {"pid": 999999, "host": "gone"}})).unwrap(),
+    );
+    env.write(
+        ".nexus/logs/p1/a.log",
+        "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"s\"}\n",
+    );
+    let started = Instant::now();
+    let run = env.nexus(&["log", "p1", "a", "--follow"]);
+    run.ok();
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(run.stdout.contains("session s"), "{}", run.stdout);
 }

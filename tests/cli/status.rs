@@ -710,6 +710,15 @@ fn append(path: &Path, text: &str) {
 fn log_follow_prints_new_lines_until_the_task_stops_running() {
     let env = env();
     mid_run(&env);
+    // A live runner holds the task's lock while it runs.
+    let holder =
+        nexus::state::lock::Holder::current(nexus::time::Timestamp(std::time::SystemTime::now()));
+    let _runner = nexus::state::lock::try_exclusive(
+        &env.nexus_dir().join("locks/task-p-mid-docs.lock"),
+        "task",
+        &holder,
+    )
+    .unwrap();
     let log = env.nexus_dir().join("logs/p-mid/docs.log");
     env.write(".nexus/logs/p-mid/docs.log", "first line\n");
     let mut child = env
