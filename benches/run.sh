@@ -12,7 +12,7 @@ M="${2:-200}"
 cargo build --release --quiet
 NEXUS="$PWD/target/release/nexus"
 AGENT="$PWD/benches/instant-agent.sh"
-work="$(mktemp -d)"
+work="$(mktemp -d "${NEXUS_BENCH_TMP:-${TMPDIR:-/tmp}}/nexus-bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 export HOME="$work/home"
 mkdir -p "$HOME"

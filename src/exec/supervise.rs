@@ -95,6 +95,52 @@ fn signal_group(pid: u32, signal: i32) {
     }
 }
 
+/// Serializes spawns that hand a descriptor to their child (see [`spawn`]).
+static SPAWN_WITH_FD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Spawns `command`; when `inherit_fd` is given the child inherits that
+/// descriptor. Instead of a `pre_exec` hook — which forces a full `fork` of
+/// this multi-threaded process and cost about 1 ms per agent turn in the
+/// benchmark — the descriptor's close-on-exec flag is cleared only around the
+/// spawn (a `vfork`/`posix_spawn` that returns once the child has exec'd),
+/// under a lock that every such spawn takes, so no other child of ours
+/// inherits it.
+fn spawn(
+    command: &mut Command,
+    inherit_fd: Option<std::os::fd::RawFd>,
+) -> std::io::Result<tokio::process::Child> {
+    let Some(fd) = inherit_fd else {
+        return command.spawn();
+    };
+    let _serial = SPAWN_WITH_FD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    set_cloexec(fd, false)?;
+    let child = command.spawn();
+    set_cloexec(fd, true)?;
+    child
+}
+
+fn set_cloexec(fd: std::os::fd::RawFd, on: bool) -> std::io::Result<()> {
+    // SAFETY: fcntl on a descriptor this process owns (a held lock file);
+    // F_GETFD/F_SETFD only read and write its flags.
+    unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFD);
+        if flags < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let flags = if on {
+            flags | libc::FD_CLOEXEC
+        } else {
+            flags & !libc::FD_CLOEXEC
+        };
+        if libc::fcntl(fd, libc::F_SETFD, flags) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
 /// Sends SIGTERM to the group and schedules SIGKILL after `grace`, unless
 /// a SIGKILL is already scheduled (a later request never postpones it).
 fn terminate(pid: u32, grace: Duration, kill_at: &mut Option<tokio::time::Instant>) {
@@ -118,20 +164,6 @@ pub async fn run(
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
-    if let Some(fd) = spec.inherit_fd {
-        // SAFETY: runs in the forked child before exec; fcntl is
-        // async-signal-safe and only clears FD_CLOEXEC on one descriptor of
-        // the child's own copy of the table.
-        unsafe {
-            command.pre_exec(move || {
-                let flags = libc::fcntl(fd, libc::F_GETFD);
-                if flags >= 0 {
-                    libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC);
-                }
-                Ok(())
-            });
-        }
-    }
     for name in &spec.env_remove {
         command.env_remove(name);
     }
@@ -139,7 +171,7 @@ pub async fn run(
         command.env(name, value);
     }
     let started = Instant::now();
-    let mut child = command.spawn().map_err(|error| SpawnError {
+    let mut child = spawn(&mut command, spec.inherit_fd).map_err(|error| SpawnError {
         program: spec.program.clone(),
         error,
     })?;

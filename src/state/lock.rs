@@ -125,18 +125,23 @@ fn read_holder(path: &Path) -> Option<Holder> {
 }
 
 fn busy(path: &Path, what: &str) -> anyhow::Error {
-    match read_holder(path) {
-        Some(holder) => tagged_hint(
-            Kind::Busy,
-            format!("{what} is busy: held by {}", holder.describe()),
-            format!("wait for it to finish; the lock is `{}`", path.display()),
-        ),
-        None => tagged_hint(
-            Kind::Busy,
-            format!("{what} is busy: held by another nexus process"),
-            format!("wait for it to finish; the lock is `{}`", path.display()),
-        ),
-    }
+    // Shared holders (e.g. `nexus run --task`) do not record themselves, and
+    // the file may still name an earlier exclusive holder: only trust the
+    // record while the lock is held exclusively.
+    let holder = match probe(path) {
+        Probe::Shared => {
+            "held shared by other nexus processes (such as `nexus run --task`)".to_string()
+        }
+        Probe::Exclusive | Probe::Free => match read_holder(path) {
+            Some(holder) => format!("held by {}", holder.describe()),
+            None => "held by another nexus process".to_string(),
+        },
+    };
+    tagged_hint(
+        Kind::Busy,
+        format!("{what} is busy: {holder}"),
+        format!("wait for it to finish; the lock is `{}`", path.display()),
+    )
 }
 
 /// Tries a lock a few times over ~50 ms: readers such as `status` probe
