@@ -95,7 +95,7 @@ fn signal_group(pid: u32, signal: i32) {
     }
 }
 
-/// Serializes spawns that hand a descriptor to their child (see [`spawn`]).
+/// Serializes the spawns of this process (see [`spawn`]).
 static SPAWN_WITH_FD: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Spawns `command`; when `inherit_fd` is given the child inherits that
@@ -104,17 +104,20 @@ static SPAWN_WITH_FD: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// benchmark — the descriptor's close-on-exec flag is cleared only around the
 /// spawn (a `vfork`/`posix_spawn` that returns once the child has exec'd),
 /// under a lock that every such spawn takes, so no other child of ours
-/// inherits it.
+/// inherits it. (Other spawns in nexus — the planner's CLI, `doctor` — never
+/// run during a `run`.)
 fn spawn(
     command: &mut Command,
     inherit_fd: Option<std::os::fd::RawFd>,
 ) -> std::io::Result<tokio::process::Child> {
-    let Some(fd) = inherit_fd else {
-        return command.spawn();
-    };
+    // Every spawn takes the lock: a child spawned while another's descriptor
+    // is inheritable would inherit it too.
     let _serial = SPAWN_WITH_FD
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(fd) = inherit_fd else {
+        return command.spawn();
+    };
     set_cloexec(fd, false)?;
     let child = command.spawn();
     set_cloexec(fd, true)?;
