@@ -218,6 +218,17 @@ fn one_line(message: &str) -> String {
 /// Appends one line to a JSON Lines file (created if missing) and syncs it.
 /// The caller holds the file's lock, so lines never interleave.
 pub fn append_line(path: &Path, line: &str) -> Result<()> {
+    append(path, line, true)
+}
+
+/// Appends text to a machine-local log (`logs/`), without the fsync that
+/// state files get: a raw transcript losing its tail on power loss costs
+/// nothing that the state files do not hold.
+pub fn append_log(path: &Path, text: &str) -> Result<()> {
+    append(path, text, false)
+}
+
+fn append(path: &Path, text: &str, durable: bool) -> Result<()> {
     if let Some(dir) = path.parent() {
         create_dir_all(dir)?;
     }
@@ -232,10 +243,10 @@ pub fn append_line(path: &Path, line: &str) -> Result<()> {
     } else {
         Vec::new()
     };
-    bytes.extend_from_slice(line.trim_end_matches('\n').as_bytes());
+    bytes.extend_from_slice(text.trim_end_matches('\n').as_bytes());
     bytes.push(b'\n');
     file.write_all(&bytes)
-        .and_then(|()| file.sync_data())
+        .and_then(|()| if durable { file.sync_data() } else { Ok(()) })
         .with_context(|| format!("failed to append to `{}`", path.display()))
 }
 
@@ -250,24 +261,6 @@ fn ends_without_newline(path: &Path) -> bool {
         .and_then(|_| file.read_exact(&mut last))
         .is_ok()
         && last[0] != b'\n'
-}
-
-/// Appends text to a machine-local log (`logs/`), without the fsync that
-/// state files get: a raw transcript losing its tail on power loss costs
-/// nothing that the state files do not hold.
-pub fn append_log(path: &Path, text: &str) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        create_dir_all(dir)?;
-    }
-    let mut file = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .with_context(|| format!("failed to open `{}` for appending", path.display()))?;
-    let mut bytes = text.trim_end_matches('\n').as_bytes().to_vec();
-    bytes.push(b'\n');
-    file.write_all(&bytes)
-        .with_context(|| format!("failed to append to `{}`", path.display()))
 }
 
 /// Removes a file; a missing file is not an error.
