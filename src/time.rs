@@ -38,9 +38,24 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// Returns whether RFC 3339 can write this time (years up to 9999).
+    pub fn is_representable(self) -> bool {
+        use std::fmt::Write as _;
+        let mut text = String::new();
+        write!(text, "{}", humantime::format_rfc3339_millis(self.0)).is_ok()
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", humantime::format_rfc3339_millis(self.0))
+        if self.is_representable() {
+            write!(f, "{}", humantime::format_rfc3339_millis(self.0))
+        } else {
+            // Only a computed time (an ETA far away) can get here: files and
+            // the clock never hold one. Never fail a whole printout for it.
+            f.write_str("9999-12-31T23:59:59.999Z")
+        }
     }
 }
 

@@ -248,7 +248,15 @@ pub fn boxed(title: &str, body: &str, min_width: usize) -> String {
 
 /// Shortens text to `max` characters with an ellipsis, on one line.
 pub fn shorten(text: &str, max: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Text from plans and agents reaches the terminal: control characters
+    // (escape sequences, bells) are shown as U+FFFD, never sent raw.
+    let flat: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
     if flat.chars().count() <= max {
         flat
     } else {
@@ -281,5 +289,6 @@ mod tests {
     fn shorten_flattens_and_cuts() {
         assert_eq!(shorten("a\n b", 10), "a b");
         assert_eq!(shorten("abcdefghij", 5), "abcd…");
+        assert_eq!(shorten("a\u{1b}]0;x\u{7}b", 20), "a\u{fffd}]0;x\u{fffd}b");
     }
 }

@@ -6,12 +6,8 @@
 //! with a wall-clock timeout. Success is exit 0 AND `is_error == false`
 //! (never `subtype`); the plan JSON is inside the `result` string.
 
-use std::io::Read;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Result;
 use serde_json::Value;
@@ -47,14 +43,6 @@ pub struct RawCall {
     pub stderr: String,
 }
 
-/// Variables that leak in when nexus runs inside a Claude session and would
-/// change how the child CLI behaves.
-pub const LEAKED_VARS: &[&str] = &[
-    "CLAUDECODE",
-    "CLAUDE_CODE_ENTRYPOINT",
-    "CLAUDE_CODE_SSE_PORT",
-];
-
 /// Runs one planning call and returns the `result` text. The raw output is
 /// appended to `raw` whatever happens.
 pub fn ask(settings: &Settings, prompt: &str, raw: &mut Vec<RawCall>) -> Result<String> {
@@ -64,123 +52,77 @@ pub fn ask(settings: &Settings, prompt: &str, raw: &mut Vec<RawCall>) -> Result<
 }
 
 fn run(settings: &Settings, prompt: &str) -> Result<RawCall> {
+    use crate::exec::supervise::{self, Spec, Stopped};
     let program = settings.program.display().to_string();
-    let mut command = Command::new(&settings.program);
-    command
-        .args([
-            "-p",
-            "--output-format",
-            "json",
-            "--model",
-            &settings.model,
-            "--",
-            prompt,
-        ])
-        .current_dir(&settings.cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    for name in &settings.remove_env {
-        command.env_remove(name);
-    }
-    for (name, value) in &settings.set_env {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().map_err(|error| {
+    let args = [
+        "-p",
+        "--output-format",
+        "json",
+        "--model",
+        &settings.model,
+        "--",
+        prompt,
+    ];
+    // The same supervision as an agent turn: stdin null, own process group,
+    // the wall-clock limit, SIGTERM → grace → SIGKILL, Ctrl-C stops the CLI.
+    let spec = Spec {
+        program: settings.program.clone(),
+        args: args.iter().map(std::ffi::OsString::from).collect(),
+        cwd: settings.cwd.clone(),
+        env_remove: settings.remove_env.clone(),
+        env_set: settings.set_env.iter().cloned().collect(),
+        timeout: settings.timeout,
+        inactivity: settings.timeout,
+        grace: Duration::from_secs(2),
+        leak_timeout: Duration::from_secs(2),
+        inherit_fd: None,
+    };
+    let finished = crate::exec::block_on(async {
+        let (stop, _sender) = crate::exec::signals::install()?;
+        Ok::<_, std::io::Error>(supervise::run(&spec, stop, |_| {}).await)
+    })?
+    .map_err(|error| {
+        tagged(
+            Kind::BrainFailed,
+            format!("failed to install signal handlers: {error}"),
+        )
+    })?
+    .map_err(|error| {
+        let hint = if error.error.kind() == std::io::ErrorKind::NotFound {
+            crate::agents::binary::INSTALL_HINT.to_string()
+        } else {
+            format!("check that `{program}` can be run")
+        };
         tagged_hint(
             Kind::BrainFailed,
-            format!("failed to run `{program}`: {error}"),
-            crate::agents::binary::INSTALL_HINT,
+            format!("failed to run `{program}`: {}", error.error),
+            hint,
         )
     })?;
-    let (sender, receiver) = mpsc::channel::<(bool, String)>();
-    for (is_stdout, stream) in [
-        (
-            true,
-            child
-                .stdout
-                .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>),
-        ),
-        (
-            false,
-            child
-                .stderr
-                .take()
-                .map(|s| Box::new(s) as Box<dyn Read + Send>),
-        ),
-    ] {
-        if let Some(mut stream) = stream {
-            let sender = sender.clone();
-            std::thread::spawn(move || {
-                let mut bytes = Vec::new();
-                let _ = stream.read_to_end(&mut bytes);
-                let _ = sender.send((is_stdout, String::from_utf8_lossy(&bytes).into_owned()));
-            });
+    match finished.stopped {
+        Some(Stopped::Interrupted) => {
+            return Err(tagged(
+                Kind::Interrupted,
+                format!("interrupted; `{program}` was stopped"),
+            ));
         }
+        Some(Stopped::Timeout | Stopped::Inactive) => {
+            return Err(tagged_hint(
+                Kind::BrainFailed,
+                format!(
+                    "`{program}` did not finish planning within {}",
+                    short_duration(settings.timeout)
+                ),
+                "raise `[brain] timeout` in `.nexus/config.toml`",
+            ));
+        }
+        None => {}
     }
-    drop(sender);
-    let started = Instant::now();
-    let pid = child.id();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if started.elapsed() >= settings.timeout => {
-                terminate_group(pid);
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(25)),
-            Err(error) => {
-                return Err(tagged(
-                    Kind::BrainFailed,
-                    format!("failed to wait for `{program}`: {error}"),
-                ));
-            }
-        }
-    };
-    // A grandchild may keep the pipes open: wait for them only briefly.
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    let deadline = Instant::now() + Duration::from_secs(2);
-    for _ in 0..2 {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match receiver.recv_timeout(left) {
-            Ok((true, text)) => stdout = text,
-            Ok((false, text)) => stderr = text,
-            Err(_) => break,
-        }
-    }
-    let Some(status) = status else {
-        return Err(tagged_hint(
-            Kind::BrainFailed,
-            format!(
-                "`{program}` did not finish planning within {}",
-                short_duration(settings.timeout)
-            ),
-            "raise `[brain] timeout` in `.nexus/config.toml`",
-        ));
-    };
     Ok(RawCall {
-        exit_code: status.code(),
-        stdout,
-        stderr,
+        exit_code: finished.code,
+        stdout: finished.stdout,
+        stderr: finished.stderr,
     })
-}
-
-fn terminate_group(pid: u32) {
-    let Ok(pid) = i32::try_from(pid) else { return };
-    // SAFETY: kill(2) with a negative pid signals the process group the
-    // child leads (spawned with process_group(0)); no memory is involved.
-    unsafe {
-        libc::kill(-pid, libc::SIGTERM);
-    }
-    std::thread::sleep(Duration::from_millis(500));
-    // SAFETY: as above.
-    unsafe {
-        libc::kill(-pid, libc::SIGKILL);
-    }
 }
 
 fn interpret(settings: &Settings, call: &RawCall) -> Result<String> {

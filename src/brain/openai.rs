@@ -102,7 +102,9 @@ pub fn requested_wait(retry_after_ms: Option<&str>, retry_after: Option<&str>) -
             .parse::<f64>()
             .ok()
             .filter(|value| value.is_finite() && *value >= 0.0)
-            .map(|value| Duration::from_secs_f64(value * scale))
+            // A huge value must not overflow a Duration: it is simply a wait
+            // past any cap.
+            .map(|value| Duration::try_from_secs_f64(value * scale).unwrap_or(Duration::MAX))
     };
     retry_after_ms
         .and_then(|text| parse(text, 0.001))
@@ -144,6 +146,16 @@ pub struct ErrorBody {
     pub code: Option<String>,
     /// `type`.
     pub kind: Option<String>,
+}
+
+impl ErrorBody {
+    /// Returns whether the error says the account is out of credit
+    /// (`insufficient_quota` as `code` or `type`): such a 429 never succeeds.
+    pub fn out_of_credit(&self) -> bool {
+        [&self.code, &self.kind]
+            .iter()
+            .any(|field| field.as_deref() == Some("insufficient_quota"))
+    }
 }
 
 /// Parses an error body loosely: `{"error": {...}}`, `{"error": "text"}`, a
@@ -243,9 +255,9 @@ impl Failure {
                 should_retry,
                 ..
             } => {
-                let by_status = status_is_retryable(*status, body.code.as_deref());
-                let never = matches!(status, 400 | 401 | 403 | 404)
-                    || body.code.as_deref() == Some("insufficient_quota");
+                let quota = body.out_of_credit();
+                let by_status = status_is_retryable(*status, body.code.as_deref()) && !quota;
+                let never = matches!(status, 400 | 401 | 403 | 404) || quota;
                 match should_retry {
                     Some(true) => !never,
                     Some(false) => false,
@@ -290,6 +302,9 @@ impl Client {
     pub fn new(settings: Settings) -> Self {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // A redirect is reported with its status and the base-URL hint
+            // instead of being followed (a POST body is not resent anyway).
+            .max_redirects(0)
             .timeout_connect(Some(settings.connect_timeout))
             .timeout_global(Some(settings.timeout))
             .build()
@@ -418,7 +433,7 @@ impl Client {
                         "check the model name `{}` (`[brain] model` or `--model`) and that the base URL `{}` ends in `/v1`",
                         settings.model, settings.base_url
                     )),
-                    429 if body.code.as_deref() == Some("insufficient_quota") => Some(
+                    429 if body.out_of_credit() => Some(
                         "the account has no credit left: add credit, or plan offline with `--planner builtin`"
                             .to_string(),
                     ),

@@ -355,7 +355,7 @@ fn claude_settings(
         cwd: store.project_root(),
         timeout: config.brain.timeout.0.max(Duration::from_secs(1)),
         set_env,
-        remove_env: claude::LEAKED_VARS
+        remove_env: crate::agents::claude::NESTED_SESSION_VARS
             .iter()
             .map(|name| (*name).to_string())
             .collect(),

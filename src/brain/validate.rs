@@ -15,6 +15,8 @@ use crate::state::plan::{Priority, TaskSpec, TaskType};
 
 /// Most tasks a plan may have.
 pub const MAX_TASKS: usize = 50;
+/// The longest estimate a task may carry, in minutes (a year).
+pub const MAX_ESTIMATE_MINUTES: u32 = 525_600;
 /// Most tasks a hand-written plan (`nexus plan --from`) may have.
 pub const MAX_IMPORT_TASKS: usize = 10_000;
 /// Longest title, in characters.
@@ -270,6 +272,16 @@ fn check_length(text: &str, field: &str, max: usize, label: &str, problems: &mut
             "{label}: field `{field}` is longer than {max} characters"
         ));
     }
+    // Plan text is shown in terminals: no escape sequences or other control
+    // characters beyond line breaks and tabs.
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        problems.push(format!(
+            "{label}: field `{field}` contains control characters"
+        ));
+    }
 }
 
 fn parse_task(
@@ -414,11 +426,12 @@ fn parse_task(
         Some(value) => match value
             .as_u64()
             .and_then(|minutes| u32::try_from(minutes).ok())
+            .filter(|minutes| *minutes <= MAX_ESTIMATE_MINUTES)
         {
             Some(minutes) => Some(minutes),
             None => {
                 problems.push(format!(
-                    "{label}: field `estimate_minutes` must be a whole number of minutes"
+                    "{label}: field `estimate_minutes` must be a whole number of minutes, at most {MAX_ESTIMATE_MINUTES} (a year)"
                 ));
                 None
             }

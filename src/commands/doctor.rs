@@ -12,7 +12,6 @@ use crate::cli::DoctorArgs;
 use crate::context::Ctx;
 use crate::state::config::{Config, PlannerKind};
 use crate::state::fs;
-use crate::state::plan::Plan;
 use crate::state::store::Store;
 use crate::state::task::TaskRecord;
 use crate::ui::Tone;
@@ -101,7 +100,7 @@ fn files_check(store: &Store) -> Check {
     }
     let plan_ids = store.plan_ids().unwrap_or_default();
     for plan_id in &plan_ids {
-        match fs::read_json::<Plan>(&store.plan_path(plan_id)) {
+        match store.load_plan(plan_id) {
             Ok(plan) => {
                 counted += 1;
                 if let Err(error) = store.check_plan_agents(&plan) {

@@ -40,11 +40,11 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<u8> {
         Some(given) => Some(store.resolve_plan(Some(given))?),
         None => None,
     };
-    if !(args.interval.is_finite() && args.interval >= 0.1) {
+    if !(args.interval.is_finite() && (0.1..=86_400.0).contains(&args.interval)) {
         return Err(tagged(
             Kind::Usage,
             format!(
-                "`--interval {}` must be at least 0.1 seconds",
+                "`--interval {}` must be between 0.1 seconds and a day",
                 args.interval
             ),
         ));

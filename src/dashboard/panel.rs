@@ -422,7 +422,8 @@ fn estimate<'a>(
             None => expected,
         };
         let agent = task_agent(spec, task).unwrap_or_default();
-        *lanes.entry(agent).or_default() += left;
+        let lane = lanes.entry(agent).or_default();
+        *lane = lane.saturating_add(left);
     }
     let remaining_seconds = lanes
         .iter()
@@ -440,7 +441,10 @@ fn estimate<'a>(
     let remaining_seconds = (!all_unknown).then_some(remaining_seconds);
     let eta = remaining_seconds
         .filter(|_| remaining_tasks > 0)
-        .map(|seconds| Timestamp(now.0 + Duration::from_secs(seconds)));
+        .and_then(|seconds| now.0.checked_add(Duration::from_secs(seconds)))
+        .map(Timestamp)
+        // Past the year 9999 an RFC 3339 time cannot be written: no ETA.
+        .filter(|eta| eta.is_representable());
     Estimate {
         remaining_tasks,
         unestimated_tasks,
@@ -553,8 +557,8 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
                 touch(&attempt.agent, attempt.started_at);
                 let entry = performance.entry(attempt.agent.clone()).or_default();
                 entry.cost_usd += attempt.cost_usd;
-                entry.input_tokens += attempt.input_tokens;
-                entry.output_tokens += attempt.output_tokens;
+                entry.input_tokens = entry.input_tokens.saturating_add(attempt.input_tokens);
+                entry.output_tokens = entry.output_tokens.saturating_add(attempt.output_tokens);
                 if let (Some(finished), Some(duration)) =
                     (attempt.finished_at, attempt_duration(attempt))
                 {
@@ -586,14 +590,14 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
         entry.cost_usd = round_cost(entry.cost_usd);
     }
     let mut agents_busy = 0;
-    let mut agent_instances = 0;
+    let mut agent_instances: u32 = 0;
     let agents: Vec<AgentRow> = snapshot
         .agents
         .iter()
         .map(|loaded| {
             let current_tasks = current.get(&loaded.id).cloned().unwrap_or_default();
             let instances = loaded.instances();
-            agent_instances += instances;
+            agent_instances = agent_instances.saturating_add(instances);
             agents_busy += u32::try_from(current_tasks.len())
                 .unwrap_or(u32::MAX)
                 .min(instances);
@@ -645,10 +649,10 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
         .map(|state| ((*state).to_string(), 0))
         .collect();
     let (mut attempts, mut successes, mut scope_durations) = (0, 0, Vec::new());
-    let (mut cost_usd, mut input_tokens, mut output_tokens, mut turns) = (0.0, 0, 0, 0);
+    let (mut cost_usd, mut input_tokens, mut output_tokens, mut turns) = (0.0, 0u64, 0u64, 0u64);
     for loaded in snapshot.plans.iter().filter(in_scope) {
         let mut plan_states: BTreeMap<String, usize> = BTreeMap::new();
-        let (mut plan_cost, mut plan_input, mut plan_output, mut completed) = (0.0, 0, 0, 0);
+        let (mut plan_cost, mut plan_input, mut plan_output, mut completed) = (0.0, 0u64, 0u64, 0);
         for (spec, task) in loaded.plan.tasks.iter().zip(&loaded.tasks) {
             let state = task.shown_state();
             *plan_states.entry(state.to_string()).or_default() += 1;
@@ -656,9 +660,9 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
             if let Some(record) = &task.record {
                 completed += usize::from(record.state == TaskState::Completed);
                 plan_cost += record.cost_usd;
-                plan_input += record.input_tokens;
-                plan_output += record.output_tokens;
-                turns += u64::from(record.turns);
+                plan_input = plan_input.saturating_add(record.input_tokens);
+                plan_output = plan_output.saturating_add(record.output_tokens);
+                turns = turns.saturating_add(u64::from(record.turns));
                 for attempt in &record.attempts {
                     if let Some(duration) = attempt_duration(attempt) {
                         attempts += 1;
@@ -670,8 +674,8 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
             tasks.push(task_row(loaded, spec, task, &history, now));
         }
         cost_usd += plan_cost;
-        input_tokens += plan_input;
-        output_tokens += plan_output;
+        input_tokens = input_tokens.saturating_add(plan_input);
+        output_tokens = output_tokens.saturating_add(plan_output);
         let total = loaded.plan.tasks.len();
         plans.push(PlanRow {
             id: loaded.plan.id.clone(),

@@ -159,7 +159,7 @@ impl Snapshot {
         let mut plans = Vec::new();
         for plan_id in store.plan_ids()? {
             let path = store.plan_path(&plan_id);
-            match fs::read_json::<Plan>(&path) {
+            match store.load_plan(&plan_id) {
                 Ok(plan) => plans.push(load_plan(store, plan, &mut problems)),
                 Err(error) => problems.push(Problem::new(&path, &error)),
             }

@@ -126,6 +126,9 @@ pub struct ClaudeSettings {
     pub add_dirs: Vec<String>,
 }
 
+/// The most sessions one agent may run in parallel.
+pub const MAX_INSTANCES: u32 = 64;
+
 /// Permission modes the CLI accepts.
 pub const PERMISSION_MODES: &[&str] = &[
     "default",
@@ -157,8 +160,10 @@ impl Agent {
             ))
         } else if !crate::ids::is_safe_id(&self.id) {
             Some(format!("field `id`: `{}` is not a valid id", self.id))
-        } else if self.instances == 0 {
-            Some("field `instances` must be at least 1".to_string())
+        } else if self.instances == 0 || self.instances > MAX_INSTANCES {
+            Some(format!(
+                "field `instances` must be between 1 and {MAX_INSTANCES}"
+            ))
         } else if !PERMISSION_MODES.contains(&self.claude.permission_mode.as_str()) {
             Some(format!(
                 "field `claude.permission_mode`: `{}` is not one of {}",

@@ -181,9 +181,57 @@ impl Config {
             .expect("the default config shipped in .nexus-example parses (tested)")
     }
 
-    /// Reads `config.toml`.
+    /// Reads `config.toml` and checks that values are in range.
     pub fn load(path: &Path) -> Result<Self> {
-        read_toml(path)
+        let config: Config = read_toml(path)?;
+        match config.problem() {
+            Some(problem) => Err(crate::exit::tagged_hint(
+                crate::exit::Kind::StateInvalid,
+                format!("config file `{}` is malformed: {problem}", path.display()),
+                "fix that file; nothing else was changed",
+            )),
+            None => Ok(config),
+        }
+    }
+
+    /// Returns the first value out of range, naming its field.
+    fn problem(&self) -> Option<String> {
+        let positive = [
+            ("brain.connect_timeout", self.brain.connect_timeout),
+            ("brain.timeout", self.brain.timeout),
+            ("agent_backend.timeout", self.agent_backend.timeout),
+            (
+                "agent_backend.inactivity_timeout",
+                self.agent_backend.inactivity_timeout,
+            ),
+            ("agent_backend.api_timeout", self.agent_backend.api_timeout),
+            ("sessions.ttl", self.sessions.ttl),
+        ];
+        if let Some((field, _)) = positive.iter().find(|(_, value)| value.0.is_zero()) {
+            return Some(format!("field `{field}` must be longer than 0s"));
+        }
+        if !(1..=256).contains(&self.run.parallel) {
+            return Some("field `run.parallel` must be between 1 and 256".to_string());
+        }
+        let budgets = [
+            ("run.max_cost_usd", self.run.max_cost_usd),
+            ("run.task_max_budget_usd", self.run.task_max_budget_usd),
+        ];
+        if let Some((field, _)) = budgets
+            .iter()
+            .find(|(_, value)| !(value.is_finite() && *value >= 0.0))
+        {
+            return Some(format!(
+                "field `{field}` must be 0 (no limit) or a positive amount"
+            ));
+        }
+        if !(0.0..=2.0).contains(&self.brain.temperature) {
+            return Some("field `brain.temperature` must be between 0 and 2".to_string());
+        }
+        if self.brain.max_tokens == 0 {
+            return Some("field `brain.max_tokens` must be at least 1".to_string());
+        }
+        None
     }
 }
 
@@ -216,6 +264,27 @@ mod tests {
             }
             previous = line;
         }
+    }
+
+    #[test]
+    fn values_out_of_range_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        for (from, to, field) in [
+            ("parallel = 4", "parallel = 0", "run.parallel"),
+            ("timeout = \"120s\"", "timeout = \"0s\"", "brain.timeout"),
+            (
+                "max_cost_usd = 0.0",
+                "max_cost_usd = -1.0",
+                "run.max_cost_usd",
+            ),
+        ] {
+            std::fs::write(&path, DEFAULT_CONFIG_TOML.replace(from, to)).unwrap();
+            let message = format!("{:#}", Config::load(&path).unwrap_err());
+            assert!(message.contains(field), "{message}");
+        }
+        std::fs::write(&path, DEFAULT_CONFIG_TOML).unwrap();
+        assert!(Config::load(&path).is_ok());
     }
 
     #[test]

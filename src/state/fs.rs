@@ -64,6 +64,21 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<bool> {
         .prefix(".tmp")
         .tempfile_in(dir)
         .with_context(|| format!("failed to create a temp file in `{}`", dir.display()))?;
+    // tempfile creates 0600 files; a state file is meant to be read (and
+    // committed) like any other: keep the old file's mode, else the umask's.
+    let mode = fs::metadata(path).map_or_else(
+        |_| 0o666 & !umask(),
+        |meta| {
+            use std::os::unix::fs::PermissionsExt;
+            meta.permissions().mode() & 0o7777
+        },
+    );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temp.as_file()
+            .set_permissions(fs::Permissions::from_mode(mode))
+            .with_context(|| format!("failed to set the mode of `{}`", temp.path().display()))?;
+    }
     temp.write_all(bytes)
         .and_then(|()| temp.as_file().sync_data())
         .with_context(|| format!("failed to write `{}`", temp.path().display()))?;
@@ -75,6 +90,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<bool> {
         let _ = handle.sync_all();
     }
     Ok(true)
+}
+
+/// Returns the process's umask (from `/proc/self/status`; 022 if unknown),
+/// read without changing it, as `umask(2)` would for every thread.
+fn umask() -> u32 {
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|line| line.strip_prefix("Umask:"))
+                    .and_then(|value| u32::from_str_radix(value.trim(), 8).ok())
+            })
+            .unwrap_or(0o022)
+    })
 }
 
 /// Returns pretty JSON with a trailing newline (key order = field order).
@@ -341,6 +373,22 @@ mod tests {
             leftovers,
             vec!["state.json".to_string()],
             "no temp file is left"
+        );
+    }
+
+    #[test]
+    fn new_files_follow_the_umask_and_rewrites_keep_the_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        write_atomic(&path, b"one\n").unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o666 & !umask(), "{mode:o}");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&path, b"two\n").unwrap();
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640
         );
     }
 

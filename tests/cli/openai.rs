@@ -495,3 +495,55 @@ fn a_repair_that_succeeds_stores_the_corrected_plan() {
             .contains("task `a` depends on unknown task `zzz`")
     );
 }
+
+/// Review findings: a huge `retry-after` is a wait past the cap (no
+/// overflow panic), and `insufficient_quota` given only as the error's `type`
+/// is still never retried.
+#[test]
+fn huge_retry_waits_and_quota_by_type_fail_at_once() {
+    for header in [
+        ("retry-after", "1e20"),
+        ("retry-after-ms", "99999999999999999999999"),
+    ] {
+        let limited = with_headers(
+            error(
+                429,
+                r#"{"error":{"message":"Slow down","code":"rate_limit_exceeded"}}"#,
+            ),
+            &[header],
+        );
+        let server = FakeServer::start(vec![limited]);
+        let env = env_for(&server);
+        let run = plan(&env);
+        assert_fails(&run, 6, &env, &["429", "Slow down", "max_retry_wait"]);
+        assert_eq!(server.requests().len(), 1, "{header:?}");
+    }
+    let server = FakeServer::start(vec![
+        error(
+            429,
+            r#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":null}}"#,
+        ),
+        chat(&good_plan()),
+    ]);
+    let env = env_for(&server);
+    let run = plan(&env);
+    assert_fails(&run, 6, &env, &["429", "You exceeded your current quota"]);
+    assert_eq!(server.requests().len(), 1);
+}
+
+/// Plan text reaches terminals and estimates reach the dashboard's ETA:
+/// control characters and absurd estimates are validation errors.
+#[test]
+fn control_characters_and_absurd_estimates_are_rejected() {
+    let plan = r#"{"tasks": [
+        {"id": "a", "title": "A\u001b]0;pwned\u0007", "description": "", "type": "analysis", "agent": null, "depends_on": [], "priority": "high", "expected_output": null, "acceptance": []},
+        {"id": "b", "title": "B", "description": "", "type": "analysis", "agent": null, "depends_on": [], "priority": "high", "expected_output": null, "acceptance": [], "estimate_minutes": 4294967295}
+    ]}"#;
+    invalid_plan_case(
+        plan,
+        &[
+            "field `title` contains control characters",
+            "field `estimate_minutes`",
+        ],
+    );
+}

@@ -754,6 +754,19 @@ fn a_stored_plan_with_unsafe_or_duplicate_ids_is_refused_before_anything_is_writ
             .any(|name| name.to_string_lossy().contains("escape")),
         "{outside:?}"
     );
+    // status and doctor apply the same checks: the bad plans are problems.
+    let status = env.nexus(&["status", "--json"]);
+    status.ok();
+    let problems = status.json()["problems"].to_string();
+    assert!(
+        problems.contains("plans/evil/plan.json") && problems.contains("plans/twice/plan.json"),
+        "{problems}"
+    );
+    let doctor = env.nexus(&["doctor", "--json"]).json();
+    assert!(
+        doctor["checks"].to_string().contains("is not valid"),
+        "{doctor}"
+    );
 }
 
 #[test]
