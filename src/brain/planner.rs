@@ -459,23 +459,36 @@ pub fn save(store: &Store, plan: &Plan) -> Result<()> {
     )?;
     fs::create_dir_all(&store.plans_dir())?;
     let dir = store.plan_dir(&plan.id);
-    match std::fs::create_dir(&dir) {
-        Ok(()) => {}
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(plan_exists(&plan.id));
-        }
-        Err(error) => {
-            return Err(error).with_context(|| format!("failed to create `{}`", dir.display()));
-        }
+    if dir.exists() {
+        return Err(plan_exists(&plan.id));
     }
-    for task in &plan.tasks {
-        fs::write_json(
-            &store.task_path(&plan.id, &task.id),
-            &TaskRecord::pending(&task.id),
-        )?;
+    // The whole plan appears at once: it is written into a hidden directory
+    // (plan listings skip dot names) and renamed into place, so a failure
+    // half-way leaves no partial plan behind.
+    let staging = store
+        .plans_dir()
+        .join(format!(".tmp-{}-{}", plan.id, crate::ids::random_hex(8)));
+    let written = (|| -> Result<()> {
+        fs::create_dir_all(&staging.join("tasks"))?;
+        for task in &plan.tasks {
+            fs::write_json(
+                &staging.join("tasks").join(format!("{}.json", task.id)),
+                &TaskRecord::pending(&task.id),
+            )?;
+        }
+        fs::write_json(&staging.join("plan.json"), plan)?;
+        std::fs::rename(&staging, &dir).with_context(|| {
+            format!(
+                "failed to move `{}` to `{}`",
+                staging.display(),
+                dir.display()
+            )
+        })
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
     }
-    fs::write_json(&store.plan_path(&plan.id), plan)?;
-    Ok(())
+    written
 }
 
 /// Returns the usage error for `--id` naming an existing plan.
