@@ -94,9 +94,12 @@ pub fn status_is_retryable(status: u16, code: Option<&str>) -> bool {
 }
 
 /// Returns the wait a server asked for: `retry-after-ms` (milliseconds),
-/// else `retry-after` (seconds; an HTTP date is not honoured and falls back
-/// to backoff).
-pub fn requested_wait(retry_after_ms: Option<&str>, retry_after: Option<&str>) -> Option<Duration> {
+/// else `retry-after` (seconds, or an HTTP date counted from `now`).
+pub fn requested_wait(
+    retry_after_ms: Option<&str>,
+    retry_after: Option<&str>,
+    now: std::time::SystemTime,
+) -> Option<Duration> {
     let parse = |text: &str, scale: f64| {
         text.trim()
             .parse::<f64>()
@@ -109,6 +112,26 @@ pub fn requested_wait(retry_after_ms: Option<&str>, retry_after: Option<&str>) -
     retry_after_ms
         .and_then(|text| parse(text, 0.001))
         .or_else(|| retry_after.and_then(|text| parse(text, 1.0)))
+        .or_else(|| {
+            let date = http_date(retry_after?)?;
+            Some(date.duration_since(now).unwrap_or_default())
+        })
+}
+
+/// Parses an HTTP date (RFC 9110 IMF-fixdate: `Wed, 21 Oct 2015 07:28:00 GMT`).
+fn http_date(text: &str) -> Option<std::time::SystemTime> {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    let [_weekday, day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let month = MONTHS.iter().position(|name| name == month)? + 1;
+    let day: u32 = day.parse().ok()?;
+    let year: u32 = year.parse().ok()?;
+    let rfc3339 = format!("{year:04}-{month:02}-{day:02}T{time}Z");
+    humantime::parse_rfc3339(&rfc3339).ok()
 }
 
 /// Returns the backoff before retry number `attempt + 1`: `min(0.5·2ⁿ, 8)`
@@ -354,6 +377,7 @@ impl Client {
                         requested: requested_wait(
                             headers.retry_after_ms.as_deref(),
                             headers.retry_after.as_deref(),
+                            std::time::SystemTime::now(),
                         ),
                         should_retry: headers.should_retry,
                     }
@@ -650,24 +674,31 @@ mod tests {
     }
 
     #[test]
-    fn requested_waits_prefer_milliseconds_and_ignore_dates() {
+    fn requested_waits_prefer_milliseconds_and_honour_dates() {
+        let now = humantime::parse_rfc3339("2015-10-21T07:27:30Z").unwrap();
         assert_eq!(
-            requested_wait(Some("1500"), Some("9")),
+            requested_wait(Some("1500"), Some("9"), now),
             Some(Duration::from_millis(1500))
         );
         assert_eq!(
-            requested_wait(None, Some("2")),
+            requested_wait(None, Some("2"), now),
             Some(Duration::from_secs(2))
         );
         assert_eq!(
-            requested_wait(None, Some("0.5")),
+            requested_wait(None, Some("0.5"), now),
             Some(Duration::from_millis(500))
         );
         assert_eq!(
-            requested_wait(None, Some("Wed, 21 Oct 2015 07:28:00 GMT")),
-            None
+            requested_wait(None, Some("Wed, 21 Oct 2015 07:28:00 GMT"), now),
+            Some(Duration::from_secs(30))
         );
-        assert_eq!(requested_wait(Some("-1"), None), None);
+        assert_eq!(
+            requested_wait(None, Some("Wed, 21 Oct 2015 07:27:00 GMT"), now),
+            Some(Duration::ZERO),
+            "a date in the past asks for no wait (backoff applies)"
+        );
+        assert_eq!(requested_wait(None, Some("next tuesday"), now), None);
+        assert_eq!(requested_wait(Some("-1"), None, now), None);
     }
 
     #[test]
