@@ -46,12 +46,17 @@ pub struct RawCall {
 /// Runs one planning call and returns the `result` text. The raw output is
 /// appended to `raw` whatever happens.
 pub fn ask(settings: &Settings, prompt: &str, raw: &mut Vec<RawCall>) -> Result<String> {
-    let call = run(settings, prompt)?;
+    let (call, stopped) = run(settings, prompt)?;
     raw.push(call.clone());
-    interpret(settings, &call)
+    match stopped {
+        Some(error) => Err(error),
+        None => interpret(settings, &call),
+    }
 }
 
-fn run(settings: &Settings, prompt: &str) -> Result<RawCall> {
+/// Runs the CLI once; returns what it printed and, when nexus stopped it
+/// (timeout, Ctrl-C), the error to report after keeping the output.
+fn run(settings: &Settings, prompt: &str) -> Result<(RawCall, Option<anyhow::Error>)> {
     use crate::exec::supervise::{self, Spec, Stopped};
     let program = settings.program.display().to_string();
     let args = [
@@ -99,30 +104,27 @@ fn run(settings: &Settings, prompt: &str) -> Result<RawCall> {
             hint,
         )
     })?;
-    match finished.stopped {
-        Some(Stopped::Interrupted) => {
-            return Err(tagged(
-                Kind::Interrupted,
-                format!("interrupted; `{program}` was stopped"),
-            ));
-        }
-        Some(Stopped::Timeout | Stopped::Inactive) => {
-            return Err(tagged_hint(
-                Kind::BrainFailed,
-                format!(
-                    "`{program}` did not finish planning within {}",
-                    short_duration(settings.timeout)
-                ),
-                "raise `[brain] timeout` in `.nexus/config.toml`",
-            ));
-        }
-        None => {}
-    }
-    Ok(RawCall {
+    let stopped = match finished.stopped {
+        Some(Stopped::Interrupted) => Some(tagged(
+            Kind::Interrupted,
+            format!("interrupted; `{program}` was stopped"),
+        )),
+        Some(Stopped::Timeout | Stopped::Inactive) => Some(tagged_hint(
+            Kind::BrainFailed,
+            format!(
+                "`{program}` did not finish planning within {}",
+                short_duration(settings.timeout)
+            ),
+            "raise `[brain] timeout` in `.nexus/config.toml`",
+        )),
+        None => None,
+    };
+    let call = RawCall {
         exit_code: finished.code,
         stdout: finished.stdout,
         stderr: finished.stderr,
-    })
+    };
+    Ok((call, stopped))
 }
 
 fn interpret(settings: &Settings, call: &RawCall) -> Result<String> {
