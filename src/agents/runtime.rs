@@ -197,7 +197,14 @@ impl Runtime {
                     format!("interrupted while waiting for {what}"),
                 ));
             }
-            match lock::try_exclusive(&path, &what, &holder) {
+            // Polling (`run`) tries once per round; failing at once (`ask`)
+            // retries briefly so a reader's probe is not taken for a turn.
+            let attempt = if wait.is_some() {
+                lock::try_exclusive_once(&path, &what, &holder)
+            } else {
+                lock::try_exclusive(&path, &what, &holder)
+            };
+            match attempt {
                 Ok(guard) => return Ok(guard),
                 Err(error) => match wait {
                     Some(limit)

@@ -35,8 +35,17 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<u8> {
         task: args.task.clone(),
         force: args.force,
     };
-    if options.parallel == 0 {
-        return Err(tagged(Kind::Usage, "`--parallel` must be at least 1"));
+    if !(1..=256).contains(&options.parallel) {
+        return Err(tagged(
+            Kind::Usage,
+            "`--parallel` must be between 1 and 256",
+        ));
+    }
+    if !(options.max_cost_usd.is_finite() && options.max_cost_usd >= 0.0) {
+        return Err(tagged(
+            Kind::Usage,
+            "`--max-cost` must be 0 (no limit) or a positive amount of USD",
+        ));
     }
     let runtime = Arc::new(Runtime::new(ctx, store, config));
     let ui = &ctx.ui;

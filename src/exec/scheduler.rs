@@ -765,8 +765,8 @@ impl<'a> Scheduler<'a> {
                 reserved: 0.0,
             });
         }
-        // Take the locks of the tasks in scope; a running task we can lock has
-        // no live owner (its runner died): it becomes interrupted.
+        // Take the locks of the tasks in scope (a busy one fails the run
+        // before anything is written).
         for &index in &scope {
             let task_what = format!("task `{}` of plan `{plan_id}`", self.graph.ids[index]);
             let guard = lock::try_exclusive(
@@ -775,29 +775,6 @@ impl<'a> Scheduler<'a> {
                 &holder,
             )?;
             slots[index].task_lock = Some(guard);
-            if slots[index].record.state == TaskState::Running {
-                let owner = slots[index].record.owner.clone();
-                let slot = &mut slots[index];
-                slot.record.state = TaskState::Interrupted;
-                slot.record.reason = Some(match owner {
-                    Some(owner) => {
-                        format!("its runner (pid {} on `{}`) is gone", owner.pid, owner.host)
-                    }
-                    None => "its runner is gone".to_string(),
-                });
-                slot.record.owner = None;
-                slot.record.progress = None;
-                if let Some(attempt) = slot
-                    .record
-                    .attempts
-                    .last_mut()
-                    .filter(|attempt| attempt.finished_at.is_none())
-                {
-                    attempt.outcome = "interrupted".into();
-                    attempt.finished_at = Some(self.runtime.ctx.now());
-                }
-                self.write(slot)?;
-            }
         }
         // `--task`: its dependencies must be completed (checked before any
         // state changes, so a refused run touches nothing).
@@ -830,6 +807,33 @@ impl<'a> Scheduler<'a> {
                 );
             }
         }
+        // A running task we could lock has no live owner (its runner died):
+        // it becomes interrupted.
+        for &index in &scope {
+            if slots[index].record.state == TaskState::Running {
+                let owner = slots[index].record.owner.clone();
+                let slot = &mut slots[index];
+                slot.record.state = TaskState::Interrupted;
+                slot.record.reason = Some(match owner {
+                    Some(owner) => {
+                        format!("its runner (pid {} on `{}`) is gone", owner.pid, owner.host)
+                    }
+                    None => "its runner is gone".to_string(),
+                });
+                slot.record.owner = None;
+                slot.record.progress = None;
+                if let Some(attempt) = slot
+                    .record
+                    .attempts
+                    .last_mut()
+                    .filter(|attempt| attempt.finished_at.is_none())
+                {
+                    attempt.outcome = "interrupted".into();
+                    attempt.finished_at = Some(self.runtime.ctx.now());
+                }
+                self.write(slot)?;
+            }
+        }
         // Decide what is in play.
         let mut pending: Vec<bool> = vec![false; slots.len()];
         for &index in &scope {
@@ -846,8 +850,8 @@ impl<'a> Scheduler<'a> {
         let mut costs_seen: Vec<f64> = slots
             .iter()
             .flat_map(|slot| slot.record.attempts.iter())
-            .filter(|attempt| attempt.finished_at.is_some())
             .map(|attempt| attempt.cost_usd)
+            .filter(|cost| *cost > 0.0)
             .collect();
         let mut in_scope = vec![false; slots.len()];
         for &index in &scope {
@@ -1112,6 +1116,16 @@ impl<'a> Scheduler<'a> {
         costs_seen: &mut Vec<f64>,
     ) -> Result<()> {
         let plan_id = self.plan.id.clone();
+        // A task that already ended (its worker panicked and was ended for
+        // it) takes no more reports.
+        let (Report::Session { index, .. }
+        | Report::Progress { index, .. }
+        | Report::AttemptStarted { index, .. }
+        | Report::AttemptFinished { index, .. }
+        | Report::Finished { index, .. }) = &report;
+        if slots[*index].busy_instance.is_none() {
+            return Ok(());
+        }
         match report {
             Report::Session { index, session_id } => {
                 let slot = &mut slots[index];
@@ -1164,7 +1178,11 @@ impl<'a> Scheduler<'a> {
                     slot.record.session_id.clone_from(&attempt.session_id);
                 }
                 *spent += attempt.cost_usd;
-                costs_seen.push(attempt.cost_usd);
+                // Only a reported cost tells what a task costs: a crash or an
+                // interruption at $0 must not lift the one-at-a-time rule.
+                if attempt.cost_usd > 0.0 {
+                    costs_seen.push(attempt.cost_usd);
+                }
                 if attempt.leaked {
                     self.event(
                         Event {
@@ -1203,6 +1221,22 @@ impl<'a> Scheduler<'a> {
                 slot.reserved = 0.0;
                 slot.record.owner = None;
                 slot.record.finished_at = Some(self.runtime.ctx.now());
+                // An attempt still open here never reported its end (its
+                // worker failed): close it with the task's reason.
+                let open_reason = match &end {
+                    TaskEnd::Failed { reason } | TaskEnd::Interrupted { reason } => reason.clone(),
+                    TaskEnd::Completed { .. } => String::new(),
+                };
+                if let Some(attempt) = slot
+                    .record
+                    .attempts
+                    .last_mut()
+                    .filter(|attempt| attempt.finished_at.is_none())
+                {
+                    attempt.finished_at = slot.record.finished_at;
+                    attempt.outcome = "error".to_string();
+                    attempt.reason = Some(open_reason);
+                }
                 let this_run: f64 = slot
                     .record
                     .attempts

@@ -401,8 +401,9 @@ mod tests {
     #[test]
     fn wall_clock_timeout_terminates_then_kills_a_stubborn_group() {
         let (stop, _keep) = crate::exec::signals::never();
+        // The timeout leaves the shell ample time to set its trap first.
         let mut stubborn = spec("trap '' TERM; while true; do echo tick; sleep 0.05; done");
-        stubborn.timeout = Duration::from_millis(300);
+        stubborn.timeout = Duration::from_millis(1500);
         let finished = block_on(run(&stubborn, stop, |_| {})).unwrap();
         assert_eq!(finished.stopped, Some(Stopped::Timeout));
         assert_eq!(finished.signal, Some(libc::SIGKILL));

@@ -165,8 +165,23 @@ fn retry_briefly(
 /// Takes an exclusive lock at once or fails with a busy error naming `what`
 /// and its holder; records this process as the holder.
 pub fn try_exclusive(path: &Path, what: &str, holder: &Holder) -> Result<LockGuard> {
+    exclusive(path, what, holder, true)
+}
+
+/// Like [`try_exclusive`] but a single attempt, for callers that poll in an
+/// async loop and must not block their thread.
+pub fn try_exclusive_once(path: &Path, what: &str, holder: &Holder) -> Result<LockGuard> {
+    exclusive(path, what, holder, false)
+}
+
+fn exclusive(path: &Path, what: &str, holder: &Holder, retry: bool) -> Result<LockGuard> {
     let file = open(path)?;
-    match retry_briefly(|| file.try_lock()) {
+    let taken = if retry {
+        retry_briefly(|| file.try_lock())
+    } else {
+        file.try_lock()
+    };
+    match taken {
         Ok(()) => {
             let mut guard = LockGuard {
                 file,

@@ -910,3 +910,56 @@ fn log_follow_ends_for_a_task_whose_runner_is_gone() {
     assert!(started.elapsed() < Duration::from_secs(20));
     assert!(run.stdout.contains("session s"), "{}", run.stdout);
 }
+
+/// Third review: an attempt that ends without a reported cost (a crash) must
+/// not count as a known cost of $0 and lift the one-at-a-time rule.
+#[test]
+fn a_zero_cost_crash_does_not_lift_the_budget_gate() {
+    let (env, fake) = setup();
+    let agent = env
+        .read(".nexus/agents/aria_coordinator.toml")
+        .replace("instances = 1", "instances = 4");
+    env.write(".nexus/agents/aria_coordinator.toml", &agent);
+    write_plan(
+        &env,
+        "p1",
+        &json!({"tasks": [
+            {"id": "a", "title": "A", "type": "analysis"},
+            {"id": "b", "title": "B", "type": "analysis"},
+            {"id": "c", "title": "C", "type": "analysis"},
+            {"id": "d", "title": "D", "type": "analysis"}
+        ]}),
+    );
+    fake.script(&[Step::crash("SIGSEGV"), Step::echo().cost(1.0).repeat()]);
+    let run = env.nexus(&["run", "p1", "-j", "4", "--max-cost", "1.5"]);
+    run.code(3);
+    let completed = ["a", "b", "c", "d"]
+        .iter()
+        .filter(|id| task(&env, "p1", id)["state"] == "completed")
+        .count();
+    assert_eq!(completed, 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("$2.0000"), "{}", run.stderr);
+}
+
+/// Third review: a refused `--task` run does not even repair a stale record.
+#[test]
+fn a_refused_task_run_leaves_a_stale_record_alone() {
+    let (env, _fake) = setup();
+    write_plan(
+        &env,
+        "p1",
+        &json!({"tasks": [
+            {"id": "a", "title": "A", "type": "analysis", "agent": "aria_coordinator"},
+            {"id": "b", "title": "B", "type": "implementation", "agent": "code_developer", "depends_on": ["a"]}
+        ]}),
+    );
+    env.write(
+        ".nexus/plans/p1/tasks/b.json",
+        &serde_json::to_string_pretty(&json!({"schema": 1, "task_id": "b", "state": "running", "owner": {"pid": 999999, "host": "gone"}})).unwrap(),
+    );
+    let before = env.snapshot();
+    env.nexus(&["run", "p1", "--task", "b"]).code(3);
+    assert_eq!(env.snapshot(), before);
+    env.nexus(&["run", "p1", "--max-cost", "-1"]).code(2);
+    env.nexus(&["run", "p1", "-j", "0"]).code(2);
+}
