@@ -9,6 +9,14 @@
 //! (`locks/plan-<plan>.lock`) for the whole run — exclusive for a whole-plan
 //! run, shared for `--task` runs, so `make -j` can run different tasks of one
 //! plan side by side while a second whole-plan run fails fast (busy).
+//!
+//! Task-file writes go to the blocking pool so the dispatcher never waits on
+//! an fsync; a per-task sequence number keeps them in order (the newest
+//! wins), a completed task's result is written before its record in the same
+//! job, and every queued write is awaited before `run` returns. The budget
+//! reserves each running task's estimated cost (the mean reported cost, or
+//! `[run] task_max_budget_usd`) and runs one task at a time until a cost is
+//! known. See the README ("Benchmarks") for what these choices cost.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
