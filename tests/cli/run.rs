@@ -52,6 +52,30 @@ pub fn configure(env: &TestEnv, replacements: &[(&str, &str)]) {
     env.write(".nexus/config.toml", &config);
 }
 
+/// Sets how many sessions of `agent` may work in parallel.
+fn set_instances(env: &TestEnv, agent: &str, instances: u32) {
+    let path = format!(".nexus/agents/{agent}.toml");
+    let text = env
+        .read(&path)
+        .replace("instances = 1", &format!("instances = {instances}"));
+    env.write(&path, &text);
+}
+
+/// Plan `p1`: four independent analysis tasks Aria can run side by side.
+fn four_parallel_analysis_tasks(env: &TestEnv) {
+    set_instances(env, "aria_coordinator", 4);
+    write_plan(
+        env,
+        "p1",
+        &json!({"tasks": [
+            {"id": "a", "title": "A", "type": "analysis"},
+            {"id": "b", "title": "B", "type": "analysis"},
+            {"id": "c", "title": "C", "type": "analysis"},
+            {"id": "d", "title": "D", "type": "analysis"}
+        ]}),
+    );
+}
+
 fn fast_config(env: &TestEnv) {
     configure(
         env,
@@ -602,10 +626,7 @@ fn a_makefile_with_one_target_per_task_runs_under_make_j4() {
     ]});
     write_plan(&env, "mk", &tasks);
     // Two instances of the developer so impl1 and impl2 can run together.
-    let agent = env
-        .read(".nexus/agents/code_developer.toml")
-        .replace("instances = 1", "instances = 2");
-    env.write(".nexus/agents/code_developer.toml", &agent);
+    set_instances(&env, "code_developer", 2);
     fake.script(&[Step::echo().sleep(0.3).repeat()]);
     let nexus = nexus_bin().display().to_string();
     let mut makefile = String::from("all: review\n");
@@ -772,19 +793,7 @@ fn a_stored_plan_with_unsafe_or_duplicate_ids_is_refused_before_anything_is_writ
 #[test]
 fn parallel_tasks_do_not_overrun_the_budget_while_costs_are_unknown() {
     let (env, fake) = setup();
-    let mut agent = env.read(".nexus/agents/aria_coordinator.toml");
-    agent = agent.replace("instances = 1", "instances = 4");
-    env.write(".nexus/agents/aria_coordinator.toml", &agent);
-    write_plan(
-        &env,
-        "p1",
-        &json!({"tasks": [
-            {"id": "a", "title": "A", "type": "analysis"},
-            {"id": "b", "title": "B", "type": "analysis"},
-            {"id": "c", "title": "C", "type": "analysis"},
-            {"id": "d", "title": "D", "type": "analysis"}
-        ]}),
-    );
+    four_parallel_analysis_tasks(&env);
     fake.script(&[Step::echo().cost(1.0).repeat()]);
     let run = env.nexus(&["run", "p1", "-j", "4", "--max-cost", "1.5"]);
     run.code(3);
@@ -916,20 +925,7 @@ fn log_follow_ends_for_a_task_whose_runner_is_gone() {
 #[test]
 fn a_zero_cost_crash_does_not_lift_the_budget_gate() {
     let (env, fake) = setup();
-    let agent = env
-        .read(".nexus/agents/aria_coordinator.toml")
-        .replace("instances = 1", "instances = 4");
-    env.write(".nexus/agents/aria_coordinator.toml", &agent);
-    write_plan(
-        &env,
-        "p1",
-        &json!({"tasks": [
-            {"id": "a", "title": "A", "type": "analysis"},
-            {"id": "b", "title": "B", "type": "analysis"},
-            {"id": "c", "title": "C", "type": "analysis"},
-            {"id": "d", "title": "D", "type": "analysis"}
-        ]}),
-    );
+    four_parallel_analysis_tasks(&env);
     fake.script(&[Step::crash("SIGSEGV"), Step::echo().cost(1.0).repeat()]);
     let run = env.nexus(&["run", "p1", "-j", "4", "--max-cost", "1.5"]);
     run.code(3);
