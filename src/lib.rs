@@ -2,7 +2,7 @@
 //! whole state is plain files under `.nexus/`.
 //!
 //! `main` calls [`run`]; each command lives in `commands/` and the logic in
-//! the library modules (`state`, `brain`, `agents`, `exec`).
+//! the library modules (`state`, `plan`, `brain`, `agents`, `dispatch`, `proc`).
 
 pub mod agents;
 pub mod brain;
@@ -10,10 +10,12 @@ pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod dashboard;
+pub mod dispatch;
 pub mod env_vars;
-pub mod exec;
 pub mod exit;
 pub mod ids;
+pub mod plan;
+pub mod proc;
 pub mod state;
 pub mod time;
 pub mod ui;

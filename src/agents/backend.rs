@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::exec::supervise::{Finished, SpawnError};
+use crate::proc::supervise::{Finished, SpawnError};
 use crate::state::agent::Agent;
 
 /// How a turn relates to the agent's session.

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::agents::backend::{Backend, Outcome, SessionMode, TurnOutput, TurnRequest};
-use crate::exec::supervise::{Finished, SpawnError, Stopped, tail};
+use crate::proc::supervise::{Finished, SpawnError, Stopped, tail};
 
 /// Variables that leak in when nexus itself runs inside a Claude Code
 /// session and would make the child believe it is nested.

@@ -18,10 +18,10 @@ use crate::agents::claude::{Claude, redacted_argv};
 use crate::agents::sessions::{self, Validity};
 use crate::agents::{binary, personality};
 use crate::context::Ctx;
-use crate::exec::signals::{Stop, StopReceiver};
-use crate::exec::supervise::{self, Spec};
 use crate::exit::{Kind, tagged};
 use crate::ids;
+use crate::proc::signals::{Stop, StopReceiver};
+use crate::proc::supervise::{self, Spec};
 use crate::state::agent::Agent;
 use crate::state::config::Config;
 use crate::state::fs;
@@ -179,9 +179,7 @@ impl Runtime {
         wait: Option<Duration>,
         stop: &StopReceiver,
     ) -> Result<LockGuard> {
-        let path = self
-            .store
-            .lock_path(&sessions::lock_name(&agent.id, instance));
+        let path = self.store.session_lock(&agent.id, instance);
         let what = if instance == 0 {
             format!("the session of agent `{}`", agent.id)
         } else {
@@ -687,10 +685,7 @@ impl Runtime {
         let store = self.store.clone();
         let agent_id = agent.id.clone();
         tokio::task::spawn_blocking(move || {
-            let _guard = store.lock_for_update(
-                &format!("memory-{agent_id}"),
-                &format!("the memory of `{agent_id}`"),
-            )?;
+            let _guard = store.lock_memory(&agent_id)?;
             for entry in &entries {
                 memory::append(&path, entry)?;
             }

@@ -62,15 +62,6 @@ pub fn cli_env(env: &BTreeMap<String, String>, config: &Config) -> BTreeMap<Stri
     merged
 }
 
-/// Returns the lock name of an agent instance's session.
-pub fn lock_name(agent_id: &str, instance: u32) -> String {
-    if instance == 0 {
-        format!("session-{agent_id}")
-    } else {
-        format!("session-{agent_id}.{instance}")
-    }
-}
-
 /// Checks a record without spending tokens.
 pub fn validity(
     record: &SessionRecord,
@@ -152,7 +143,7 @@ pub fn list(
             }
         };
         let validity = validity(&record, &project_root, env, now, ttl);
-        let in_use = lock::is_held(&store.lock_path(&lock_name(&record.agent_id, record.instance)));
+        let in_use = lock::is_held(&store.session_lock(&record.agent_id, record.instance));
         listed.push(Listed {
             age_seconds: record.created_at.until(now).as_secs(),
             idle_seconds: record.last_used_at.until(now).as_secs(),

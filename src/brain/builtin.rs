@@ -158,7 +158,7 @@ mod tests {
         let tasks = plan(&input, &agents);
         assert_eq!(tasks, plan(&input, &agents));
         let ids: Vec<String> = agents.iter().map(|agent| agent.id.clone()).collect();
-        assert!(crate::brain::validate::check_tasks(&tasks, &ids).is_empty());
+        assert!(crate::plan::validate::check_tasks(&tasks, &ids).is_empty());
         assert!(
             tasks
                 .iter()

@@ -57,7 +57,7 @@ pub fn ask(settings: &Settings, prompt: &str, raw: &mut Vec<RawCall>) -> Result<
 /// Runs the CLI once; returns what it printed and, when nexus stopped it
 /// (timeout, Ctrl-C), the error to report after keeping the output.
 fn run(settings: &Settings, prompt: &str) -> Result<(RawCall, Option<anyhow::Error>)> {
-    use crate::exec::supervise::{self, Spec, Stopped};
+    use crate::proc::supervise::{self, Spec, Stopped};
     let program = settings.program.display().to_string();
     let args = [
         "-p",
@@ -82,8 +82,8 @@ fn run(settings: &Settings, prompt: &str) -> Result<(RawCall, Option<anyhow::Err
         leak_timeout: Duration::from_secs(2),
         inherit_fd: None,
     };
-    let finished = crate::exec::block_on(async {
-        let (stop, _sender) = crate::exec::signals::install()?;
+    let finished = crate::proc::block_on(async {
+        let (stop, _sender) = crate::proc::signals::install()?;
         Ok::<_, std::io::Error>(supervise::run(&spec, stop, |_| {}).await)
     })?
     .map_err(|error| {

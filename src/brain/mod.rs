@@ -4,10 +4,8 @@
 //! Nothing here touches the terminal: progress notes go through a callback
 //! and results come back as values for `commands/` to print.
 
-pub mod assign;
 pub mod builtin;
 pub mod claude;
 pub mod openai;
 pub mod planner;
 pub mod prompt;
-pub mod validate;

@@ -9,8 +9,8 @@ use crate::agents::backend::Outcome;
 use crate::agents::runtime::{Runtime, TurnOptions};
 use crate::cli::AskArgs;
 use crate::context::Ctx;
-use crate::exec::{self, signals};
 use crate::exit::{Kind, tagged, tagged_hint, with_hint};
+use crate::proc::{self, signals};
 use crate::state::fs;
 use crate::state::message::Message;
 
@@ -57,7 +57,7 @@ pub fn run(ctx: &Ctx, args: &AskArgs) -> Result<u8> {
         ),
         ..TurnOptions::default()
     };
-    let report = exec::block_on(async {
+    let report = proc::block_on(async {
         let (stop, _sender) = signals::install().context("failed to install signal handlers")?;
         runtime
             .send(&agent, args.instance, &message, &options, stop, |_| {})

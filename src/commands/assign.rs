@@ -5,9 +5,9 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::brain::assign::{self, Assignment, How};
 use crate::cli::AssignArgs;
 use crate::context::Ctx;
+use crate::plan::assign::{self, Assignment, How};
 use crate::state::fs;
 use crate::ui::{Tone, table};
 
@@ -22,10 +22,7 @@ pub fn run(ctx: &Ctx, args: &AssignArgs) -> Result<u8> {
     let store = ctx.store()?;
     let plan_id = store.resolve_plan(args.plan.as_deref())?;
     let rows = {
-        let _guard = store.lock_for_update(
-            &format!("plan-edit-{plan_id}"),
-            &format!("plan `{plan_id}`"),
-        )?;
+        let _guard = store.lock_plan_edit(&plan_id)?;
         let mut plan = store.load_plan(&plan_id)?;
         let before = plan.clone();
         let rows = match (&args.task, &args.agent) {

@@ -54,9 +54,7 @@ pub fn run(ctx: &Ctx, args: &LogArgs) -> Result<u8> {
         // a task whose runner died (stale) ends the follow.
         Ok(record) => {
             record.state == TaskState::Running
-                && crate::state::lock::is_held(
-                    &store.lock_path(&format!("task-{plan_id}-{task_id}")),
-                )
+                && crate::state::lock::key_is_held(&store.task_locks(&plan_id), &task_id)
         }
         Err(error) => {
             if !warned_task {

@@ -53,10 +53,7 @@ pub fn run(ctx: &Ctx, command: &MemoryCommand) -> Result<u8> {
         }
         MemoryCommand::Reset(args) => {
             let agent = store.load_agent(&args.agent)?;
-            let _guard = store.lock_for_update(
-                &format!("memory-{}", agent.id),
-                &format!("the memory of `{}`", agent.id),
-            )?;
+            let _guard = store.lock_memory(&agent.id)?;
             let path = store.memory_path(&agent.id);
             let (entries, _) = memory::read(&path)?;
             fs::remove_file(&path)?;

@@ -13,6 +13,7 @@ use crate::cli::PlanArgs;
 use crate::context::Ctx;
 use crate::exit::{Kind, tagged, tagged_hint};
 use crate::ids;
+use crate::plan::create;
 use crate::state::fs;
 use crate::state::plan::Plan;
 use crate::ui::{Tone, shorten, table};
@@ -44,11 +45,11 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
             ids::check_safe_id("plan", id)
                 .map_err(|error| tagged(Kind::Usage, error.to_string()))?;
             if store.plan_dir(id).exists() {
-                return Err(planner::plan_exists(id));
+                return Err(create::plan_exists(id));
             }
             id.clone()
         }
-        None => planner::new_plan_id(&store),
+        None => create::new_plan_id(&store),
     };
     let (request, planner_name, model, priority, deadline, tasks) = match &args.from {
         Some(from) => {
@@ -63,7 +64,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
                 (from.display().to_string(), fs::read_to_string(&path)?)
             };
             let default_priority = args.priority.unwrap_or_default();
-            let draft = planner::import(&source, &text, &agents, default_priority)?;
+            let draft = create::import(&source, &text, &agents, default_priority)?;
             context = draft.context.into_iter().chain(context).collect();
             let request = args
                 .request
@@ -158,7 +159,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
         ui.note("dry run: nothing was written");
         return Ok(crate::exit::OK);
     }
-    planner::save(&store, &plan)?;
+    create::save(&store, &plan)?;
     if ui.json {
         ui.json_out(&plan)?;
     } else {

@@ -1,5 +1,5 @@
 //! `nexus run [PLAN]`: runs a plan's ready tasks through the agents (see
-//! `exec::scheduler`), or one task with `--task`, or shows what would run
+//! `dispatch::scheduler`), or one task with `--task`, or shows what would run
 //! with `--dry-run`.
 
 use std::sync::Arc;
@@ -9,9 +9,9 @@ use anyhow::{Context, Result};
 use crate::agents::runtime::Runtime;
 use crate::cli::RunArgs;
 use crate::context::Ctx;
-use crate::exec::scheduler::{self, Event, RunOptions, Scheduler};
-use crate::exec::signals;
+use crate::dispatch::scheduler::{self, Event, RunOptions, Scheduler};
 use crate::exit::{Kind, tagged};
+use crate::proc::signals;
 use crate::time::short_duration;
 use crate::ui::{Tone, Ui};
 
@@ -23,7 +23,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<u8> {
     let plan = if args.dry_run {
         // Show the assignment `run` would make, without writing it.
         let mut plan = store.load_plan(&plan_id)?;
-        crate::brain::assign::assign_unassigned(&store, &mut plan)?;
+        crate::plan::assign::assign_unassigned(&store, &mut plan)?;
         plan
     } else {
         scheduler::ensure_assigned(&store, &plan_id)?
@@ -80,7 +80,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<u8> {
         return Ok(crate::exit::OK);
     }
     let plan_name = plan.id.clone();
-    let summary = crate::exec::block_on_multi(options.parallel as usize + 1, async {
+    let summary = crate::proc::block_on_multi(options.parallel as usize + 1, async {
         let (stop, _sender) = signals::install().context("failed to install signal handlers")?;
         let mut emit = |event: &Event| print_event(ui, event);
         let scheduler = Scheduler::new(runtime.clone(), plan, options, &mut emit)?;

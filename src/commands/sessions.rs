@@ -202,10 +202,7 @@ fn gc(
         };
         if !args.dry_run {
             // Re-check under the session lock: a turn may have started since.
-            let lock_path = store.lock_path(&sessions::lock_name(
-                &item.record.agent_id,
-                item.record.instance,
-            ));
+            let lock_path = store.session_lock(&item.record.agent_id, item.record.instance);
             let holder = crate::state::lock::Holder::current(ctx.now());
             match crate::state::lock::try_exclusive(&lock_path, "session", &holder) {
                 Ok(_guard) => {

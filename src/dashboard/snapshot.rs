@@ -208,7 +208,8 @@ fn read_task(store: &Store, plan_id: &str, task_id: &str) -> Result<TaskRecord> 
 }
 
 fn load_plan(store: &Store, plan: Plan, problems: &mut Vec<Problem>) -> LoadedPlan {
-    let plan_lock = store.lock_path(&format!("plan-{}", plan.id));
+    let plan_lock = store.plan_lock(&plan.id);
+    let task_locks = store.task_locks(&plan.id);
     let plan_probe = lock::probe(&plan_lock);
     let mut runs = Vec::new();
     if plan_probe == Probe::Exclusive {
@@ -235,14 +236,22 @@ fn load_plan(store: &Store, plan: Plan, problems: &mut Vec<Problem>) -> LoadedPl
         if running {
             // A whole-plan run may not lock each task; its exclusive plan lock
             // vouches for every task it runs. A `--task` run locks its task.
-            let task_lock = store.lock_path(&format!("task-{}-{}", plan.id, spec.id));
-            let task_held = lock::is_held(&task_lock);
+            let task_held = lock::key_is_held(&task_locks, &spec.id);
             if task_held && plan_probe != Probe::Exclusive {
                 runs.push(RunInfo::new(
                     &plan.id,
                     "task",
                     Some(&spec.id),
-                    lock::recorded_holder(&task_lock),
+                    record.as_ref().and_then(|record| {
+                        // A `--task` run's holder is the task record's owner.
+                        let owner = record.owner.as_ref()?;
+                        Some(Holder {
+                            pid: owner.pid,
+                            host: owner.host.clone(),
+                            since: record.attempts.last().map(|attempt| attempt.started_at)?,
+                            command: record.updated_by.clone(),
+                        })
+                    }),
                 ));
             }
             owner_live = task_held || plan_probe == Probe::Exclusive;

@@ -298,6 +298,140 @@ pub fn recorded_holder(path: &Path) -> Option<Holder> {
     read_holder(path)
 }
 
+/// Byte-range locks on one file, one byte per key: the locks of a plan's
+/// tasks, whose number is unbounded, live in one file per plan instead of
+/// one file per task (a 10,000-task plan used to leave 10,000 lock files).
+///
+/// They are Linux open-file-description locks (`F_OFD_SETLK`): owned by the
+/// open file, not the process, so two of them in one process exclude each
+/// other like two processes do; released when the file is closed or the
+/// process dies, like `flock`. A key's byte is at an offset given by the
+/// 62-bit FNV-1a hash of the key, so two different task ids share a byte
+/// with a probability of about n²/2⁶³ (nil for any real plan), and every
+/// nexus version agrees on the offset.
+#[derive(Debug)]
+pub struct KeyedLocks {
+    file: File,
+    path: PathBuf,
+    held: std::collections::BTreeSet<String>,
+}
+
+/// Returns the byte offset of `key` in a keyed lock file.
+fn key_offset(key: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in key.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    i64::try_from(hash >> 2).unwrap_or(i64::MAX)
+}
+
+/// Runs `fcntl(fd, command, &flock { type, offset, len 1 })`; returns the
+/// `flock` the kernel wrote back (for `F_OFD_GETLK`).
+fn range_fcntl(
+    file: &File,
+    command: libc::c_int,
+    kind: libc::c_int,
+    offset: i64,
+) -> std::io::Result<libc::flock> {
+    let mut range = libc::flock {
+        l_type: libc::c_short::try_from(kind).unwrap_or(0),
+        l_whence: libc::c_short::try_from(libc::SEEK_SET).unwrap_or(0),
+        l_start: offset,
+        l_len: 1,
+        l_pid: 0,
+    };
+    // SAFETY: fcntl with an OFD lock command reads and writes only the
+    // `flock` struct passed by pointer, which lives for the whole call; the
+    // descriptor belongs to `file`, open for reading and writing.
+    let status = unsafe {
+        libc::fcntl(
+            std::os::fd::AsRawFd::as_raw_fd(file),
+            command,
+            &raw mut range,
+        )
+    };
+    if status < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(range)
+    }
+}
+
+impl KeyedLocks {
+    /// Opens (creating) the lock file at `path`; takes no lock yet.
+    pub fn open(path: &Path) -> Result<Self> {
+        Ok(KeyedLocks {
+            file: open(path)?,
+            path: path.to_path_buf(),
+            held: std::collections::BTreeSet::new(),
+        })
+    }
+
+    /// Takes `key`'s lock at once; returns `false` when another holder has
+    /// it. Taking a key this set already holds succeeds.
+    pub fn try_lock(&mut self, key: &str) -> Result<bool> {
+        if self.held.contains(key) {
+            return Ok(true);
+        }
+        let mut tries = 0;
+        loop {
+            match range_fcntl(
+                &self.file,
+                libc::F_OFD_SETLK,
+                libc::F_WRLCK,
+                key_offset(key),
+            ) {
+                Ok(_) => {
+                    self.held.insert(key.to_string());
+                    return Ok(true);
+                }
+                Err(error) if matches!(error.raw_os_error(), Some(libc::EAGAIN | libc::EACCES)) => {
+                    // A probe by a reader (`status`) holds a key for an
+                    // instant: retry briefly before calling it busy.
+                    if tries >= 5 {
+                        return Ok(false);
+                    }
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(error) => {
+                    return Err(error).with_context(|| {
+                        format!("failed to lock `{key}` in `{}`", self.path.display())
+                    });
+                }
+            }
+        }
+    }
+
+    /// Releases `key`'s lock if this set holds it.
+    pub fn unlock(&mut self, key: &str) {
+        if self.held.remove(key) {
+            let _ = range_fcntl(
+                &self.file,
+                libc::F_OFD_SETLK,
+                libc::F_UNLCK,
+                key_offset(key),
+            );
+        }
+    }
+
+    /// Returns the lock file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Returns whether some holder has `key`'s lock in the keyed lock file at
+/// `path` right now (a missing file holds nothing). Takes no lock.
+pub fn key_is_held(path: &Path, key: &str) -> bool {
+    let Ok(file) = OpenOptions::new().read(true).write(true).open(path) else {
+        return false;
+    };
+    range_fcntl(&file, libc::F_OFD_GETLK, libc::F_WRLCK, key_offset(key))
+        .is_ok_and(|range| i32::from(range.l_type) != libc::F_UNLCK)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,5 +554,35 @@ mod tests {
         child.wait().unwrap();
         let guard = wait_exclusive(&path, "killed", Duration::from_secs(10));
         assert!(guard.is_ok(), "the lock of a killed holder must be free");
+    }
+    #[test]
+    fn keyed_locks_exclude_per_key_within_one_process_and_release_on_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("plan-p.tasks.lock");
+        let mut first = KeyedLocks::open(&path).unwrap();
+        let mut second = KeyedLocks::open(&path).unwrap();
+        assert!(first.try_lock("t01").unwrap());
+        assert!(
+            first.try_lock("t01").unwrap(),
+            "re-taking a held key succeeds"
+        );
+        assert!(
+            !second.try_lock("t01").unwrap(),
+            "another holder is refused"
+        );
+        assert!(
+            second.try_lock("t02").unwrap(),
+            "other keys are independent"
+        );
+        assert!(key_is_held(&path, "t01") && key_is_held(&path, "t02"));
+        assert!(!key_is_held(&path, "t03"));
+        first.unlock("t01");
+        assert!(!key_is_held(&path, "t01"));
+        assert!(second.try_lock("t01").unwrap());
+        drop(second);
+        assert!(!key_is_held(&path, "t01") && !key_is_held(&path, "t02"));
+        assert!(!key_is_held(&dir.path().join("missing.lock"), "t01"));
+        assert_ne!(key_offset("t01"), key_offset("t02"));
+        assert!(key_offset("x") >= 0);
     }
 }

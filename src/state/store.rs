@@ -135,14 +135,45 @@ impl Store {
     pub fn task_log_path(&self, plan_id: &str, task_id: &str) -> PathBuf {
         self.logs_dir().join(plan_id).join(format!("{task_id}.log"))
     }
-    /// `locks/<name>.lock`.
-    pub fn lock_path(&self, name: &str) -> PathBuf {
+    /// `locks/<name>.lock`: every lock file has a name from one of the
+    /// typed methods below.
+    fn lock_path(&self, name: &str) -> PathBuf {
         self.root.join("locks").join(format!("{name}.lock"))
     }
-
-    /// Takes a short read-modify-write lock named `name`.
-    pub fn lock_for_update(&self, name: &str, what: &str) -> Result<LockGuard> {
-        lock::wait_exclusive(&self.lock_path(name), what, self.lock_timeout)
+    /// `locks/plan-<id>.lock`: held exclusively by a whole-plan run and
+    /// shared by `run --task` runs.
+    pub fn plan_lock(&self, plan_id: &str) -> PathBuf {
+        self.lock_path(&format!("plan-{plan_id}"))
+    }
+    /// `locks/plan-<id>.tasks.lock`: the locks of the plan's tasks, one byte
+    /// each (see [`lock::KeyedLocks`]).
+    pub fn task_locks(&self, plan_id: &str) -> PathBuf {
+        self.lock_path(&format!("plan-{plan_id}.tasks"))
+    }
+    /// `locks/session-<agent>[.<instance>].lock`: held for a turn (and by the
+    /// agent CLI itself, which inherits it).
+    pub fn session_lock(&self, agent_id: &str, instance: u32) -> PathBuf {
+        if instance == 0 {
+            self.lock_path(&format!("session-{agent_id}"))
+        } else {
+            self.lock_path(&format!("session-{agent_id}.{instance}"))
+        }
+    }
+    /// Takes the short lock for editing `plans/<id>/plan.json`.
+    pub fn lock_plan_edit(&self, plan_id: &str) -> Result<LockGuard> {
+        lock::wait_exclusive(
+            &self.lock_path(&format!("plan-edit-{plan_id}")),
+            &format!("plan `{plan_id}`"),
+            self.lock_timeout,
+        )
+    }
+    /// Takes the short lock for appending to or resetting an agent's memory.
+    pub fn lock_memory(&self, agent_id: &str) -> Result<LockGuard> {
+        lock::wait_exclusive(
+            &self.lock_path(&format!("memory-{agent_id}")),
+            &format!("the memory of `{agent_id}`"),
+            self.lock_timeout,
+        )
     }
 
     /// Reads `config.toml`.

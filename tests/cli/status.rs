@@ -341,15 +341,10 @@ fn mid_run_status_shows_the_live_owner_and_the_stale_task() {
     mid_run(&env);
     let locks = env.nexus_dir().join("locks");
     let _plan = nexus::state::lock::try_shared(&locks.join("plan-p-mid.lock"), "plan").unwrap();
-    let holder = nexus::state::lock::Holder {
-        pid: std::process::id(),
-        host: nexus::state::lock::hostname(),
-        since: nexus::time::Timestamp::parse("2026-11-26T09:55:00.000Z").unwrap(),
-        command: "nexus run p-mid --task build".to_string(),
-    };
-    let _task =
-        nexus::state::lock::try_exclusive(&locks.join("task-p-mid-build.lock"), "task", &holder)
-            .unwrap();
+    // A `--task` run holds its task's key in the plan's task-lock file.
+    let mut task =
+        nexus::state::lock::KeyedLocks::open(&locks.join("plan-p-mid.tasks.lock")).unwrap();
+    assert!(task.try_lock("build").unwrap());
     assert_snapshot(&env, "status_mid_run.txt", &env.nexus(&["status"]));
     let run = env.nexus(&["status", "--json"]);
     assert_snapshot(&env, "status_mid_run.json", &run);
@@ -711,14 +706,10 @@ fn log_follow_prints_new_lines_until_the_task_stops_running() {
     let env = env();
     mid_run(&env);
     // A live runner holds the task's lock while it runs.
-    let holder =
-        nexus::state::lock::Holder::current(nexus::time::Timestamp(std::time::SystemTime::now()));
-    let _runner = nexus::state::lock::try_exclusive(
-        &env.nexus_dir().join("locks/task-p-mid-docs.lock"),
-        "task",
-        &holder,
-    )
-    .unwrap();
+    let mut runner =
+        nexus::state::lock::KeyedLocks::open(&env.nexus_dir().join("locks/plan-p-mid.tasks.lock"))
+            .unwrap();
+    assert!(runner.try_lock("docs").unwrap());
     let log = env.nexus_dir().join("logs/p-mid/docs.log");
     env.write(".nexus/logs/p-mid/docs.log", "first line\n");
     let mut child = env

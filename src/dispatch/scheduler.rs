@@ -28,10 +28,10 @@ use tokio::sync::mpsc;
 
 use crate::agents::backend::Outcome;
 use crate::agents::runtime::{Runtime, TurnOptions};
-use crate::exec::plan_graph::Graph;
-use crate::exec::signals::{Stop, StopReceiver};
-use crate::exec::supervise::{self, Spec};
 use crate::exit::{Kind, tagged, tagged_hint};
+use crate::plan::graph::Graph;
+use crate::proc::signals::{Stop, StopReceiver};
+use crate::proc::supervise::{self, Spec};
 use crate::state::agent::Agent;
 use crate::state::fs;
 use crate::state::lock::{self, Holder, LockGuard};
@@ -586,7 +586,6 @@ async fn attempts(
 /// The state the loop keeps per task.
 struct Slot {
     record: TaskRecord,
-    task_lock: Option<LockGuard>,
     busy_instance: Option<(String, u32)>,
     attempts_at_start: usize,
     /// The result text of a task completed in this run (what dependents get,
@@ -746,7 +745,7 @@ impl<'a> Scheduler<'a> {
         let store = self.runtime.store.clone();
         let plan_id = self.plan.id.clone();
         let holder = Holder::current(self.now());
-        let plan_lock_path = store.lock_path(&format!("plan-{plan_id}"));
+        let plan_lock_path = store.plan_lock(&plan_id);
         let what = format!("plan `{plan_id}`");
         let (_plan_lock, scope): (LockGuard, Vec<usize>) = match &self.options.task {
             None => (
@@ -758,13 +757,23 @@ impl<'a> Scheduler<'a> {
                 (lock::try_shared(&plan_lock_path, &what)?, vec![index])
             }
         };
+        // Take the locks of the tasks in scope before reading any record: a
+        // record read before its lock may be stale (another `run --task`
+        // finishing it), and the task would run twice. A busy one fails the
+        // run before anything is written.
+        let mut task_locks = lock::KeyedLocks::open(&store.task_locks(&plan_id))?;
+        for &index in &scope {
+            let task_id = &self.graph.ids[index];
+            if !task_locks.try_lock(task_id)? {
+                return Err(task_busy(&store, &plan_id, task_id));
+            }
+        }
         let mut slots: Vec<Slot> = Vec::with_capacity(self.graph.ids.len());
         for id in &self.graph.ids {
             let record = store.load_task(&plan_id, id)?;
             let attempts_at_start = record.attempts.len();
             slots.push(Slot {
                 record,
-                task_lock: None,
                 busy_instance: None,
                 attempts_at_start,
                 result: None,
@@ -772,17 +781,6 @@ impl<'a> Scheduler<'a> {
                 sequence: 0,
                 reserved: 0.0,
             });
-        }
-        // Take the locks of the tasks in scope (a busy one fails the run
-        // before anything is written).
-        for &index in &scope {
-            let task_what = format!("task `{}` of plan `{plan_id}`", self.graph.ids[index]);
-            let guard = lock::try_exclusive(
-                &store.lock_path(&format!("task-{plan_id}-{}", self.graph.ids[index])),
-                &task_what,
-                &holder,
-            )?;
-            slots[index].task_lock = Some(guard);
         }
         // `--task`: its dependencies must be completed (checked before any
         // state changes, so a refused run touches nothing).
@@ -945,11 +943,7 @@ impl<'a> Scheduler<'a> {
                     // the first whose session lock is free, else wait for 0.
                     let free = |instance: &u32| !busy.contains_key(&(agent_id.clone(), *instance));
                     let unlocked =
-                        |instance: &u32| {
-                            !lock::is_held(&store.lock_path(&crate::agents::sessions::lock_name(
-                                &agent_id, *instance,
-                            )))
-                        };
+                        |instance: &u32| !lock::is_held(&store.session_lock(&agent_id, *instance));
                     let instance = if self.options.task.is_some() {
                         (0..agent.instances)
                             .find(|instance| free(instance) && unlocked(instance))
@@ -1307,6 +1301,27 @@ impl<'a> Scheduler<'a> {
     }
 }
 
+/// Returns the busy error for a task another process is running, naming
+/// its runner from the task record.
+fn task_busy(store: &crate::state::store::Store, plan_id: &str, task_id: &str) -> anyhow::Error {
+    let runner = store
+        .load_task(plan_id, task_id)
+        .ok()
+        .and_then(|record| record.owner)
+        .map_or_else(
+            || "held by another nexus process".to_string(),
+            |owner| format!("being run by pid {} on host `{}`", owner.pid, owner.host),
+        );
+    tagged_hint(
+        Kind::Busy,
+        format!("task `{task_id}` of plan `{plan_id}` is busy: {runner}"),
+        format!(
+            "wait for it to finish; the lock is in `{}`",
+            store.task_locks(plan_id).display()
+        ),
+    )
+}
+
 /// Assigns the unassigned tasks of a plan (as `nexus assign` does) under the
 /// plan's edit lock, re-reading the plan inside the lock so parallel
 /// `--task` runs agree; returns the plan as written.
@@ -1316,12 +1331,9 @@ pub fn ensure_assigned(store: &crate::state::store::Store, plan_id: &str) -> Res
         store.check_plan_agents(&plan)?;
         return Ok(plan);
     }
-    let _guard = store.lock_for_update(
-        &format!("plan-edit-{plan_id}"),
-        &format!("plan `{plan_id}`"),
-    )?;
+    let _guard = store.lock_plan_edit(plan_id)?;
     let mut plan = store.load_plan(plan_id)?;
-    crate::brain::assign::assign_unassigned(store, &mut plan)?;
+    crate::plan::assign::assign_unassigned(store, &mut plan)?;
     fs::write_json(&store.plan_path(plan_id), &plan)?;
     store.check_plan_agents(&plan)?;
     Ok(plan)

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
-use crate::exec::signals::{Stop, StopReceiver};
+use crate::proc::signals::{Stop, StopReceiver};
 
 /// What to run and how long to let it.
 #[derive(Debug, Clone)]
@@ -381,7 +381,7 @@ mod tests {
 
     #[test]
     fn captures_output_lines_and_exit_code() {
-        let (stop, _keep) = crate::exec::signals::never();
+        let (stop, _keep) = crate::proc::signals::never();
         let mut seen = Vec::new();
         let finished = block_on(run(
             &spec("echo one; echo two; echo err >&2; exit 3"),
@@ -400,7 +400,7 @@ mod tests {
 
     #[test]
     fn wall_clock_timeout_terminates_then_kills_a_stubborn_group() {
-        let (stop, _keep) = crate::exec::signals::never();
+        let (stop, _keep) = crate::proc::signals::never();
         // The timeout leaves the shell ample time to set its trap first.
         let mut stubborn = spec("trap '' TERM; while true; do echo tick; sleep 0.05; done");
         stubborn.timeout = Duration::from_millis(1500);
@@ -411,7 +411,7 @@ mod tests {
 
     #[test]
     fn inactivity_timeout_fires_on_silence() {
-        let (stop, _keep) = crate::exec::signals::never();
+        let (stop, _keep) = crate::proc::signals::never();
         let mut silent = spec("echo start; sleep 30");
         silent.inactivity = Duration::from_millis(300);
         let finished = block_on(run(&silent, stop, |_| {})).unwrap();
@@ -422,7 +422,7 @@ mod tests {
 
     #[test]
     fn a_grandchild_holding_the_pipe_is_detected_as_a_leak() {
-        let (stop, _keep) = crate::exec::signals::never();
+        let (stop, _keep) = crate::proc::signals::never();
         let finished =
             block_on(run(&spec("(sleep 30) & echo done; exit 0"), stop, |_| {})).unwrap();
         assert_eq!(finished.code, Some(0));
@@ -433,7 +433,7 @@ mod tests {
 
     #[test]
     fn a_stop_request_interrupts_the_group() {
-        let (stop, sender) = crate::exec::signals::never();
+        let (stop, sender) = crate::proc::signals::never();
         let finished = block_on(async move {
             let handle =
                 tokio::spawn(async move { run(&spec("echo up; sleep 30"), stop, |_| {}).await });
@@ -448,7 +448,7 @@ mod tests {
 
     #[test]
     fn a_missing_program_is_a_spawn_error() {
-        let (stop, _keep) = crate::exec::signals::never();
+        let (stop, _keep) = crate::proc::signals::never();
         let mut missing = spec("");
         missing.program = PathBuf::from("/nonexistent/claude");
         let error = block_on(run(&missing, stop, |_| {})).unwrap_err();
@@ -457,7 +457,7 @@ mod tests {
 
     #[test]
     fn a_non_utf8_byte_does_not_end_the_stream() {
-        let (stop, _keep) = crate::exec::signals::never();
+        let (stop, _keep) = crate::proc::signals::never();
         let finished = block_on(run(
             &spec("printf 'bin\\377ary\\n'; echo after; exit 0"),
             stop,

@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use crate::plan::graph::{find_cycles, name_cycle};
+
 use serde_json::{Map, Value};
 
 use crate::ids;
@@ -515,68 +517,6 @@ fn check_graph(specs: &[(usize, TaskSpec)], problems: &mut Vec<String>) {
         let names: Vec<&str> = cycle.iter().map(|node| nodes[*node].id.as_str()).collect();
         problems.push(format!("dependency cycle: {}", name_cycle(&names)));
     }
-}
-
-/// Returns `a → b → c → a` for the cycle `[a, b, c]` (each depends on the next).
-pub fn name_cycle(ids: &[&str]) -> String {
-    let mut parts: Vec<&str> = ids.to_vec();
-    if let Some(first) = ids.first() {
-        parts.push(first);
-    }
-    format!("`{}`", parts.join(" → "))
-}
-
-/// Returns the distinct cycles of a graph given as adjacency lists, each as
-/// the node list starting at its lowest node, in order of discovery.
-pub fn find_cycles(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Mark {
-        New,
-        OnStack,
-        Done,
-    }
-    fn visit(
-        node: usize,
-        edges: &[Vec<usize>],
-        marks: &mut [Mark],
-        stack: &mut Vec<usize>,
-        found: &mut Vec<Vec<usize>>,
-        seen: &mut BTreeSet<Vec<usize>>,
-    ) {
-        marks[node] = Mark::OnStack;
-        stack.push(node);
-        for &next in &edges[node] {
-            match marks[next] {
-                Mark::New => visit(next, edges, marks, stack, found, seen),
-                Mark::OnStack => {
-                    if let Some(start) = stack.iter().position(|&entry| entry == next) {
-                        let mut cycle = stack[start..].to_vec();
-                        if let Some(lowest) = (0..cycle.len()).min_by_key(|&i| cycle[i]) {
-                            cycle.rotate_left(lowest);
-                        }
-                        let mut key = cycle.clone();
-                        key.sort_unstable();
-                        if seen.insert(key) {
-                            found.push(cycle);
-                        }
-                    }
-                }
-                Mark::Done => {}
-            }
-        }
-        stack.pop();
-        marks[node] = Mark::Done;
-    }
-    let mut marks = vec![Mark::New; edges.len()];
-    let mut found = Vec::new();
-    let mut seen = BTreeSet::new();
-    let mut stack = Vec::new();
-    for node in 0..edges.len() {
-        if marks[node] == Mark::New {
-            visit(node, edges, &mut marks, &mut stack, &mut found, &mut seen);
-        }
-    }
-    found
 }
 
 #[cfg(test)]

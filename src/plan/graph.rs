@@ -1,7 +1,7 @@
 //! The dependency graph of a plan, for scheduling: which tasks are ready,
 //! the order among ready tasks, and the topological order for `--dry-run`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::state::plan::{Plan, Priority};
 
@@ -45,7 +45,7 @@ impl Graph {
         }
         let order = topological(&deps).map_err(|cycle| {
             let names: Vec<&str> = cycle.iter().map(|&i| ids[i].as_str()).collect();
-            format!("the plan has a dependency cycle: {}", names.join(" → "))
+            format!("the plan has a dependency cycle: {}", name_cycle(&names))
         })?;
         let mut chain = vec![0; ids.len()];
         for &i in order.iter().rev() {
@@ -99,7 +99,8 @@ impl Graph {
     }
 }
 
-/// Kahn's algorithm, smallest index first; on a cycle returns one cycle.
+/// Kahn's algorithm, smallest index first; on a cycle returns one cycle
+/// (each task depends on the next).
 fn topological(deps: &[Vec<usize>]) -> Result<Vec<usize>, Vec<usize>> {
     let n = deps.len();
     let mut remaining: Vec<usize> = deps.iter().map(Vec::len).collect();
@@ -124,23 +125,70 @@ fn topological(deps: &[Vec<usize>]) -> Result<Vec<usize>, Vec<usize>> {
     if order.len() == n {
         return Ok(order);
     }
-    // Walk dependencies among the unfinished tasks until one repeats.
-    let start = (0..n).find(|&i| remaining[i] > 0).unwrap_or(0);
-    let mut path = vec![start];
-    let mut current = start;
-    loop {
-        let Some(&next) = deps[current].iter().find(|&&j| remaining[j] > 0) else {
-            return Err(path);
-        };
-        if let Some(position) = path.iter().position(|&i| i == next) {
-            let mut cycle = path[position..].to_vec();
-            cycle.push(next);
-            cycle.reverse();
-            return Err(cycle);
-        }
-        path.push(next);
-        current = next;
+    let cycle = find_cycles(deps).into_iter().next().unwrap_or_default();
+    Err(cycle)
+}
+
+/// Returns `a → b → c → a` for the cycle `[a, b, c]` (each depends on the next).
+pub fn name_cycle(ids: &[&str]) -> String {
+    let mut parts: Vec<&str> = ids.to_vec();
+    if let Some(first) = ids.first() {
+        parts.push(first);
     }
+    format!("`{}`", parts.join(" → "))
+}
+
+/// Returns the distinct cycles of a graph given as adjacency lists, each as
+/// the node list starting at its lowest node, in order of discovery.
+pub fn find_cycles(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnStack,
+        Done,
+    }
+    fn visit(
+        node: usize,
+        edges: &[Vec<usize>],
+        marks: &mut [Mark],
+        stack: &mut Vec<usize>,
+        found: &mut Vec<Vec<usize>>,
+        seen: &mut BTreeSet<Vec<usize>>,
+    ) {
+        marks[node] = Mark::OnStack;
+        stack.push(node);
+        for &next in &edges[node] {
+            match marks[next] {
+                Mark::New => visit(next, edges, marks, stack, found, seen),
+                Mark::OnStack => {
+                    if let Some(start) = stack.iter().position(|&entry| entry == next) {
+                        let mut cycle = stack[start..].to_vec();
+                        if let Some(lowest) = (0..cycle.len()).min_by_key(|&i| cycle[i]) {
+                            cycle.rotate_left(lowest);
+                        }
+                        let mut key = cycle.clone();
+                        key.sort_unstable();
+                        if seen.insert(key) {
+                            found.push(cycle);
+                        }
+                    }
+                }
+                Mark::Done => {}
+            }
+        }
+        stack.pop();
+        marks[node] = Mark::Done;
+    }
+    let mut marks = vec![Mark::New; edges.len()];
+    let mut found = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut stack = Vec::new();
+    for node in 0..edges.len() {
+        if marks[node] == Mark::New {
+            visit(node, edges, &mut marks, &mut stack, &mut found, &mut seen);
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -208,12 +256,8 @@ mod tests {
         ]))
         .unwrap_err();
         assert!(error.contains("cycle"), "{error}");
-        assert!(
-            error.contains("a → b → c → a")
-                || error.contains("b → c → a → b")
-                || error.contains("c → a → b → c"),
-            "{error}"
-        );
+        // Named as the validator names cycles: each task depends on the next.
+        assert!(error.contains("`a → c → b → a`"), "{error}");
         let unknown = Graph::new(&plan(&[("a", &["zz"], Priority::Medium)])).unwrap_err();
         assert!(unknown.contains("`zz`"));
     }

@@ -1,8 +1,7 @@
-//! Running child processes: supervision of one agent process, signals, and
-//! (in `scheduler`) the dispatcher that runs a plan. The only async code.
+//! Child processes: supervision of one child (an agent turn, a `verify`
+//! command, the planner's CLI), signal handling, and the async runtimes.
+//! Below both `agents/` and `dispatch/`; it knows nothing of either.
 
-pub mod plan_graph;
-pub mod scheduler;
 pub mod signals;
 pub mod supervise;
 
