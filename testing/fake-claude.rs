@@ -4,7 +4,7 @@
 //! turns it on, so `cargo test` builds it and integration tests find it at
 //! `env!("CARGO_BIN_EXE_fake-claude")`). Tests install it as `claude` on PATH.
 //! It never touches the network. Its outputs copy the verbatim samples in
-//! `../shared/claude-cli-samples/` (see `../shared/CLAUDE_CLI.md`).
+//! `tests/fixtures/claude-cli-samples/` (see their README).
 //!
 //! # Command line
 //!

@@ -1,14 +1,25 @@
-//! The agent backend contract: how a turn is asked for and how its outcome
-//! is classified. `claude.rs` implements it for Claude Code; another agent
-//! CLI would implement the same trait.
+//! The agent backend contract: everything nexus needs from an agent CLI,
+//! behind one trait. A backend owns its binary's name and install hint, its
+//! settings table (`[claude]` in `config.toml`, overridden key by key by the
+//! agent file's table of the same name), the environment its child gets, the
+//! argv of a new or resumed turn, the parsing of its output into one
+//! normalized event stream ([`AgentEvent`]), the classification of a turn's
+//! end ([`TurnOutput`]) and a session validity check that spends no tokens.
+//! Nothing outside `agents/<backend>.rs` knows a CLI-specific name; the
+//! backends are listed in [`crate::agents::BACKENDS`].
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use anyhow::Result;
+use serde::Serialize;
 
 use crate::proc::supervise::{Finished, SpawnError};
 use crate::state::agent::Agent;
+use crate::state::config::Config;
+pub use crate::state::outcome::Outcome;
+use crate::state::usage::Usage;
 
 /// How a turn relates to the agent's session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,12 +37,19 @@ impl SessionMode {
             SessionMode::New(id) | SessionMode::Resume(id) => id,
         }
     }
+
+    /// Returns whether the turn resumes a session.
+    pub fn is_resume(&self) -> bool {
+        matches!(self, SessionMode::Resume(_))
+    }
 }
 
 /// Everything a backend needs to build one turn's command line.
 #[derive(Debug, Clone)]
 pub struct TurnRequest<'a> {
-    /// The agent.
+    /// The configuration (the backend's defaults table).
+    pub config: &'a Config,
+    /// The agent (its table overrides the configuration's).
     pub agent: &'a Agent,
     /// New or resumed session.
     pub session: SessionMode,
@@ -39,113 +57,209 @@ pub struct TurnRequest<'a> {
     pub system_prompt: String,
     /// The user prompt.
     pub prompt: String,
-    /// `--max-budget-usd`, when set.
+    /// A cost cap for this turn, when the CLI takes one.
     pub max_budget_usd: Option<f64>,
 }
 
-/// The classified outcome of one turn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Exit 0, `is_error` false, no permission denials.
-    Success,
-    /// The model API failed (`is_error` true; status in `api_error_status`).
-    ApiError,
-    /// `error_max_turns`.
-    MaxTurns,
-    /// `error_max_budget_usd`.
-    BudgetExceeded,
-    /// The agent "succeeded" but tools were denied: the work was not done.
-    PermissionDenied,
-    /// `--resume` found no conversation.
-    SessionNotFound,
-    /// `--session-id` is already in use.
-    SessionInUse,
-    /// The CLI executable does not exist.
-    CliMissing,
-    /// The CLI exists but cannot be executed.
-    CliNotExecutable,
-    /// Spawning failed for another reason.
-    SpawnFailed,
-    /// The CLI rejected its arguments (exit 1, empty stdout, stderr message).
-    BadArguments,
-    /// stdout was not the expected JSON (garbage or truncated).
-    InvalidOutput,
-    /// Non-zero exit without a result.
-    Crashed,
-    /// Killed by a signal nexus did not send.
-    Killed,
-    /// The wall-clock timeout stopped it.
-    Timeout,
-    /// The inactivity timeout stopped it.
-    InactivityTimeout,
-    /// SIGINT/SIGTERM to nexus stopped it.
-    Interrupted,
+/// An agent's resolved backend settings, for display and for the parts of
+/// nexus that need them (progress, `doctor`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    /// The backend's name.
+    pub backend: &'static str,
+    /// The executable as configured (before the `PATH` lookup).
+    pub command: String,
+    /// The model, when one is set.
+    pub model: Option<String>,
+    /// The most agentic turns one call may take.
+    pub max_turns: u32,
+    /// The permission the agent's tools run with, in words.
+    pub permission: String,
+    /// Every resolved setting of the backend's table, by key.
+    pub table: BTreeMap<String, serde_json::Value>,
 }
 
-impl Outcome {
-    /// Returns the snake_case name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Outcome::Success => "success",
-            Outcome::ApiError => "api_error",
-            Outcome::MaxTurns => "max_turns",
-            Outcome::BudgetExceeded => "budget_exceeded",
-            Outcome::PermissionDenied => "permission_denied",
-            Outcome::SessionNotFound => "session_not_found",
-            Outcome::SessionInUse => "session_in_use",
-            Outcome::CliMissing => "cli_missing",
-            Outcome::CliNotExecutable => "cli_not_executable",
-            Outcome::SpawnFailed => "spawn_failed",
-            Outcome::BadArguments => "bad_arguments",
-            Outcome::InvalidOutput => "invalid_output",
-            Outcome::Crashed => "crashed",
-            Outcome::Killed => "killed",
-            Outcome::Timeout => "timeout",
-            Outcome::InactivityTimeout => "inactivity_timeout",
-            Outcome::Interrupted => "interrupted",
+/// The environment a backend's child receives on top of the common
+/// allow-list (see `proc::env`).
+#[derive(Debug, Clone, Default)]
+pub struct EnvPlan {
+    /// Variables passed from nexus's environment: exact names, or prefixes
+    /// ending in `*`.
+    pub pass: Vec<String>,
+    /// Variables never passed even if a pattern matches.
+    pub deny: Vec<String>,
+    /// Variables set for the child (their values are not secrets).
+    pub set: BTreeMap<String, String>,
+}
+
+/// Whether a session's state exists where its CLI keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionCheck {
+    /// The CLI can resume it.
+    Exists,
+    /// It is gone, and why (e.g. the transcript path that is missing).
+    Missing(String),
+}
+
+/// One event of an agent's output, the same for every backend. Progress
+/// reporting, `nexus log` and classification all read these.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentEvent {
+    /// The session started: its id, model, directory and CLI version.
+    Init {
+        /// The session (or thread) id.
+        session_id: Option<String>,
+        /// The model.
+        model: Option<String>,
+        /// The working directory.
+        cwd: Option<String>,
+        /// The CLI's version.
+        version: Option<String>,
+    },
+    /// Assistant text.
+    Text(String),
+    /// Assistant reasoning.
+    Thinking(String),
+    /// A tool call: its name and input.
+    ToolUse {
+        /// The tool.
+        name: String,
+        /// Its input, as JSON or text.
+        input: String,
+    },
+    /// A tool's result.
+    ToolResult {
+        /// The output text.
+        text: String,
+        /// Whether the tool failed.
+        is_error: bool,
+    },
+    /// Text the user side sent (other than tool results).
+    UserText(String),
+    /// The CLI retries a failed API call.
+    Retry {
+        /// This retry's number.
+        attempt: Option<u64>,
+        /// The most retries.
+        max: Option<u64>,
+        /// The HTTP status, when there is one.
+        status: Option<String>,
+        /// The wait before the next try.
+        delay_ms: Option<u64>,
+        /// The error.
+        error: String,
+    },
+    /// A tool was denied by the permission settings.
+    PermissionDenied(String),
+    /// The turn's result.
+    Result {
+        /// Whether it succeeded.
+        success: bool,
+        /// The HTTP status of an API error.
+        api_status: Option<u64>,
+        /// The CLI's own kind of result (`success`, `error_max_turns` …).
+        kind: String,
+        /// The usage it reported.
+        usage: Option<Usage>,
+        /// Its duration.
+        duration_ms: Option<u64>,
+        /// The answer or the error text.
+        text: Option<String>,
+    },
+    /// An error the CLI reported.
+    Error(String),
+    /// A system event of another kind.
+    System(String),
+    /// Anything else the backend recognises but nexus does not render.
+    Other {
+        /// Its type.
+        kind: String,
+        /// Its raw text.
+        raw: String,
+    },
+}
+
+/// What one stdout line was.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    /// A line of the CLI's protocol, as events (possibly none).
+    Events(Vec<AgentEvent>),
+    /// A line that looks like the protocol but does not parse (cut off).
+    Malformed,
+    /// A line that is not part of the protocol (plain text).
+    Text,
+}
+
+/// How the process of a turn ended, as the classifier sees it.
+#[derive(Debug, Clone)]
+pub struct Exit {
+    /// Exit code, when it exited normally.
+    pub code: Option<i32>,
+    /// The signal that ended it.
+    pub signal: Option<i32>,
+    /// Whether (and why) the supervisor stopped it.
+    pub stopped: Option<crate::proc::supervise::Stopped>,
+    /// Wall time in milliseconds.
+    pub duration_ms: u64,
+    /// A grandchild held its pipes after it exited.
+    pub leaked: bool,
+    /// The end of its stderr.
+    pub stderr_tail: String,
+    /// The end of its stdout (for messages about unexpected output).
+    pub stdout_tail: String,
+}
+
+impl Exit {
+    /// Returns the classifier's view of a finished process.
+    pub fn of(finished: &Finished) -> Self {
+        Exit {
+            code: finished.code,
+            signal: finished.signal,
+            stopped: finished.stopped,
+            duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
+            leaked: finished.leaked,
+            stderr_tail: crate::proc::supervise::tail(&finished.stderr_tail, 20, 4000),
+            stdout_tail: crate::proc::supervise::tail(&finished.stdout_tail, 5, 2000),
         }
     }
 
-    /// Returns whether trying again may help: API errors, timeouts, crashes.
-    /// Permission denials, budgets, max turns and bad arguments are not.
-    pub fn retryable(self) -> bool {
-        matches!(
-            self,
-            Outcome::ApiError
-                | Outcome::InvalidOutput
-                | Outcome::Crashed
-                | Outcome::Killed
-                | Outcome::Timeout
-                | Outcome::InactivityTimeout
-                | Outcome::SessionInUse
-        )
+    /// Returns the first non-empty stderr line.
+    pub fn first_stderr_line(&self) -> String {
+        self.stderr_tail
+            .lines()
+            .find(|line| !line.trim().is_empty())
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    }
+
+    /// Returns `exit N` or `no exit code`.
+    pub fn code_text(&self) -> String {
+        self.code
+            .map_or_else(|| "no exit code".to_string(), |code| format!("exit {code}"))
     }
 }
 
-/// What one turn produced.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// The most text of an answer a turn keeps (the rest is in the log).
+pub const MAX_REPLY_BYTES: usize = 1 << 20;
+
+/// What one turn produced, classified.
+#[derive(Debug, Clone)]
 pub struct TurnOutput {
-    /// The classified outcome (`None` only before classification).
-    pub outcome: Option<Outcome>,
+    /// The classified outcome.
+    pub outcome: Outcome,
     /// Why it did not succeed, in words.
     pub reason: Option<String>,
     /// The HTTP status of an API error, when known.
     pub api_error_status: Option<u16>,
-    /// The final assistant text.
+    /// The final answer (at most [`MAX_REPLY_BYTES`]).
     pub reply: String,
     /// The session id the CLI reported.
     pub session_id: Option<String>,
-    /// The CLI version (from the stream's init event).
+    /// The CLI version (from its init event).
     pub cli_version: Option<String>,
-    /// Cost in USD.
-    pub cost_usd: f64,
-    /// Input tokens (including cache reads and writes).
-    pub input_tokens: u64,
-    /// Output tokens.
-    pub output_tokens: u64,
-    /// Agent turns.
-    pub turns: u32,
+    /// What the turn consumed.
+    pub usage: Usage,
     /// Wall time.
     pub duration_ms: u64,
     /// Exit code.
@@ -160,21 +274,167 @@ pub struct TurnOutput {
     pub stderr_tail: String,
 }
 
+impl TurnOutput {
+    /// Returns an output with `outcome` and `reason`, everything else empty.
+    pub fn failed(outcome: Outcome, reason: impl Into<String>) -> Self {
+        TurnOutput {
+            outcome,
+            reason: Some(reason.into()),
+            api_error_status: None,
+            reply: String::new(),
+            session_id: None,
+            cli_version: None,
+            usage: Usage::default(),
+            duration_ms: 0,
+            exit_code: None,
+            signal: None,
+            permission_denials: Vec::new(),
+            leaked: false,
+            stderr_tail: String::new(),
+        }
+    }
+
+    /// Returns an output for a process that ended as `exit`, with the
+    /// outcome still to be decided (`Crashed` until then).
+    pub fn from_exit(exit: &Exit) -> Self {
+        TurnOutput {
+            exit_code: exit.code,
+            signal: exit.signal,
+            duration_ms: exit.duration_ms,
+            leaked: exit.leaked,
+            stderr_tail: exit.stderr_tail.clone(),
+            ..TurnOutput::failed(Outcome::Crashed, String::new())
+        }
+    }
+}
+
+/// The outcome of a turn the supervisor stopped, whatever the CLI printed.
+pub fn stopped_outcome(exit: &Exit) -> Option<(Outcome, String)> {
+    use crate::proc::supervise::Stopped;
+    match exit.stopped? {
+        Stopped::Interrupted => Some((
+            Outcome::Interrupted,
+            "interrupted by a signal to nexus".into(),
+        )),
+        Stopped::Timeout => Some((
+            Outcome::Timeout,
+            format!(
+                "no result within the wall-clock limit ({} ms)",
+                exit.duration_ms
+            ),
+        )),
+        Stopped::Inactive => Some((
+            Outcome::InactivityTimeout,
+            "no output within the inactivity limit".into(),
+        )),
+    }
+}
+
+/// Reads one turn's stdout line by line and classifies its end. Made fresh
+/// for each turn by [`Backend::parser`]; keeps only what the result needs.
+pub trait TurnParser: Send {
+    /// Parses one stdout line.
+    fn line(&mut self, line: &str) -> Parsed;
+    /// Classifies the turn once its process ended.
+    fn finish(self: Box<Self>, exit: &Exit) -> TurnOutput;
+}
+
 /// An agent CLI.
-pub trait Backend {
-    /// Returns the arguments for one turn (the program is resolved apart).
-    fn args(&self, request: &TurnRequest<'_>) -> Vec<OsString>;
-    /// Returns environment variables to remove from the child's environment.
-    fn env_remove(&self) -> Vec<String>;
-    /// Classifies a finished process.
-    fn interpret(&self, finished: &Finished) -> TurnOutput;
-    /// Classifies a process that could not start.
-    fn interpret_spawn_error(&self, error: &SpawnError) -> TurnOutput;
-    /// Returns whether the session's transcript exists (no tokens spent).
-    fn session_exists(
+pub trait Backend: Sync + std::fmt::Debug {
+    /// Returns the backend's name: the value of an agent's `backend` and the
+    /// name of its settings table.
+    fn name(&self) -> &'static str;
+
+    /// Returns the product's name, for messages ("Claude Code").
+    fn product(&self) -> &'static str;
+
+    /// Returns the executable's default name.
+    fn default_command(&self) -> &'static str;
+
+    /// Returns the environment variable that overrides the executable.
+    fn command_variable(&self) -> &'static str;
+
+    /// Returns how to install the CLI.
+    fn install_hint(&self) -> &'static str;
+
+    /// Checks this backend's table in a configuration or agent file (`path`
+    /// holding `text`); an error names the file, the key and the line.
+    fn check(&self, path: &Path, text: &str) -> Result<()>;
+
+    /// Returns the agent's resolved settings (`agent: None` for the
+    /// configuration's defaults alone).
+    fn settings(&self, config: &Config, agent: Option<&Agent>) -> Result<Settings>;
+
+    /// Returns the arguments of one turn (the program is resolved apart).
+    fn turn_args(&self, request: &TurnRequest<'_>) -> Result<Vec<OsString>>;
+
+    /// Returns the arguments of a one-off call without a session, for the
+    /// planner: `prompt` in, the answer's text out (parsed by [`Self::parser`]).
+    fn oneshot_args(&self, model: &str, prompt: &str) -> Vec<OsString>;
+
+    /// Returns the environment the child gets beyond the common allow-list.
+    fn env(
+        &self,
+        config: &Config,
+        agent: Option<&Agent>,
+        parent: &BTreeMap<String, String>,
+    ) -> Result<EnvPlan>;
+
+    /// Returns a parser for one turn's output.
+    fn parser(&self) -> Box<dyn TurnParser>;
+
+    /// Returns whether the CLI can resume `session_id` for turns run in
+    /// `cwd`, with the child's environment `env`, without spending tokens.
+    fn session_check(
         &self,
         session_id: &str,
         cwd: &Path,
-        env: &std::collections::BTreeMap<String, String>,
-    ) -> bool;
+        env: &BTreeMap<String, String>,
+    ) -> SessionCheck;
+
+    /// Classifies a process that could not start.
+    fn spawn_error(&self, error: &SpawnError) -> TurnOutput {
+        let program = error.program.display();
+        match error.error.kind() {
+            std::io::ErrorKind::NotFound => TurnOutput::failed(
+                Outcome::CliMissing,
+                format!("`{program}` not found; {}", self.install_hint()),
+            ),
+            std::io::ErrorKind::PermissionDenied => TurnOutput::failed(
+                Outcome::CliNotExecutable,
+                format!("`{program}` is not executable: {}", error.error),
+            ),
+            _ => TurnOutput::failed(
+                Outcome::SpawnFailed,
+                format!("failed to start `{program}`: {}", error.error),
+            ),
+        }
+    }
+}
+
+/// Returns the argv as recorded: the program, then each argument with long
+/// values (the prompt, the system prompt) shortened.
+pub fn redacted_argv(program: &Path, args: &[OsString]) -> Vec<String> {
+    let mut argv = vec![program.display().to_string()];
+    for arg in args {
+        argv.push(crate::ui::shorten(&arg.to_string_lossy(), 80));
+    }
+    argv
+}
+
+/// Resolves a backend's executable: its override variable, else the
+/// configured command, looked up on `PATH` (left as given when not found:
+/// the spawn then reports `cli_missing` with the install hint).
+pub fn resolve_program(
+    backend: &dyn Backend,
+    command: &str,
+    env: &BTreeMap<String, String>,
+    cwd: &Path,
+) -> PathBuf {
+    let command = env
+        .get(backend.command_variable())
+        .filter(|value| !value.is_empty())
+        .map_or(command, String::as_str);
+    crate::agents::binary::find_executable(command, env.get("PATH").map(String::as_str), cwd)
+        .unwrap_or_else(|| PathBuf::from(command))
 }

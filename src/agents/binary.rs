@@ -4,17 +4,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::context::Ctx;
-use crate::env_vars;
-use crate::state::config::Config;
-
-/// Returns the configured command: `NEXUS_CLAUDE_BIN`, else
-/// `[agent_backend] command`.
-pub fn configured_command(ctx: &Ctx, config: &Config) -> String {
-    ctx.var(env_vars::NEXUS_CLAUDE_BIN)
-        .map_or_else(|| config.agent_backend.command.clone(), str::to_string)
-}
-
 /// Resolves `command` like a shell: a path containing `/` as is (relative to
 /// `cwd`), else the first executable file of that name on `path_var`.
 pub fn find_executable(command: &str, path_var: Option<&str>, cwd: &Path) -> Option<PathBuf> {
@@ -82,7 +71,3 @@ pub fn version(program: &Path, timeout: Duration) -> Result<String, String> {
         ))
     }
 }
-
-/// The hint shown when the Claude CLI is missing.
-pub const INSTALL_HINT: &str = "install Claude Code with `npm install -g @anthropic-ai/claude-code`, \
-or set `NEXUS_CLAUDE_BIN` or `[agent_backend] command` to its path";

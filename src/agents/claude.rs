@@ -1,5 +1,5 @@
 //! Claude Code as an agent backend, built on what the real CLI 2.1.197 was
-//! seen to do (`shared/CLAUDE_CLI.md`):
+//! seen to do (`tests/fixtures/claude-cli-samples/README.md`):
 //!
 //! - `-p --output-format stream-json --verbose`: the first line (`system/init`)
 //!   carries the session id and CLI version even if the turn dies later; the
@@ -12,16 +12,30 @@
 //!   `error_max_turns`/`error_max_budget_usd` have no `result` but `errors`;
 //!   argument and session errors are exit 1 with empty stdout and a message
 //!   on stderr; a tool the permissions deny is listed in
-//!   `permission_denials` while the call "succeeds".
+//!   `permission_denials` while the call "succeeds";
+//! - transcripts live at `<CLAUDE_CONFIG_DIR or ~/.claude>/projects/<cwd
+//!   with every non-alphanumeric character as '-'>/<session>.jsonl`, so a
+//!   session's validity is a file check that spends no tokens.
+//!
+//! Settings: the `[claude]` table of `config.toml`, overridden key by key by
+//! the agent file's `[claude]` table (see [`Table`]).
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::agents::backend::{Backend, Outcome, SessionMode, TurnOutput, TurnRequest};
-use crate::proc::supervise::{Finished, SpawnError, Stopped, tail};
+use crate::agents::backend::{
+    AgentEvent, Backend, EnvPlan, Exit, MAX_REPLY_BYTES, Outcome, Parsed, SessionCheck,
+    SessionMode, Settings, TurnOutput, TurnParser, TurnRequest, stopped_outcome,
+};
+use crate::state::agent::{Agent, Permission};
+use crate::state::config::Config;
+use crate::state::usage::Usage;
+use crate::time::HumanDuration;
 
 /// Variables that leak in when nexus itself runs inside a Claude Code
 /// session and would make the child believe it is nested.
@@ -31,9 +45,217 @@ pub const NESTED_SESSION_VARS: &[&str] = &[
     "CLAUDE_CODE_SSE_PORT",
 ];
 
+/// Permission modes the CLI accepts.
+pub const PERMISSION_MODES: &[&str] = &[
+    "default",
+    "acceptEdits",
+    "plan",
+    "bypassPermissions",
+    "dontAsk",
+    "auto",
+];
+
+/// The shell commands the `build` permission allows (`Bash(<cmd>:*)`): the
+/// common build and test tools, and read-only git.
+pub const BUILD_COMMANDS: &[&str] = &[
+    "cargo build",
+    "cargo check",
+    "cargo test",
+    "cargo clippy",
+    "cargo fmt",
+    "cargo run",
+    "npm install",
+    "npm ci",
+    "npm test",
+    "npm run",
+    "pnpm install",
+    "pnpm test",
+    "pnpm run",
+    "yarn install",
+    "yarn test",
+    "yarn run",
+    "npx",
+    "pytest",
+    "python -m pytest",
+    "uv run",
+    "go build",
+    "go test",
+    "go vet",
+    "make",
+    "mvn",
+    "gradle",
+    "git status",
+    "git diff",
+    "git log",
+    "git show",
+    "ls",
+];
+
+/// Lines on stderr that are the CLI's own argument errors (exit 1, nothing
+/// on stdout): trying again cannot help. Any other stderr-only failure is a
+/// crash, which may be retried.
+const ARGUMENT_ERRORS: &[&str] = &[
+    "error: unknown option",
+    "error: option '",
+    "error: missing required argument",
+    "error: too many arguments",
+    "Error: Invalid session ID",
+    "Error: --session-id can only be used",
+    "Error: When using --print",
+    "Error: --resume requires",
+    "Error: Input must be provided",
+    "cannot be used with root/sudo privileges",
+];
+
 /// The Claude Code CLI backend.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Claude;
+
+/// The `[claude]` table, in `config.toml` (defaults) and in an agent file
+/// (overrides, key by key). Every key is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    /// The executable (`NEXUS_CLAUDE_BIN` overrides it).
+    pub command: Option<String>,
+    /// `--model`: an alias or a full name; the CLI's default when unset.
+    pub model: Option<String>,
+    /// `--max-turns` (default 40).
+    pub max_turns: Option<u32>,
+    /// `CLAUDE_CODE_MAX_OUTPUT_TOKENS`; 0 = the CLI's default.
+    pub max_output_tokens: Option<u32>,
+    /// `--permission-mode`; else from the agent's `permission`.
+    pub permission_mode: Option<String>,
+    /// `--allowedTools`, added to what the agent's `permission` allows.
+    pub allowed_tools: Option<Vec<String>>,
+    /// `--disallowedTools`.
+    pub disallowed_tools: Option<Vec<String>>,
+    /// `--add-dir`: extra directories the agent may use.
+    pub add_dirs: Option<Vec<String>>,
+    /// `CLAUDE_CODE_MAX_RETRIES` unless set in the environment (default 2).
+    pub max_api_retries: Option<u32>,
+    /// `API_TIMEOUT_MS` unless set in the environment (default 120s).
+    pub api_timeout: Option<HumanDuration>,
+}
+
+impl Table {
+    /// Returns `self` with every key `over` sets replaced by its value.
+    fn overridden_by(mut self, over: Table) -> Table {
+        macro_rules! take {
+            ($($field:ident),*) => {
+                $(if over.$field.is_some() { self.$field = over.$field; })*
+            };
+        }
+        take!(
+            command,
+            model,
+            max_turns,
+            max_output_tokens,
+            permission_mode,
+            allowed_tools,
+            disallowed_tools,
+            add_dirs,
+            max_api_retries,
+            api_timeout
+        );
+        self
+    }
+}
+
+#[derive(Deserialize)]
+struct InFile {
+    #[serde(default)]
+    claude: Option<Table>,
+}
+
+/// Reads the `[claude]` table of a file (empty when absent).
+fn table_in(path: &Path, text: &str, what: &str) -> Result<Table> {
+    if text.is_empty() {
+        return Ok(Table::default());
+    }
+    let in_file: InFile = crate::state::fs::parse_toml_part(path, text, what)?;
+    Ok(in_file.claude.unwrap_or_default())
+}
+
+/// An agent's settings, every key resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    /// The executable as configured.
+    pub command: String,
+    /// `--model`, when set.
+    pub model: Option<String>,
+    /// `--max-turns`.
+    pub max_turns: u32,
+    /// `CLAUDE_CODE_MAX_OUTPUT_TOKENS` (0 = default).
+    pub max_output_tokens: u32,
+    /// `--permission-mode`.
+    pub permission_mode: String,
+    /// `--allowedTools`.
+    pub allowed_tools: Vec<String>,
+    /// `--disallowedTools`.
+    pub disallowed_tools: Vec<String>,
+    /// `--add-dir`.
+    pub add_dirs: Vec<String>,
+    /// `CLAUDE_CODE_MAX_RETRIES` default.
+    pub max_api_retries: u32,
+    /// `API_TIMEOUT_MS` default.
+    pub api_timeout: HumanDuration,
+}
+
+/// Resolves the settings: defaults, then schema-1 keys of
+/// `[agent_backend]`, then `config.toml`'s `[claude]`, then the agent's.
+pub fn resolve(config: &Config, agent: Option<&Agent>) -> Result<Resolved> {
+    let legacy = Table {
+        command: config.agent_backend.command.clone(),
+        max_api_retries: config.agent_backend.max_api_retries,
+        api_timeout: config.agent_backend.api_timeout,
+        ..Table::default()
+    };
+    let mut table = legacy.overridden_by(table_in(
+        &config.source.path,
+        &config.source.text,
+        "config",
+    )?);
+    if let Some(agent) = agent {
+        table = table.overridden_by(table_in(&agent.source.path, &agent.source.text, "agent")?);
+    }
+    let permission = agent
+        .and_then(|agent| agent.permission)
+        .unwrap_or(Permission::Edit);
+    let (mode, mut allowed) = match permission {
+        Permission::Read => ("default", Vec::new()),
+        Permission::Edit => ("acceptEdits", Vec::new()),
+        Permission::Build => (
+            "acceptEdits",
+            BUILD_COMMANDS
+                .iter()
+                .map(|command| format!("Bash({command}:*)"))
+                .collect(),
+        ),
+        Permission::Full => ("bypassPermissions", Vec::new()),
+    };
+    for tool in table.allowed_tools.unwrap_or_default() {
+        if !allowed.contains(&tool) {
+            allowed.push(tool);
+        }
+    }
+    Ok(Resolved {
+        command: table
+            .command
+            .unwrap_or_else(|| Claude.default_command().to_string()),
+        model: table.model,
+        max_turns: table.max_turns.unwrap_or(40),
+        max_output_tokens: table.max_output_tokens.unwrap_or(0),
+        permission_mode: table.permission_mode.unwrap_or_else(|| mode.to_string()),
+        allowed_tools: allowed,
+        disallowed_tools: table.disallowed_tools.unwrap_or_default(),
+        add_dirs: table.add_dirs.unwrap_or_default(),
+        max_api_retries: table.max_api_retries.unwrap_or(2),
+        api_timeout: table
+            .api_timeout
+            .unwrap_or(HumanDuration(std::time::Duration::from_secs(120))),
+    })
+}
 
 /// Returns the CLI's projects directory: `$CLAUDE_CONFIG_DIR/projects`, else
 /// `$HOME/.claude/projects`.
@@ -64,19 +286,93 @@ pub fn transcript_path(
     projects_dir(env).map(|dir| dir.join(escaped).join(format!("{session_id}.jsonl")))
 }
 
-/// Returns a copy of `args` safe to record: long values (the prompt, the
-/// system prompt) are shortened.
-pub fn redacted_argv(program: &Path, args: &[OsString]) -> Vec<String> {
-    let mut argv = vec![program.display().to_string()];
-    for arg in args {
-        argv.push(crate::ui::shorten(&arg.to_string_lossy(), 80));
-    }
-    argv
-}
-
 impl Backend for Claude {
-    fn args(&self, request: &TurnRequest<'_>) -> Vec<OsString> {
-        let settings = &request.agent.claude;
+    fn name(&self) -> &'static str {
+        "claude"
+    }
+
+    fn product(&self) -> &'static str {
+        "Claude Code"
+    }
+
+    fn default_command(&self) -> &'static str {
+        "claude"
+    }
+
+    fn command_variable(&self) -> &'static str {
+        crate::env_vars::NEXUS_CLAUDE_BIN
+    }
+
+    fn install_hint(&self) -> &'static str {
+        "install Claude Code with `npm install -g @anthropic-ai/claude-code`, \
+         or set `NEXUS_CLAUDE_BIN` or `[claude] command` to its path"
+    }
+
+    fn check(&self, path: &Path, text: &str) -> Result<()> {
+        let what = if path.extension().is_some_and(|ext| ext == "toml")
+            && path.file_name().is_some_and(|name| name == "config.toml")
+        {
+            "config"
+        } else {
+            "agent"
+        };
+        let table = table_in(path, text, what)?;
+        let problem = if let Some(mode) = table
+            .permission_mode
+            .as_deref()
+            .filter(|mode| !PERMISSION_MODES.contains(mode))
+        {
+            Some(format!(
+                "field `claude.permission_mode`: `{mode}` is not one of {}",
+                PERMISSION_MODES.join(", ")
+            ))
+        } else if table.max_turns == Some(0) {
+            Some("field `claude.max_turns` must be at least 1".to_string())
+        } else if table.api_timeout.is_some_and(|timeout| timeout.0.is_zero()) {
+            Some("field `claude.api_timeout` must be longer than 0s".to_string())
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => Err(crate::exit::tagged(
+                crate::exit::Kind::StateInvalid,
+                format!("{what} file `{}` is malformed: {problem}", path.display()),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn settings(&self, config: &Config, agent: Option<&Agent>) -> Result<Settings> {
+        let resolved = resolve(config, agent)?;
+        let mut table = BTreeMap::new();
+        let mut put = |key: &str, value: Value| {
+            table.insert(key.to_string(), value);
+        };
+        put("command", resolved.command.clone().into());
+        put(
+            "model",
+            resolved.model.clone().map_or(Value::Null, Value::from),
+        );
+        put("max_turns", resolved.max_turns.into());
+        put("max_output_tokens", resolved.max_output_tokens.into());
+        put("permission_mode", resolved.permission_mode.clone().into());
+        put("allowed_tools", resolved.allowed_tools.clone().into());
+        put("disallowed_tools", resolved.disallowed_tools.clone().into());
+        put("add_dirs", resolved.add_dirs.clone().into());
+        put("max_api_retries", resolved.max_api_retries.into());
+        put("api_timeout", resolved.api_timeout.to_string().into());
+        Ok(Settings {
+            backend: self.name(),
+            command: resolved.command,
+            model: resolved.model,
+            max_turns: resolved.max_turns,
+            permission: resolved.permission_mode,
+            table,
+        })
+    }
+
+    fn turn_args(&self, request: &TurnRequest<'_>) -> Result<Vec<OsString>> {
+        let settings = resolve(request.config, Some(request.agent))?;
         let mut args: Vec<OsString> = vec![
             "-p".into(),
             "--output-format".into(),
@@ -93,8 +389,10 @@ impl Backend for Claude {
                 args.push(id.into());
             }
         }
-        args.push("--model".into());
-        args.push(settings.model.clone().into());
+        if let Some(model) = &settings.model {
+            args.push("--model".into());
+            args.push(model.into());
+        }
         args.push("--max-turns".into());
         args.push(settings.max_turns.to_string().into());
         args.push("--permission-mode".into());
@@ -105,235 +403,427 @@ impl Backend for Claude {
         }
         args.push("--append-system-prompt".into());
         args.push(request.system_prompt.clone().into());
-        if !settings.allowed_tools.is_empty() {
-            args.push("--allowedTools".into());
-            args.extend(settings.allowed_tools.iter().map(OsString::from));
-        }
-        if !settings.disallowed_tools.is_empty() {
-            args.push("--disallowedTools".into());
-            args.extend(settings.disallowed_tools.iter().map(OsString::from));
-        }
-        if !settings.add_dirs.is_empty() {
-            args.push("--add-dir".into());
-            args.extend(settings.add_dirs.iter().map(OsString::from));
+        for (flag, values) in [
+            ("--allowedTools", &settings.allowed_tools),
+            ("--disallowedTools", &settings.disallowed_tools),
+            ("--add-dir", &settings.add_dirs),
+        ] {
+            if !values.is_empty() {
+                args.push(flag.into());
+                args.extend(values.iter().map(OsString::from));
+            }
         }
         args.push("--".into());
         args.push(request.prompt.clone().into());
-        args
+        Ok(args)
     }
 
-    fn env_remove(&self) -> Vec<String> {
-        NESTED_SESSION_VARS
-            .iter()
-            .map(ToString::to_string)
-            .collect()
+    fn oneshot_args(&self, model: &str, prompt: &str) -> Vec<OsString> {
+        // One JSON object at the end: the parser reads it like the last
+        // line of a stream.
+        [
+            "-p",
+            "--output-format",
+            "json",
+            "--model",
+            model,
+            "--",
+            prompt,
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect()
     }
 
-    fn interpret(&self, finished: &Finished) -> TurnOutput {
-        interpret(finished)
-    }
-
-    fn interpret_spawn_error(&self, error: &SpawnError) -> TurnOutput {
-        let (outcome, reason) = match error.error.kind() {
-            std::io::ErrorKind::NotFound => (
-                Outcome::CliMissing,
-                format!(
-                    "`{}` not found; {}",
-                    error.program.display(),
-                    crate::agents::binary::INSTALL_HINT
-                ),
-            ),
-            std::io::ErrorKind::PermissionDenied => (
-                Outcome::CliNotExecutable,
-                format!(
-                    "`{}` is not executable: {}",
-                    error.program.display(),
-                    error.error
-                ),
-            ),
-            _ => (
-                Outcome::SpawnFailed,
-                format!(
-                    "failed to start `{}`: {}",
-                    error.program.display(),
-                    error.error
-                ),
-            ),
-        };
-        TurnOutput {
-            outcome: Some(outcome),
-            reason: Some(reason),
-            ..TurnOutput::default()
+    fn env(
+        &self,
+        config: &Config,
+        agent: Option<&Agent>,
+        parent: &BTreeMap<String, String>,
+    ) -> Result<EnvPlan> {
+        let settings = resolve(config, agent)?;
+        let mut pass: Vec<String> = [
+            "ANTHROPIC_*",
+            "CLAUDE_CODE_*",
+            "CLAUDE_CONFIG_DIR",
+            "DISABLE_TELEMETRY",
+            "DISABLE_ERROR_REPORTING",
+            "DISABLE_AUTOUPDATER",
+            "DISABLE_BUG_COMMAND",
+            "DISABLE_COST_WARNINGS",
+            "DISABLE_NON_ESSENTIAL_MODEL_CALLS",
+            "API_TIMEOUT_MS",
+            "MAX_THINKING_TOKENS",
+            "MCP_TIMEOUT",
+            "MCP_TOOL_TIMEOUT",
+            "BASH_DEFAULT_TIMEOUT_MS",
+            "BASH_MAX_TIMEOUT_MS",
+            "IS_SANDBOX",
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        // Bedrock and Vertex need their cloud's credentials, only then.
+        let set_in_parent = |name: &str| parent.get(name).is_some_and(|value| !value.is_empty());
+        if set_in_parent("CLAUDE_CODE_USE_BEDROCK") {
+            pass.push("AWS_*".to_string());
         }
+        if set_in_parent("CLAUDE_CODE_USE_VERTEX") {
+            pass.extend(
+                [
+                    "CLOUD_ML_REGION",
+                    "VERTEX_REGION_*",
+                    "GOOGLE_APPLICATION_CREDENTIALS",
+                    "GOOGLE_CLOUD_PROJECT",
+                ]
+                .iter()
+                .map(ToString::to_string),
+            );
+        }
+        let mut set = BTreeMap::new();
+        if !set_in_parent("CLAUDE_CODE_MAX_RETRIES") {
+            set.insert(
+                "CLAUDE_CODE_MAX_RETRIES".to_string(),
+                settings.max_api_retries.to_string(),
+            );
+        }
+        if !set_in_parent("API_TIMEOUT_MS") {
+            set.insert(
+                "API_TIMEOUT_MS".to_string(),
+                settings.api_timeout.0.as_millis().to_string(),
+            );
+        }
+        if settings.max_output_tokens > 0 {
+            set.insert(
+                "CLAUDE_CODE_MAX_OUTPUT_TOKENS".to_string(),
+                settings.max_output_tokens.to_string(),
+            );
+        }
+        Ok(EnvPlan {
+            pass,
+            deny: NESTED_SESSION_VARS
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            set,
+        })
     }
 
-    fn session_exists(&self, session_id: &str, cwd: &Path, env: &BTreeMap<String, String>) -> bool {
-        transcript_path(session_id, cwd, env).is_some_and(|path| path.is_file())
+    fn parser(&self) -> Box<dyn TurnParser> {
+        Box::new(Parser::default())
+    }
+
+    fn session_check(
+        &self,
+        session_id: &str,
+        cwd: &Path,
+        env: &BTreeMap<String, String>,
+    ) -> SessionCheck {
+        match transcript_path(session_id, cwd, env) {
+            Some(path) if path.is_file() => SessionCheck::Exists,
+            Some(path) => SessionCheck::Missing(format!("transcript `{}` is gone", path.display())),
+            None => SessionCheck::Missing("neither HOME nor CLAUDE_CONFIG_DIR is set".to_string()),
+        }
     }
 }
 
-/// Finds the `system/init` and last `result` objects in the CLI's stdout,
-/// whatever the output format (stream-json lines, one json object, or the
-/// `--verbose` json array).
-fn find_events(stdout: &str) -> (Option<Value>, Option<Value>, bool) {
-    let mut init = None;
-    let mut result = None;
-    let mut any_json = false;
-    let mut consider = |value: Value| match (
-        value.get("type").and_then(Value::as_str),
-        value.get("subtype").and_then(Value::as_str),
-    ) {
-        (Some("system"), Some("init")) => init = Some(value),
-        (Some("result"), _) => result = Some(value),
-        _ => {}
-    };
-    let trimmed = stdout.trim();
-    if trimmed.starts_with('[') {
-        if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(trimmed) {
-            any_json = true;
-            items.into_iter().for_each(&mut consider);
-        }
-    } else {
-        for line in trimmed.lines() {
-            if let Ok(value) = serde_json::from_str::<Value>(line)
-                && value.is_object()
-            {
-                any_json = true;
-                consider(value);
-            }
-        }
+/// Lines longer than this are logged but not parsed (a JSON value that size
+/// would take several times its size in memory).
+const MAX_PARSED_LINE: usize = 64 << 20;
+
+/// The state of one turn's output: what the classification needs.
+#[derive(Default)]
+struct Parser {
+    session_id: Option<String>,
+    version: Option<String>,
+    result: Option<Value>,
+    any_json: bool,
+}
+
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| match item.get("text").and_then(Value::as_str) {
+                Some(text) => text.to_string(),
+                None => item.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        Value::Null => String::new(),
+        other => other.to_string(),
     }
-    (init, result, any_json)
 }
 
 fn u64_at(value: &Value, pointer: &str) -> u64 {
     value.pointer(pointer).and_then(Value::as_u64).unwrap_or(0)
 }
 
-/// Classifies a finished CLI process.
-pub fn interpret(finished: &Finished) -> TurnOutput {
-    let (init, result, any_json) = find_events(&finished.stdout);
-    let mut output = TurnOutput {
-        exit_code: finished.code,
-        signal: finished.signal,
-        duration_ms: u64::try_from(finished.duration.as_millis()).unwrap_or(u64::MAX),
-        leaked: finished.leaked,
-        stderr_tail: tail(&finished.stderr, 20, 4000),
-        ..TurnOutput::default()
-    };
-    if let Some(init) = &init {
-        output.session_id = init
-            .get("session_id")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        output.cli_version = init
-            .get("claude_code_version")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-    }
-    if let Some(result) = &result {
-        output.reply = result
-            .get("result")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        if let Some(session) = result.get("session_id").and_then(Value::as_str) {
-            output.session_id = Some(session.to_string());
-        }
-        output.cost_usd = result
+/// Returns the usage a `result` object reports.
+fn usage_of(result: &Value) -> Usage {
+    Usage {
+        cost_usd: result
             .get("total_cost_usd")
             .and_then(Value::as_f64)
-            .unwrap_or(0.0);
-        output.input_tokens = u64_at(result, "/usage/input_tokens")
+            .unwrap_or(0.0),
+        input_tokens: u64_at(result, "/usage/input_tokens")
             + u64_at(result, "/usage/cache_creation_input_tokens")
-            + u64_at(result, "/usage/cache_read_input_tokens");
-        output.output_tokens = u64_at(result, "/usage/output_tokens");
-        output.turns = u32::try_from(u64_at(result, "/num_turns")).unwrap_or(u32::MAX);
-        output.api_error_status = result
-            .get("api_error_status")
-            .and_then(Value::as_u64)
-            .and_then(|status| u16::try_from(status).ok());
-        output.permission_denials = result
-            .get("permission_denials")
+            + u64_at(result, "/usage/cache_read_input_tokens"),
+        output_tokens: u64_at(result, "/usage/output_tokens"),
+        turns: u32::try_from(u64_at(result, "/num_turns")).unwrap_or(u32::MAX),
+    }
+}
+
+/// Returns the `errors` of a result, joined.
+fn errors_of(result: &Value) -> Option<String> {
+    result
+        .get("errors")
+        .and_then(Value::as_array)
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+        .filter(|text| !text.is_empty())
+}
+
+fn denials_of(result: &Value) -> Vec<String> {
+    result
+        .get("permission_denials")
+        .and_then(Value::as_array)
+        .map(|denials| {
+            denials
+                .iter()
+                .map(|denial| {
+                    denial
+                        .get("tool_name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("unknown tool")
+                        .to_string()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Returns the events of one parsed stream-json object.
+fn events_of(event: &Value) -> Vec<AgentEvent> {
+    let kind = event.get("type").and_then(Value::as_str).unwrap_or("");
+    let subtype = event.get("subtype").and_then(Value::as_str).unwrap_or("");
+    let string = |name: &str| event.get(name).and_then(Value::as_str).map(str::to_string);
+    match (kind, subtype) {
+        ("system", "init") => vec![AgentEvent::Init {
+            session_id: string("session_id"),
+            model: string("model"),
+            cwd: string("cwd"),
+            version: string("claude_code_version"),
+        }],
+        ("system", "api_retry") => vec![AgentEvent::Retry {
+            attempt: event.get("attempt").and_then(Value::as_u64),
+            max: event.get("max_retries").and_then(Value::as_u64),
+            status: event
+                .get("error_status")
+                .filter(|status| !status.is_null())
+                .map(ToString::to_string),
+            delay_ms: event
+                .get("retry_delay_ms")
+                .and_then(Value::as_f64)
+                .map(|ms| {
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    let ms = ms.max(0.0) as u64;
+                    ms
+                }),
+            error: string("error").unwrap_or_else(|| "?".to_string()),
+        }],
+        ("system", other) => vec![AgentEvent::System(other.to_string())],
+        ("assistant", _) => event
+            .pointer("/message/content")
             .and_then(Value::as_array)
-            .map(|denials| {
-                denials
+            .map(|content| {
+                content
                     .iter()
-                    .map(|denial| {
-                        denial
-                            .get("tool_name")
-                            .and_then(Value::as_str)
-                            .unwrap_or("unknown tool")
-                            .to_string()
+                    .map(|item| {
+                        let field = |name: &str| {
+                            item.get(name)
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .to_string()
+                        };
+                        match item.get("type").and_then(Value::as_str).unwrap_or("") {
+                            "text" => AgentEvent::Text(field("text")),
+                            "thinking" => AgentEvent::Thinking(field("thinking")),
+                            "tool_use" => AgentEvent::ToolUse {
+                                name: item
+                                    .get("name")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("?")
+                                    .to_string(),
+                                input: item.get("input").map_or_else(String::new, Value::to_string),
+                            },
+                            other => AgentEvent::Other {
+                                kind: format!("assistant {other}"),
+                                raw: item.to_string(),
+                            },
+                        }
                     })
                     .collect()
             })
-            .unwrap_or_default();
+            .unwrap_or_default(),
+        ("user", _) => match event.pointer("/message/content") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| {
+                    if item.get("type").and_then(Value::as_str) == Some("tool_result") {
+                        AgentEvent::ToolResult {
+                            text: text_of(item.get("content").unwrap_or(&Value::Null)),
+                            is_error: item.get("is_error").and_then(Value::as_bool) == Some(true),
+                        }
+                    } else {
+                        AgentEvent::UserText(text_of(item.get("text").unwrap_or(item)))
+                    }
+                })
+                .collect(),
+            Some(other) => vec![AgentEvent::UserText(text_of(other))],
+            None => vec![AgentEvent::UserText(String::new())],
+        },
+        ("result", _) => {
+            let mut events: Vec<AgentEvent> = denials_of(event)
+                .into_iter()
+                .map(AgentEvent::PermissionDenied)
+                .collect();
+            let success = event.get("is_error").and_then(Value::as_bool) == Some(false);
+            events.push(AgentEvent::Result {
+                success,
+                api_status: event.get("api_error_status").and_then(Value::as_u64),
+                kind: subtype.to_string(),
+                usage: Some(usage_of(event)),
+                duration_ms: event.get("duration_ms").and_then(Value::as_u64),
+                text: string("result").or_else(|| errors_of(event)),
+            });
+            events
+        }
+        (other, _) => vec![AgentEvent::Other {
+            kind: if other.is_empty() {
+                "event".to_string()
+            } else {
+                other.to_string()
+            },
+            raw: event.to_string(),
+        }],
     }
-    let (outcome, reason) = classify(finished, result.as_ref(), any_json, &output);
-    output.outcome = Some(outcome);
-    output.reason = reason;
-    output
+}
+
+impl Parser {
+    fn consider(&mut self, value: Value) -> Vec<AgentEvent> {
+        self.any_json = true;
+        let events = events_of(&value);
+        for event in &events {
+            if let AgentEvent::Init {
+                session_id,
+                version,
+                ..
+            } = event
+            {
+                self.session_id.clone_from(session_id);
+                self.version.clone_from(version);
+            }
+        }
+        if value.get("type").and_then(Value::as_str) == Some("result") {
+            self.result = Some(value);
+        }
+        events
+    }
+}
+
+impl TurnParser for Parser {
+    fn line(&mut self, line: &str) -> Parsed {
+        let trimmed = line.trim();
+        if trimmed.len() > MAX_PARSED_LINE {
+            return Parsed::Malformed;
+        }
+        if trimmed.starts_with('[') {
+            // `--output-format json --verbose` prints one array of messages.
+            return match serde_json::from_str::<Value>(trimmed) {
+                Ok(Value::Array(items)) => Parsed::Events(
+                    items
+                        .into_iter()
+                        .flat_map(|item| self.consider(item))
+                        .collect(),
+                ),
+                _ => Parsed::Malformed,
+            };
+        }
+        if !trimmed.starts_with('{') {
+            return Parsed::Text;
+        }
+        match serde_json::from_str::<Value>(trimmed) {
+            Ok(value) if value.is_object() => Parsed::Events(self.consider(value)),
+            _ => Parsed::Malformed,
+        }
+    }
+
+    fn finish(self: Box<Self>, exit: &Exit) -> TurnOutput {
+        let mut output = TurnOutput::from_exit(exit);
+        output.session_id = self.session_id.clone();
+        output.cli_version = self.version.clone();
+        if let Some(result) = &self.result {
+            let mut reply = result
+                .get("result")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if reply.len() > MAX_REPLY_BYTES {
+                let mut cut = MAX_REPLY_BYTES;
+                while !reply.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                reply.truncate(cut);
+                reply.push_str(
+                    "\n[…answer truncated by nexus; the whole answer is in the task's log]",
+                );
+            }
+            output.reply = reply;
+            if let Some(session) = result.get("session_id").and_then(Value::as_str) {
+                output.session_id = Some(session.to_string());
+            }
+            output.usage = usage_of(result);
+            output.api_error_status = result
+                .get("api_error_status")
+                .and_then(Value::as_u64)
+                .and_then(|status| u16::try_from(status).ok());
+            output.permission_denials = denials_of(result);
+        }
+        let (outcome, reason) = classify(exit, self.result.as_ref(), self.any_json, &output);
+        output.outcome = outcome;
+        output.reason = reason;
+        output
+    }
 }
 
 fn classify(
-    finished: &Finished,
+    exit: &Exit,
     result: Option<&Value>,
     any_json: bool,
     output: &TurnOutput,
 ) -> (Outcome, Option<String>) {
-    let first_stderr_line = finished
-        .stderr
-        .lines()
-        .find(|line| !line.trim().is_empty())
-        .unwrap_or("")
-        .trim()
-        .to_string();
-    match finished.stopped {
-        Some(Stopped::Interrupted) => {
-            return (
-                Outcome::Interrupted,
-                Some("interrupted by a signal to nexus".into()),
-            );
-        }
-        Some(Stopped::Timeout) => {
-            return (
-                Outcome::Timeout,
-                Some(format!(
-                    "no result within the wall-clock limit ({} ms)",
-                    output.duration_ms
-                )),
-            );
-        }
-        Some(Stopped::Inactive) => {
-            return (
-                Outcome::InactivityTimeout,
-                Some("no output within the inactivity limit".into()),
-            );
-        }
-        None => {}
+    if let Some((outcome, reason)) = stopped_outcome(exit) {
+        return (outcome, Some(reason));
     }
+    let first_stderr_line = exit.first_stderr_line();
     if let Some(result) = result {
         let subtype = result
             .get("subtype")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let errors = result
-            .get("errors")
-            .and_then(Value::as_array)
-            .map(|errors| {
-                errors
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            })
-            .filter(|text| !text.is_empty());
+        let errors = errors_of(result);
         if subtype == "error_max_turns" {
             return (
                 Outcome::MaxTurns,
                 Some(errors.unwrap_or_else(|| {
-                    format!("reached the turn limit after {} turns", output.turns)
+                    format!("reached the turn limit after {} turns", output.usage.turns)
                 })),
             );
         }
@@ -357,15 +847,24 @@ fn classify(
             .and_then(Value::as_bool)
             .unwrap_or(true)
         {
-            let status = output.api_error_status.map_or_else(
-                || "no HTTP status".to_string(),
-                |status| format!("HTTP {status}"),
-            );
             let message = if output.reply.is_empty() {
                 errors.unwrap_or_else(|| subtype.to_string())
             } else {
                 output.reply.clone()
             };
+            if output.api_error_status.is_none() && message.contains("Not logged in") {
+                return (
+                    Outcome::AuthFailed,
+                    Some(format!(
+                        "{}; set `ANTHROPIC_API_KEY` (listed in the child's environment) or log in with `claude`",
+                        crate::ui::shorten(&message, 200)
+                    )),
+                );
+            }
+            let status = output.api_error_status.map_or_else(
+                || "no HTTP status".to_string(),
+                |status| format!("HTTP {status}"),
+            );
             return (
                 Outcome::ApiError,
                 Some(format!(
@@ -374,13 +873,10 @@ fn classify(
                 )),
             );
         }
-        if finished.code != Some(0) {
+        if exit.code != Some(0) {
             return (
                 Outcome::Crashed,
-                Some(format!(
-                    "{} after a successful result",
-                    exit_text(finished.code)
-                )),
+                Some(format!("{} after a successful result", exit.code_text())),
             );
         }
         if !output.permission_denials.is_empty() {
@@ -394,7 +890,7 @@ fn classify(
         }
         return (Outcome::Success, None);
     }
-    if let Some(signal) = finished.signal {
+    if let Some(signal) = exit.signal {
         return (Outcome::Killed, Some(format!("killed by signal {signal}")));
     }
     if first_stderr_line.contains("No conversation found") {
@@ -403,103 +899,108 @@ fn classify(
     if first_stderr_line.contains("is already in use") {
         return (Outcome::SessionInUse, Some(first_stderr_line));
     }
-    if finished.stdout.trim().is_empty()
-        && finished.code == Some(1)
-        && !first_stderr_line.is_empty()
-    {
-        return (Outcome::BadArguments, Some(first_stderr_line));
-    }
     let stderr_suffix = if first_stderr_line.is_empty() {
         String::new()
     } else {
         format!(": {first_stderr_line}")
     };
-    if any_json && finished.code.is_some_and(|code| code != 0) {
+    if !any_json && exit.stdout_tail.trim().is_empty() {
+        if exit.code == Some(1)
+            && ARGUMENT_ERRORS
+                .iter()
+                .any(|known| first_stderr_line.contains(known))
+        {
+            return (Outcome::BadArguments, Some(first_stderr_line));
+        }
+        return (
+            Outcome::Crashed,
+            Some(format!(
+                "{} with no output{stderr_suffix}",
+                exit.code_text()
+            )),
+        );
+    }
+    if any_json && exit.code.is_some_and(|code| code != 0) {
         // The stream started (`system/init`) and the CLI died before its
         // `result`: a crash, not unreadable output.
         return (
             Outcome::Crashed,
             Some(format!(
                 "{} before a `result`{stderr_suffix}",
-                exit_text(finished.code)
+                exit.code_text()
             )),
         );
     }
-    if !finished.stdout.trim().is_empty() {
-        let what = if any_json {
-            "no `result` object in the output"
-        } else {
-            "output is not JSON"
-        };
-        return (
-            Outcome::InvalidOutput,
-            Some(format!(
-                "{what} ({}): {}",
-                exit_text(finished.code),
-                crate::ui::shorten(&finished.stdout, 200)
-            )),
-        );
-    }
+    let what = if any_json {
+        "no `result` object in the output"
+    } else {
+        "output is not JSON"
+    };
     (
-        Outcome::Crashed,
+        Outcome::InvalidOutput,
         Some(format!(
-            "{} with no output{stderr_suffix}",
-            exit_text(finished.code)
+            "{what} ({}): {}",
+            exit.code_text(),
+            crate::ui::shorten(&exit.stdout_tail, 200)
         )),
     )
-}
-
-fn exit_text(code: Option<i32>) -> String {
-    code.map_or_else(|| "no exit code".to_string(), |code| format!("exit {code}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn sample(name: &str) -> String {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/claude-cli-samples")
+            .join("tests/fixtures/claude-cli-samples")
             .join(name);
         std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
     }
 
-    fn finished(code: Option<i32>, stdout: &str, stderr: &str) -> Finished {
-        Finished {
+    fn exit(code: Option<i32>, stdout: &str, stderr: &str) -> Exit {
+        Exit {
             code,
             signal: None,
-            stdout: stdout.to_string(),
-            stderr: stderr.to_string(),
-            duration: Duration::from_millis(10),
             stopped: None,
+            duration_ms: 10,
             leaked: false,
+            stderr_tail: stderr.to_string(),
+            stdout_tail: crate::proc::supervise::tail(stdout, 5, 2000),
         }
+    }
+
+    /// Feeds `stdout` line by line to a fresh parser, as a turn does.
+    fn interpret_exit(exit: &Exit, stdout: &str) -> TurnOutput {
+        let mut parser = Claude.parser();
+        for line in stdout.lines() {
+            parser.line(line);
+        }
+        parser.finish(exit)
+    }
+
+    fn interpret(code: Option<i32>, stdout: &str, stderr: &str) -> TurnOutput {
+        interpret_exit(&exit(code, stdout, stderr), stdout)
     }
 
     #[test]
     fn the_real_success_sample_is_a_success_with_cost_and_session() {
-        let output = interpret(&finished(Some(0), &sample("a_print_json_hello.json"), ""));
-        assert_eq!(output.outcome, Some(Outcome::Success));
+        let output = interpret(Some(0), &sample("a_print_json_hello.json"), "");
+        assert_eq!(output.outcome, Outcome::Success);
         assert_eq!(
             output.session_id.as_deref(),
             Some("f7764678-bcad-4b50-8211-11d56acaaa46")
         );
         assert_eq!(output.reply, "FAKE-REPLY turn=1 msgs=2 last_user=hello");
-        assert!((output.cost_usd - 0.00876).abs() < 1e-9);
-        assert_eq!(output.input_tokens, 1667);
-        assert_eq!(output.output_tokens, 17);
-        assert_eq!(output.turns, 1);
+        assert!((output.usage.cost_usd - 0.00876).abs() < 1e-9);
+        assert_eq!(output.usage.input_tokens, 1667);
+        assert_eq!(output.usage.output_tokens, 17);
+        assert_eq!(output.usage.turns, 1);
     }
 
     #[test]
     fn stream_json_yields_the_cli_version_from_init() {
-        let output = interpret(&finished(
-            Some(0),
-            &sample("c_stream_json_verbose.jsonl"),
-            "",
-        ));
-        assert_eq!(output.outcome, Some(Outcome::Success));
+        let output = interpret(Some(0), &sample("c_stream_json_verbose.jsonl"), "");
+        assert_eq!(output.outcome, Outcome::Success);
         assert!(
             output
                 .cli_version
@@ -508,12 +1009,43 @@ mod tests {
             "{:?}",
             output.cli_version
         );
-        let verbose = interpret(&finished(
-            Some(0),
-            &sample("a2_print_json_verbose.json"),
-            "",
+        let verbose = interpret(Some(0), &sample("a2_print_json_verbose.json"), "");
+        assert_eq!(verbose.outcome, Outcome::Success);
+    }
+
+    #[test]
+    fn every_stream_line_becomes_normalized_events() {
+        let mut parser = Claude.parser();
+        let mut events = Vec::new();
+        for line in sample("c2_stream_json_verbose_tool_use.jsonl").lines() {
+            match parser.line(line) {
+                Parsed::Events(found) => events.extend(found),
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            events[0],
+            AgentEvent::Init {
+                session_id: Some(_),
+                ..
+            }
         ));
-        assert_eq!(verbose.outcome, Some(Outcome::Success));
+        assert!(
+            events
+                .iter()
+                .any(|event| matches!(event, AgentEvent::ToolUse { name, .. } if name == "Write"))
+        );
+        assert!(
+            events
+                .iter()
+                .any(|event| matches!(event, AgentEvent::ToolResult { .. }))
+        );
+        assert!(matches!(
+            events.last(),
+            Some(AgentEvent::Result { success: true, .. })
+        ));
+        assert_eq!(parser.line("plain text"), Parsed::Text);
+        assert_eq!(parser.line("{\"type\":\"assis"), Parsed::Malformed);
     }
 
     #[test]
@@ -523,8 +1055,8 @@ mod tests {
             ("e_429_r2.json", Some(429)),
             ("e_401_r2.json", Some(401)),
         ] {
-            let output = interpret(&finished(Some(1), &sample(name), ""));
-            assert_eq!(output.outcome, Some(Outcome::ApiError), "{name}");
+            let output = interpret(Some(1), &sample(name), "");
+            assert_eq!(output.outcome, Outcome::ApiError, "{name}");
             assert_eq!(output.api_error_status, status, "{name}");
             assert!(
                 output
@@ -536,86 +1068,111 @@ mod tests {
             );
         }
         for name in ["e_hang_timeout.json", "conn_refused.json"] {
-            let output = interpret(&finished(Some(1), &sample(name), ""));
-            assert_eq!(output.outcome, Some(Outcome::ApiError), "{name}");
+            let output = interpret(Some(1), &sample(name), "");
+            assert_eq!(output.outcome, Outcome::ApiError, "{name}");
             assert_eq!(output.api_error_status, None);
         }
-        let streamed = interpret(&finished(Some(1), &sample("e_500_stream_json.jsonl"), ""));
-        assert_eq!(streamed.outcome, Some(Outcome::ApiError));
+        let streamed = interpret(Some(1), &sample("e_500_stream_json.jsonl"), "");
+        assert_eq!(streamed.outcome, Outcome::ApiError);
     }
 
     #[test]
     fn limits_and_denials_are_not_successes() {
         assert_eq!(
-            interpret(&finished(Some(1), &sample("maxturns.json"), "")).outcome,
-            Some(Outcome::MaxTurns)
+            interpret(Some(1), &sample("maxturns.json"), "").outcome,
+            Outcome::MaxTurns
         );
         assert_eq!(
-            interpret(&finished(Some(1), &sample("budget.json"), "")).outcome,
-            Some(Outcome::BudgetExceeded)
+            interpret(Some(1), &sample("budget.json"), "").outcome,
+            Outcome::BudgetExceeded
         );
-        let denied = interpret(&finished(Some(0), &sample("i_default.json"), ""));
-        assert_eq!(denied.outcome, Some(Outcome::PermissionDenied));
+        let denied = interpret(Some(0), &sample("i_default.json"), "");
+        assert_eq!(denied.outcome, Outcome::PermissionDenied);
         assert!(!denied.permission_denials.is_empty());
         assert_eq!(
-            interpret(&finished(Some(0), &sample("i_accept.json"), "")).outcome,
-            Some(Outcome::Success)
+            interpret(Some(0), &sample("i_accept.json"), "").outcome,
+            Outcome::Success
         );
     }
 
     #[test]
     fn stderr_only_failures_are_classified() {
-        let not_found = interpret(&finished(
+        let not_found = interpret(
             Some(1),
             "",
             "No conversation found with session ID: 00000000-0000-4000-8000-000000000000\n",
-        ));
-        assert_eq!(not_found.outcome, Some(Outcome::SessionNotFound));
-        let in_use = interpret(&finished(
-            Some(1),
-            "",
-            "Error: Session ID 1111 is already in use.\n",
-        ));
-        assert_eq!(in_use.outcome, Some(Outcome::SessionInUse));
-        let bad = interpret(&finished(
+        );
+        assert_eq!(not_found.outcome, Outcome::SessionNotFound);
+        let in_use = interpret(Some(1), "", "Error: Session ID 1111 is already in use.\n");
+        assert_eq!(in_use.outcome, Outcome::SessionInUse);
+        let bad = interpret(
             Some(1),
             "",
             "Error: Invalid session ID. Must be a valid UUID.\n",
-        ));
-        assert_eq!(bad.outcome, Some(Outcome::BadArguments));
-        let crashed = interpret(&finished(Some(139), "", ""));
-        assert_eq!(crashed.outcome, Some(Outcome::Crashed));
-        let not_found_stream = interpret(&finished(
+        );
+        assert_eq!(bad.outcome, Outcome::BadArguments);
+        let crashed = interpret(Some(139), "", "");
+        assert_eq!(crashed.outcome, Outcome::Crashed);
+        let not_found_stream = interpret(
             Some(1),
             &sample("d_resume_unknown_uuid_stream_json.jsonl"),
             "No conversation found with session ID: 00000000-0000-4000-8000-000000000000\n",
-        ));
-        assert_eq!(not_found_stream.outcome, Some(Outcome::SessionNotFound));
+        );
+        assert_eq!(not_found_stream.outcome, Outcome::SessionNotFound);
         let init_line = sample("c_stream_json_verbose.jsonl")
             .lines()
             .next()
             .unwrap()
             .to_string();
-        let died = interpret(&finished(Some(2), &init_line, "TypeError: boom\n"));
-        assert_eq!(died.outcome, Some(Outcome::Crashed));
+        let died = interpret(Some(2), &init_line, "TypeError: boom\n");
+        assert_eq!(died.outcome, Outcome::Crashed);
         assert!(died.reason.unwrap().contains("TypeError"));
-        let cut = interpret(&finished(Some(0), &init_line, ""));
-        assert_eq!(cut.outcome, Some(Outcome::InvalidOutput));
-        let garbage = interpret(&finished(Some(0), "{\"type\":\"result\",\"subty", ""));
-        assert_eq!(garbage.outcome, Some(Outcome::InvalidOutput));
-        let mut killed = finished(None, "", "");
+        let cut = interpret(Some(0), &init_line, "");
+        assert_eq!(cut.outcome, Outcome::InvalidOutput);
+        let garbage = interpret(Some(0), "{\"type\":\"result\",\"subty", "");
+        assert_eq!(garbage.outcome, Outcome::InvalidOutput);
+        let mut killed = exit(None, "", "");
         killed.signal = Some(9);
-        assert_eq!(interpret(&killed).outcome, Some(Outcome::Killed));
+        assert_eq!(interpret_exit(&killed, "").outcome, Outcome::Killed);
+    }
+
+    /// Issue 10: an exit 1 with a stderr line that is not one of the CLI's
+    /// argument errors is a crash (retried), not `bad_arguments`.
+    #[test]
+    fn r10_an_unknown_stderr_failure_is_a_crash_not_bad_arguments() {
+        let crash = interpret(
+            Some(1),
+            "",
+            "Error: ENOMEM: not enough memory, read\n    at Object.readSync\n",
+        );
+        assert_eq!(crash.outcome, Outcome::Crashed);
+        assert!(crash.outcome.retryable());
+        let unknown = interpret(Some(1), "", "error: unknown option '--bogus'\n");
+        assert_eq!(unknown.outcome, Outcome::BadArguments);
+        assert!(!unknown.outcome.retryable());
+    }
+
+    #[test]
+    fn not_logged_in_is_an_authentication_failure() {
+        let output = interpret(
+            Some(1),
+            r#"{"type":"result","subtype":"success","is_error":true,"api_error_status":null,"result":"Not logged in · Please run /login","session_id":"s"}"#,
+            "",
+        );
+        assert_eq!(output.outcome, Outcome::AuthFailed);
+        assert!(!output.outcome.retryable());
+    }
+
+    fn agent(text: &str) -> Agent {
+        Agent::parse(Path::new("beta_test_validator.toml"), text).unwrap()
     }
 
     #[test]
     fn the_prompt_goes_last_after_a_double_dash() {
-        let agent: crate::state::agent::Agent = crate::state::fs::parse_toml(
-            Path::new("beta_test_validator.toml"),
-            crate::state::agent::DEFAULT_AGENTS[3].1,
-        )
-        .unwrap();
+        let agent = agent(crate::state::agent::DEFAULT_AGENTS[3].1);
+        let config = Config::defaults();
         let request = TurnRequest {
+            config: &config,
             agent: &agent,
             session: SessionMode::Resume("abc".into()),
             system_prompt: "SYSTEM".into(),
@@ -623,7 +1180,8 @@ mod tests {
             max_budget_usd: Some(0.5),
         };
         let args: Vec<String> = Claude
-            .args(&request)
+            .turn_args(&request)
+            .unwrap()
             .iter()
             .map(|arg| arg.to_string_lossy().into_owned())
             .collect();
@@ -638,6 +1196,29 @@ mod tests {
                 .any(|pair| pair == ["--max-budget-usd", "0.5"])
         );
         assert!(args.contains(&"Bash(cargo test:*)".to_string()));
+    }
+
+    #[test]
+    fn the_agent_table_overrides_the_config_table_key_by_key() {
+        let text = crate::state::config::DEFAULT_CONFIG_TOML.replace(
+            "\n[claude]\n",
+            "\n[claude]\nmodel = \"opus\"\nmax_turns = 7\n",
+        );
+        let config = Config::parse(Path::new("config.toml"), &text).unwrap();
+        let text = "schema = 2\nid = \"beta_test_validator\"\nname = \"B\"\nrole = \"r\"\ntask_types = [\"review\"]\n\
+            [personality]\ncore_traits = []\ncommunication_style = \"\"\ndecision_making = \"\"\ncollaboration_style = \"\"\nstress_response = \"\"\n\
+            [expertise]\nareas = []\ncapabilities = []\n[claude]\nmax_turns = 3\n";
+        let resolved = resolve(&config, Some(&agent(text))).unwrap();
+        assert_eq!(resolved.model.as_deref(), Some("opus"), "from the config");
+        assert_eq!(resolved.max_turns, 3, "the agent's key wins");
+        assert_eq!(resolved.permission_mode, "acceptEdits", "from `permission`");
+        let broken = text.replace("max_turns = 3", "max_turn = 3");
+        let error = Agent::parse(Path::new("beta_test_validator.toml"), &broken).unwrap_err();
+        let message = format!("{error:#}");
+        assert!(
+            message.contains("beta_test_validator.toml") && message.contains("max_turn"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Agents: the personality engine and the agent CLI adapters.
+//! Agents: the backends that run agent CLIs (one file each, listed in
+//! [`BACKENDS`]), the personality engine, the session runtime and records.
 
 pub mod backend;
 pub mod binary;
@@ -6,3 +7,26 @@ pub mod claude;
 pub mod personality;
 pub mod runtime;
 pub mod sessions;
+
+use crate::agents::backend::Backend;
+
+/// Every agent backend nexus can run, one line each. Adding a backend is a
+/// new `agents/<name>.rs` implementing [`Backend`] and a line here.
+pub const BACKENDS: &[&dyn Backend] = &[&claude::Claude];
+
+/// Returns the backend called `name`.
+pub fn backend_named(name: &str) -> Option<&'static dyn Backend> {
+    BACKENDS
+        .iter()
+        .copied()
+        .find(|backend| backend.name() == name)
+}
+
+/// Returns the backends' names as a list for messages: `` `claude` ``.
+pub fn backend_names() -> String {
+    BACKENDS
+        .iter()
+        .map(|backend| format!("`{}`", backend.name()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

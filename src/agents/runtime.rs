@@ -8,15 +8,18 @@
 //! memory entry after it.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::agents::backend::{Backend, Outcome, SessionMode, TurnOutput, TurnRequest};
-use crate::agents::claude::{Claude, redacted_argv};
+use crate::agents::backend::{
+    AgentEvent, Backend, Exit, Outcome, Parsed, SessionMode, TurnOutput, TurnRequest,
+    redacted_argv, resolve_program,
+};
+use crate::agents::personality;
 use crate::agents::sessions::{self, Validity};
-use crate::agents::{binary, personality};
 use crate::context::Ctx;
 use crate::exit::{Kind, tagged};
 use crate::ids;
@@ -28,7 +31,8 @@ use crate::state::fs;
 use crate::state::lock::{self, Holder, LockGuard};
 use crate::state::memory::{self, Entry, EntryKind};
 use crate::state::message::{
-    self, AgentFeedback, Message, Party, Payload, ResultPayload, TaskPayload,
+    self, AgentFeedback, Message, MessageStatus, MessageType, Party, Payload, ResultPayload,
+    TaskPayload,
 };
 use crate::state::session::{CallRecord, SessionRecord, SessionStatus};
 use crate::state::store::Store;
@@ -39,6 +43,10 @@ const RELEVANT_COUNT: usize = 3;
 const RELEVANT_CHARS: usize = 3000;
 const RECAP_CHARS: usize = 6000;
 
+/// The most raw output one turn writes to its log; the rest is counted and
+/// the log says so.
+pub const MAX_LOG_BYTES: u64 = 64 << 20;
+
 /// What the turn is about (a task of a plan, or a free `ask`).
 #[derive(Debug, Clone, Default)]
 pub struct TurnOptions {
@@ -46,7 +54,7 @@ pub struct TurnOptions {
     pub new_session: bool,
     /// A retry after a failure: the agent's stress response joins its prompt.
     pub under_stress: bool,
-    /// `--max-budget-usd` for this turn.
+    /// A cost cap for this turn.
     pub max_budget_usd: Option<f64>,
     /// The message thread (a plan id, or `ask-<agent>`).
     pub thread: String,
@@ -58,6 +66,8 @@ pub struct TurnOptions {
     pub wait_for_session: Option<Duration>,
     /// Where to append the CLI's raw output.
     pub log_path: Option<PathBuf>,
+    /// The directory the turn runs in (the project root when unset).
+    pub cwd: Option<PathBuf>,
 }
 
 /// What a turn did.
@@ -79,15 +89,38 @@ pub struct TurnReport {
     pub result: ResultPayload,
     /// The argv, with long values shortened.
     pub argv: Vec<String>,
-    /// The full argv and prompt that ran (for `--dry-run` style inspection).
+    /// The prompt that was sent.
     pub prompt: String,
 }
 
 impl TurnReport {
     /// Returns whether the turn succeeded.
     pub fn succeeded(&self) -> bool {
-        self.output.outcome == Some(Outcome::Success)
+        self.output.outcome == Outcome::Success
     }
+}
+
+/// One turn, ready to run: what `run` executes and `run --dry-run` shows.
+#[derive(Debug, Clone)]
+pub struct PreparedTurn {
+    /// The backend.
+    pub backend: &'static dyn Backend,
+    /// New or resumed session.
+    pub mode: SessionMode,
+    /// Why the previous session is replaced, when it is.
+    pub recovered: Option<String>,
+    /// The full prompt.
+    pub prompt: String,
+    /// The executable.
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<OsString>,
+    /// The argv as recorded (long values shortened).
+    pub argv: Vec<String>,
+    /// The child's whole environment.
+    pub env: BTreeMap<String, String>,
+    /// The working directory.
+    pub cwd: PathBuf,
 }
 
 /// The settings a turn needs, resolved once.
@@ -99,68 +132,121 @@ pub struct Runtime {
     pub store: Store,
     /// The configuration.
     pub config: Config,
-    /// The CLI program.
-    pub program: PathBuf,
 }
 
 impl Runtime {
-    /// Resolves the CLI program: `NEXUS_CLAUDE_BIN`, `[agent_backend] command`,
-    /// looked up on `PATH` (left as given if not found: the spawn then reports
-    /// `cli_missing` with an install hint).
+    /// Returns a runtime for `store` with `config`.
     pub fn new(ctx: &Ctx, store: Store, config: Config) -> Self {
-        let command = binary::configured_command(ctx, &config);
-        let program = binary::find_executable(&command, ctx.var("PATH"), &ctx.cwd)
-            .unwrap_or_else(|| PathBuf::from(&command));
         Runtime {
             ctx: ctx.clone(),
             store,
             config,
-            program,
         }
     }
 
-    /// Returns the child's environment changes: nested-session variables
-    /// removed, the CLI's retry and timeout defaults unless the user set them,
-    /// the agent's output cap, and `[agent_backend.env]`.
-    pub fn child_env(&self, agent: &Agent) -> (Vec<String>, BTreeMap<String, String>) {
-        let mut set = BTreeMap::new();
-        let backend = &self.config.agent_backend;
-        if self.ctx.var("CLAUDE_CODE_MAX_RETRIES").is_none() {
-            set.insert(
-                "CLAUDE_CODE_MAX_RETRIES".to_string(),
-                backend.max_api_retries.to_string(),
-            );
-        }
-        if self.ctx.var("API_TIMEOUT_MS").is_none() {
-            set.insert(
-                "API_TIMEOUT_MS".to_string(),
-                backend.api_timeout.0.as_millis().to_string(),
-            );
-        }
-        if agent.claude.max_output_tokens > 0 {
-            set.insert(
-                "CLAUDE_CODE_MAX_OUTPUT_TOKENS".to_string(),
-                agent.claude.max_output_tokens.to_string(),
-            );
-        }
-        for (key, value) in &backend.env {
+    /// Returns the backend that runs `agent`.
+    pub fn backend(&self, agent: &Agent) -> Result<&'static dyn Backend> {
+        let name = agent.backend_name(&self.config);
+        crate::agents::backend_named(name).ok_or_else(|| {
+            tagged(
+                Kind::StateInvalid,
+                format!(
+                    "agent `{}` names backend `{name}`, which is not one of {}",
+                    agent.id,
+                    crate::agents::backend_names()
+                ),
+            )
+        })
+    }
+
+    /// Returns the directory a turn runs in.
+    pub fn turn_cwd(&self, options: &TurnOptions) -> PathBuf {
+        options
+            .cwd
+            .clone()
+            .unwrap_or_else(|| self.store.project_root())
+    }
+
+    /// Returns the environment of a command nexus runs itself (`verify`):
+    /// the allow-list, `pass_env`, and `NEXUS_DIR` — no backend's variables.
+    pub fn command_env(&self) -> BTreeMap<String, String> {
+        crate::proc::env::build(
+            self.ctx.env(),
+            &[],
+            &self.config.agent_backend.pass_env,
+            &[],
+            &self.nexus_dir_env(),
+        )
+    }
+
+    fn nexus_dir_env(&self) -> BTreeMap<String, String> {
+        let root = std::path::absolute(self.store.root())
+            .unwrap_or_else(|_| self.store.root().to_path_buf());
+        BTreeMap::from([(
+            crate::env_vars::NEXUS_DIR.to_string(),
+            root.display().to_string(),
+        )])
+    }
+
+    /// Returns the environment of an agent's CLI: the allow-list, what its
+    /// backend declares, `pass_env`, `[agent_backend.env]`, `NEXUS_DIR`.
+    pub fn agent_env(
+        &self,
+        backend: &dyn Backend,
+        agent: Option<&Agent>,
+    ) -> Result<BTreeMap<String, String>> {
+        let plan = backend.env(&self.config, agent, self.ctx.env())?;
+        let mut set = self.nexus_dir_env();
+        set.extend(plan.set);
+        for (key, value) in &self.config.agent_backend.env {
             set.insert(key.clone(), value.clone());
         }
-        (Claude.env_remove(), set)
+        Ok(crate::proc::env::build(
+            self.ctx.env(),
+            &plan.pass,
+            &self.config.agent_backend.pass_env,
+            &plan.deny,
+            &set,
+        ))
     }
 
-    /// Returns the process spec for a turn.
-    pub fn spec(&self, agent: &Agent, args: Vec<std::ffi::OsString>) -> Spec {
-        let (env_remove, env_set) = self.child_env(agent);
+    /// Returns the executable of `backend` for `agent`.
+    pub fn program(&self, backend: &dyn Backend, agent: Option<&Agent>) -> Result<PathBuf> {
+        let settings = backend.settings(&self.config, agent)?;
+        Ok(resolve_program(
+            backend,
+            &settings.command,
+            self.ctx.env(),
+            &self.ctx.cwd,
+        ))
+    }
+
+    /// Returns the process spec of a prepared turn.
+    fn spec(&self, turn: &PreparedTurn) -> Spec {
         let backend = &self.config.agent_backend;
         Spec {
-            program: self.program.clone(),
-            args,
-            cwd: self.store.project_root(),
-            env_remove,
-            env_set,
+            program: turn.program.clone(),
+            args: turn.args.clone(),
+            cwd: turn.cwd.clone(),
+            env: Some(turn.env.clone()),
             timeout: backend.timeout.0,
             inactivity: backend.inactivity_timeout.0,
+            grace: backend.grace.0,
+            leak_timeout: backend.leak_timeout.0,
+            inherit_fd: None,
+        }
+    }
+
+    /// Returns the spec of a command nexus runs itself (`verify`) in `cwd`.
+    pub fn command_spec(&self, command: &str, cwd: &Path) -> Spec {
+        let backend = &self.config.agent_backend;
+        Spec {
+            program: "/bin/sh".into(),
+            args: vec!["-c".into(), format!("exec 2>&1\n{command}").into()],
+            cwd: cwd.to_path_buf(),
+            env: Some(self.command_env()),
+            timeout: backend.timeout.0,
+            inactivity: backend.timeout.0,
             grace: backend.grace.0,
             leak_timeout: backend.leak_timeout.0,
             inherit_fd: None,
@@ -171,7 +257,8 @@ impl Runtime {
         self.ctx.now()
     }
 
-    /// Takes the session lock of an agent instance.
+    /// Takes the session lock of an agent instance. While it waits (`run`),
+    /// `on_wait` hears every 30 s who holds it.
     pub async fn lock_session(
         &self,
         agent: &Agent,
@@ -238,17 +325,21 @@ impl Runtime {
     /// existing session cannot be resumed, why.
     pub fn choose_session(
         &self,
+        backend: &dyn Backend,
+        agent: &Agent,
         record: Option<&SessionRecord>,
         new_session: bool,
-    ) -> (SessionMode, Option<String>) {
-        match record {
+        cwd: &Path,
+    ) -> Result<(SessionMode, Option<String>)> {
+        Ok(match record {
             None => (SessionMode::New(ids::uuid_v4()), None),
             Some(_) if new_session => (SessionMode::New(ids::uuid_v4()), None),
             Some(record) => {
                 let validity = sessions::validity(
                     record,
-                    &self.store.project_root(),
-                    &sessions::cli_env(self.ctx.env(), &self.config),
+                    backend,
+                    cwd,
+                    &self.agent_env(backend, Some(agent))?,
                     self.now(),
                     self.config.sessions.ttl.0,
                 );
@@ -257,7 +348,7 @@ impl Runtime {
                     other => (SessionMode::New(ids::uuid_v4()), Some(other.describe())),
                 }
             }
-        }
+        })
     }
 
     /// Builds the full prompt: recap (after a recovery), relevant memory, the
@@ -305,20 +396,56 @@ impl Runtime {
         Ok(prompt)
     }
 
+    /// Prepares one turn: the prompt, the argv and the environment, for
+    /// `mode`. The one place both `run` and `run --dry-run` get them from.
+    pub fn prepare_turn(
+        &self,
+        agent: &Agent,
+        message_text: &str,
+        options: &TurnOptions,
+        mode: SessionMode,
+        recovered: Option<String>,
+    ) -> Result<PreparedTurn> {
+        let backend = self.backend(agent)?;
+        let prompt = self.compose_prompt(agent, message_text, &mode, recovered.as_deref())?;
+        let request = TurnRequest {
+            config: &self.config,
+            agent,
+            session: mode.clone(),
+            system_prompt: personality::system_prompt(agent, options.under_stress),
+            prompt: prompt.clone(),
+            max_budget_usd: options.max_budget_usd,
+        };
+        let args = backend.turn_args(&request)?;
+        let program = self.program(backend, Some(agent))?;
+        Ok(PreparedTurn {
+            backend,
+            argv: redacted_argv(&program, &args),
+            mode,
+            recovered,
+            prompt,
+            program,
+            args,
+            env: self.agent_env(backend, Some(agent))?,
+            cwd: self.turn_cwd(options),
+        })
+    }
+
     fn new_record(
         &self,
         agent: &Agent,
         instance: u32,
-        session_id: &str,
+        turn: &PreparedTurn,
         recovered: Option<(&str, &str)>,
     ) -> SessionRecord {
         let now = self.now();
         SessionRecord {
-            schema: 1,
+            schema: SessionRecord::CURRENT,
             agent_id: agent.id.clone(),
             instance,
-            session_id: session_id.to_string(),
-            cwd: self.store.project_root().display().to_string(),
+            backend: turn.backend.name().to_string(),
+            session_id: turn.mode.id().to_string(),
+            cwd: turn.cwd.display().to_string(),
             host: lock::hostname(),
             created_at: now,
             last_used_at: now,
@@ -334,7 +461,8 @@ impl Runtime {
         }
     }
 
-    /// Runs one turn: see the module docs for the order of writes.
+    /// Runs one turn: see the module docs for the order of writes. Every
+    /// event of the agent's output goes to `on_event` as it comes.
     pub async fn send(
         &self,
         agent: &Agent,
@@ -342,19 +470,27 @@ impl Runtime {
         message_text: &str,
         options: &TurnOptions,
         stop: StopReceiver,
-        mut on_line: impl FnMut(&str),
+        mut on_event: impl FnMut(&AgentEvent),
     ) -> Result<TurnReport> {
         let session_lock = self
             .lock_session(agent, instance, options.wait_for_session, &stop)
             .await?;
         let record = self.load_session(&agent.id, instance)?;
-        let (mut mode, mut recovered) = self.choose_session(record.as_ref(), options.new_session);
-        let system_prompt = personality::system_prompt(agent, options.under_stress);
+        let backend = self.backend(agent)?;
+        let cwd = self.turn_cwd(options);
+        let (mut mode, mut recovered) =
+            self.choose_session(backend, agent, record.as_ref(), options.new_session, &cwd)?;
         let mut attempts_left = 2;
         loop {
             attempts_left -= 1;
             let previous_id = record.as_ref().map(|record| record.session_id.clone());
-            let prompt = self.compose_prompt(agent, message_text, &mode, recovered.as_deref())?;
+            let turn = self.prepare_turn(
+                agent,
+                message_text,
+                options,
+                mode.clone(),
+                recovered.clone(),
+            )?;
             let session_path = self.store.session_path(&agent.id, instance);
             let mut session = match (&mode, &record) {
                 (SessionMode::Resume(_), Some(existing)) => existing.clone(),
@@ -363,21 +499,12 @@ impl Runtime {
                         .as_deref()
                         .zip(previous_id.as_deref())
                         .map(|(reason, from)| (from, reason));
-                    let fresh = self.new_record(agent, instance, mode.id(), recovery);
+                    let fresh = self.new_record(agent, instance, &turn, recovery);
                     // Persisted before the call: a killed call stays resumable.
                     fs::write_json(&session_path, &fresh)?;
                     fresh
                 }
             };
-            let request = TurnRequest {
-                agent,
-                session: mode.clone(),
-                system_prompt: system_prompt.clone(),
-                prompt: prompt.clone(),
-                max_budget_usd: options.max_budget_usd,
-            };
-            let args = Claude.args(&request);
-            let argv = redacted_argv(&self.program, &args);
             let started_at = self.now();
             // The assignment is written while the agent works; it is on disk
             // before the result is (both are awaited below).
@@ -385,61 +512,57 @@ impl Runtime {
                 agent,
                 instance,
                 &session.session_id,
-                &prompt,
+                &turn.prompt,
                 options,
                 started_at,
             )?;
-            let mut log = options
-                .log_path
-                .as_ref()
-                .map(|path| (path.clone(), String::new()));
-            if let Some((path, _)) = &log {
+            let mut log = match &options.log_path {
+                Some(path) => Some(TurnLog::open(path)?),
+                None => None,
+            };
+            if let Some(log) = &mut log {
                 let header = serde_json::json!({
                     "type": "nexus_turn",
                     "agent": agent.id,
                     "instance": instance,
+                    "backend": turn.backend.name(),
                     "session_id": session.session_id,
-                    "resume": matches!(mode, SessionMode::Resume(_)),
+                    "resume": turn.mode.is_resume(),
+                    "cwd": turn.cwd,
                     "started_at": started_at,
-                    "argv": argv,
+                    "argv": turn.argv,
                 });
-                fs::append_log(path, &header.to_string())?;
+                log.line(&header.to_string());
             }
-            let mut spec = self.spec(agent, args);
+            let mut spec = self.spec(&turn);
             // The CLI inherits the session lock: if nexus is killed (-9) the
             // turn goes on in the orphan and the session stays locked until
             // it ends, so no second turn can split its transcript.
             spec.inherit_fd = Some(session_lock.raw_fd());
-            let output = match supervise::run(&spec, stop.clone(), |line| {
-                on_line(line);
-                if let Some((_, buffer)) = &mut log {
-                    buffer.push_str(line);
-                    buffer.push('\n');
+            let mut parser = turn.backend.parser();
+            let finished = supervise::run(&spec, stop.clone(), |line| {
+                if let Some(log) = &mut log {
+                    log.line(line);
+                }
+                if let Parsed::Events(events) = parser.line(line) {
+                    for event in &events {
+                        on_event(event);
+                    }
                 }
             })
-            .await
-            {
+            .await;
+            let output = match finished {
                 Ok(finished) => {
-                    if let Some((path, buffer)) = &log {
-                        if !buffer.is_empty() {
-                            fs::append_log(path, buffer)?;
-                        }
-                        if !finished.stderr.trim().is_empty() {
-                            let line = serde_json::json!({"type": "nexus_stderr", "text": supervise::tail(&finished.stderr, 50, 8000)});
-                            fs::append_log(path, &line.to_string())?;
-                        }
+                    if let Some(log) = log.take() {
+                        log.finish(&finished.stderr_tail)?;
                     }
-                    Claude.interpret(&finished)
+                    parser.finish(&Exit::of(&finished))
                 }
-                Err(error) => Claude.interpret_spawn_error(&error),
+                Err(error) => turn.backend.spawn_error(&error),
             };
-            let outcome = output.outcome.unwrap_or(Outcome::Crashed);
+            let outcome = output.outcome;
             let mut session_write: Option<Write> = None;
-            let never_ran = matches!(
-                outcome,
-                Outcome::CliMissing | Outcome::CliNotExecutable | Outcome::SpawnFailed
-            );
-            if never_ran && matches!(mode, SessionMode::New(_)) {
+            if outcome.never_ran() && matches!(mode, SessionMode::New(_)) {
                 // Nothing reached the CLI: keep the previous record (if any).
                 match &record {
                     Some(previous) => fs::write_json(&session_path, previous)?,
@@ -448,9 +571,7 @@ impl Runtime {
             } else {
                 session.last_used_at = self.now();
                 session.turns += 1;
-                session.cost_usd += output.cost_usd;
-                session.input_tokens += output.input_tokens;
-                session.output_tokens += output.output_tokens;
+                session.add_usage(&output.usage);
                 session.status = if outcome == Outcome::Success {
                     SessionStatus::Ok
                 } else {
@@ -463,7 +584,7 @@ impl Runtime {
                     session.session_id.clone_from(reported);
                 }
                 session.last_call = Some(CallRecord {
-                    argv: argv.clone(),
+                    argv: turn.argv.clone(),
                     started_at,
                     duration_ms: output.duration_ms,
                     exit_code: output.exit_code,
@@ -492,10 +613,10 @@ impl Runtime {
             result.agent_feedback = Some(AgentFeedback {
                 outcome: outcome.name().to_string(),
                 reason: output.reason.clone(),
-                cost_usd: output.cost_usd,
-                input_tokens: output.input_tokens,
-                output_tokens: output.output_tokens,
-                turns: output.turns,
+                cost_usd: output.usage.cost_usd,
+                input_tokens: output.usage.input_tokens,
+                output_tokens: output.usage.output_tokens,
+                turns: output.usage.turns,
                 permission_denials: output.permission_denials.clone(),
                 cli_version: output.cli_version.clone(),
             });
@@ -508,7 +629,7 @@ impl Runtime {
                 options,
                 &output,
             )?;
-            let memory_write = if never_ran {
+            let memory_write = if outcome.never_ran() {
                 None
             } else {
                 Some(self.remember(
@@ -529,13 +650,13 @@ impl Runtime {
             .await?;
             return Ok(TurnReport {
                 session_id: session.session_id.clone(),
-                resumed: matches!(mode, SessionMode::Resume(_)),
+                resumed: turn.mode.is_resume(),
                 recovered,
                 assignment_id,
                 result_id,
                 result,
-                argv,
-                prompt,
+                argv: turn.argv,
+                prompt: turn.prompt,
                 output,
             });
         }
@@ -583,7 +704,7 @@ impl Runtime {
             protocol_version: message::PROTOCOL_VERSION.to_string(),
             from: Party::nexus_prime(),
             to: Self::party(agent, instance, session_id),
-            message_type: "task_assignment".to_string(),
+            message_type: MessageType::TaskAssignment,
             priority: options.priority.clone(),
             payload: Payload {
                 task: Some(task),
@@ -593,7 +714,7 @@ impl Runtime {
             response_expected: true,
             timeout_seconds: Some(self.config.agent_backend.timeout.0.as_secs()),
             conversation_thread: options.thread.clone(),
-            status: "sent".to_string(),
+            status: MessageStatus::Sent,
             execution_time_seconds: None,
         };
         let path = message::prepare(&self.store, &mut message);
@@ -613,7 +734,7 @@ impl Runtime {
         output: &TurnOutput,
     ) -> Result<(String, Write)> {
         let at = self.now();
-        let succeeded = output.outcome == Some(Outcome::Success);
+        let succeeded = output.outcome == Outcome::Success;
         let mut message = Message {
             schema: 1,
             message_id: ids::message_id(at),
@@ -621,7 +742,7 @@ impl Runtime {
             protocol_version: message::PROTOCOL_VERSION.to_string(),
             from: Self::party(agent, instance, session_id),
             to: Party::nexus_prime(),
-            message_type: "task_result".to_string(),
+            message_type: MessageType::TaskResult,
             priority: options.priority.clone(),
             payload: Payload {
                 task: None,
@@ -631,7 +752,11 @@ impl Runtime {
             response_expected: false,
             timeout_seconds: None,
             conversation_thread: options.thread.clone(),
-            status: if succeeded { "completed" } else { "failed" }.to_string(),
+            status: if succeeded {
+                MessageStatus::Completed
+            } else {
+                MessageStatus::Failed
+            },
             execution_time_seconds: Some(output.duration_ms as f64 / 1000.0),
         };
         let path = message::prepare(&self.store, &mut message);
@@ -680,7 +805,7 @@ impl Runtime {
             task_id,
             request: truncate(message_text, memory::ENTRY_CHARS),
             response: truncate(&response, memory::ENTRY_CHARS),
-            outcome: output.outcome.map_or("unknown", Outcome::name).to_string(),
+            outcome: output.outcome.name().to_string(),
         });
         let store = self.store.clone();
         let agent_id = agent.id.clone();
@@ -723,5 +848,79 @@ fn truncate(text: &str, max: usize) -> String {
     } else {
         let cut: String = text.chars().take(max).collect();
         format!("{cut}…")
+    }
+}
+
+/// A turn's raw output, appended to its log line by line as it comes
+/// (never held whole in memory), owner-only, capped at [`MAX_LOG_BYTES`].
+struct TurnLog {
+    path: PathBuf,
+    writer: Option<std::io::BufWriter<std::fs::File>>,
+    written: u64,
+    dropped_lines: u64,
+    error: Option<anyhow::Error>,
+}
+
+impl TurnLog {
+    fn open(path: &Path) -> Result<Self> {
+        let file = fs::open_log(path)?;
+        Ok(TurnLog {
+            path: path.to_path_buf(),
+            writer: Some(std::io::BufWriter::new(file)),
+            written: 0,
+            dropped_lines: 0,
+            error: None,
+        })
+    }
+
+    fn line(&mut self, line: &str) {
+        use std::io::Write as _;
+        if self.written + line.len() as u64 + 1 > MAX_LOG_BYTES {
+            self.dropped_lines += 1;
+            return;
+        }
+        if let Some(writer) = &mut self.writer
+            && let Err(error) = writer
+                .write_all(line.as_bytes())
+                .and_then(|()| writer.write_all(b"\n"))
+        {
+            self.error = Some(
+                anyhow::Error::new(error)
+                    .context(format!("failed to append to `{}`", self.path.display())),
+            );
+            self.writer = None;
+        }
+        self.written += line.len() as u64 + 1;
+    }
+
+    /// Writes the stderr tail and the truncation note, then flushes.
+    fn finish(mut self, stderr_tail: &str) -> Result<()> {
+        use std::io::Write as _;
+        if !stderr_tail.trim().is_empty() {
+            let line = serde_json::json!({"type": "nexus_stderr", "text": supervise::tail(stderr_tail, 50, 8000)});
+            self.written = self.written.min(MAX_LOG_BYTES - 16 * 1024);
+            self.line(&line.to_string());
+        }
+        if self.dropped_lines > 0 {
+            let line = serde_json::json!({
+                "type": "nexus_truncated",
+                "dropped_lines": self.dropped_lines,
+                "limit_bytes": MAX_LOG_BYTES,
+            });
+            self.written = 0;
+            self.line(&line.to_string());
+        }
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        if let Some(mut writer) = self.writer.take() {
+            writer
+                .flush()
+                .map_err(anyhow::Error::new)
+                .map_err(|error| {
+                    error.context(format!("failed to append to `{}`", self.path.display()))
+                })?;
+        }
+        Ok(())
     }
 }

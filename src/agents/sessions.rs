@@ -9,12 +9,11 @@ use std::time::Duration;
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::agents::claude::transcript_path;
-use crate::state::config::Config;
+use crate::agents::backend::{Backend, SessionCheck};
+use crate::agents::runtime::Runtime;
 use crate::state::fs;
 use crate::state::lock;
 use crate::state::session::SessionRecord;
-use crate::state::store::Store;
 use crate::time::Timestamp;
 
 /// Whether a session can be resumed from here, and if not why.
@@ -29,8 +28,10 @@ pub enum Validity {
     TranscriptMissing(String),
     /// Created on another host.
     OtherHost(String),
-    /// Created for another project directory.
+    /// Created for another working directory.
     OtherDirectory(String),
+    /// Made by another agent backend than the agent's now.
+    OtherBackend(String),
 }
 
 impl Validity {
@@ -46,26 +47,19 @@ impl Validity {
             Validity::Expired(detail)
             | Validity::TranscriptMissing(detail)
             | Validity::OtherHost(detail)
-            | Validity::OtherDirectory(detail) => detail.clone(),
+            | Validity::OtherDirectory(detail)
+            | Validity::OtherBackend(detail) => detail.clone(),
         }
     }
 }
 
-/// Returns the environment the CLI runs with, as far as finding its
-/// transcripts goes: nexus's own, overlaid with `[agent_backend.env]` (which
-/// may set `CLAUDE_CONFIG_DIR` or `HOME` for the CLI alone).
-pub fn cli_env(env: &BTreeMap<String, String>, config: &Config) -> BTreeMap<String, String> {
-    let mut merged = env.clone();
-    for (key, value) in &config.agent_backend.env {
-        merged.insert(key.clone(), value.clone());
-    }
-    merged
-}
-
-/// Checks a record without spending tokens.
+/// Checks a record without spending tokens: the same host, the same working
+/// directory, the same backend, within the TTL, and the CLI's own state for
+/// the session still there.
 pub fn validity(
     record: &SessionRecord,
-    project_root: &Path,
+    backend: &dyn Backend,
+    cwd: &Path,
     env: &BTreeMap<String, String>,
     now: Timestamp,
     ttl: Duration,
@@ -77,11 +71,18 @@ pub fn validity(
             record.host
         ));
     }
-    if Path::new(&record.cwd) != project_root {
+    if record.backend != backend.name() {
+        return Validity::OtherBackend(format!(
+            "made by backend `{}`, the agent now uses `{}`",
+            record.backend,
+            backend.name()
+        ));
+    }
+    if Path::new(&record.cwd) != cwd {
         return Validity::OtherDirectory(format!(
-            "created for `{}`, the project is now `{}`",
+            "created for `{}`, the turn runs in `{}`",
             record.cwd,
-            project_root.display()
+            cwd.display()
         ));
     }
     let idle = record.last_used_at.until(now);
@@ -92,14 +93,9 @@ pub fn validity(
             crate::time::short_duration(ttl)
         ));
     }
-    match transcript_path(&record.session_id, project_root, env) {
-        Some(path) if path.is_file() => Validity::Valid,
-        Some(path) => {
-            Validity::TranscriptMissing(format!("transcript `{}` is gone", path.display()))
-        }
-        None => {
-            Validity::TranscriptMissing("neither HOME nor CLAUDE_CONFIG_DIR is set".to_string())
-        }
+    match backend.session_check(&record.session_id, cwd, env) {
+        SessionCheck::Exists => Validity::Valid,
+        SessionCheck::Missing(detail) => Validity::TranscriptMissing(detail),
     }
 }
 
@@ -120,13 +116,12 @@ pub struct Listed {
     pub in_use: bool,
 }
 
-/// Every record (sorted by agent and instance) plus malformed files.
-pub fn list(
-    store: &Store,
-    env: &BTreeMap<String, String>,
-    now: Timestamp,
-    ttl: Duration,
-) -> Result<(Vec<Listed>, Vec<String>)> {
+/// Every record (sorted by agent and instance) plus malformed files; each
+/// checked with its own backend's view of the child environment.
+pub fn list(runtime: &Runtime) -> Result<(Vec<Listed>, Vec<String>)> {
+    let store = &runtime.store;
+    let now = runtime.ctx.now();
+    let ttl = runtime.config.sessions.ttl.0;
     let project_root = store.project_root();
     let mut listed = Vec::new();
     let mut problems = Vec::new();
@@ -142,7 +137,20 @@ pub fn list(
                 continue;
             }
         };
-        let validity = validity(&record, &project_root, env, now, ttl);
+        let validity = match crate::agents::backend_named(&record.backend) {
+            Some(backend) => validity(
+                &record,
+                backend,
+                &project_root,
+                &runtime.agent_env(backend, None)?,
+                now,
+                ttl,
+            ),
+            None => Validity::OtherBackend(format!(
+                "made by backend `{}`, which this nexus does not know",
+                record.backend
+            )),
+        };
         let in_use = lock::is_held(&store.session_lock(&record.agent_id, record.instance));
         listed.push(Listed {
             age_seconds: record.created_at.until(now).as_secs(),
@@ -207,7 +215,8 @@ pub fn gc_reason(
     match &listed.validity {
         Validity::TranscriptMissing(detail)
         | Validity::OtherHost(detail)
-        | Validity::OtherDirectory(detail) => Some(detail.clone()),
+        | Validity::OtherDirectory(detail)
+        | Validity::OtherBackend(detail) => Some(detail.clone()),
         Validity::Valid | Validity::Expired(_) => None,
     }
 }

@@ -326,39 +326,28 @@ fn claude_settings(
     config: &Config,
     model: &str,
 ) -> Result<claude::Settings> {
-    let command = binary::configured_command(ctx, config);
-    let program =
-        binary::find_executable(&command, ctx.var("PATH"), &ctx.cwd).ok_or_else(|| {
-            tagged_hint(
-                Kind::BrainFailed,
-                format!("the Claude CLI `{command}` was not found"),
-                binary::INSTALL_HINT,
-            )
-        })?;
-    let backend = &config.agent_backend;
-    let mut set_env = Vec::new();
-    if ctx.var("CLAUDE_CODE_MAX_RETRIES").is_none() {
-        set_env.push((
-            "CLAUDE_CODE_MAX_RETRIES".to_string(),
-            backend.max_api_retries.to_string(),
-        ));
-    }
-    if ctx.var("API_TIMEOUT_MS").is_none() {
-        set_env.push((
-            "API_TIMEOUT_MS".to_string(),
-            backend.api_timeout.0.as_millis().to_string(),
+    let backend = crate::agents::backend_named("claude")
+        .ok_or_else(|| tagged(Kind::BrainFailed, "this nexus has no `claude` backend"))?;
+    let runtime = crate::agents::runtime::Runtime::new(ctx, store.clone(), config.clone());
+    let program = runtime.program(backend, None)?;
+    if !binary::is_executable(&program) {
+        return Err(tagged_hint(
+            Kind::BrainFailed,
+            format!(
+                "the {} CLI `{}` was not found",
+                backend.product(),
+                program.display()
+            ),
+            backend.install_hint(),
         ));
     }
     Ok(claude::Settings {
+        backend,
         program,
         model: model.to_string(),
         cwd: store.project_root(),
         timeout: config.brain.timeout.0.max(Duration::from_secs(1)),
-        set_env,
-        remove_env: crate::agents::claude::NESTED_SESSION_VARS
-            .iter()
-            .map(|name| (*name).to_string())
-            .collect(),
+        env: runtime.agent_env(backend, None)?,
     })
 }
 

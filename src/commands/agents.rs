@@ -1,29 +1,47 @@
 //! `nexus agents list|show`.
 
 use anyhow::Result;
-use serde::Serialize;
 
 use crate::agents::personality;
+use crate::agents::runtime::Runtime;
 use crate::cli::AgentsCommand;
 use crate::context::Ctx;
 use crate::state::agent::Agent;
 use crate::ui::{Tone, table};
 
-#[derive(Serialize)]
-struct Shown<'a> {
-    agent: &'a Agent,
-    built_system_prompt: String,
+/// Returns an agent as JSON: its fields, and its backend's resolved
+/// settings under the backend's name (`"claude": {…}`), as in its file.
+fn agent_json(runtime: &Runtime, agent: &Agent) -> Result<serde_json::Value> {
+    let mut value = serde_json::to_value(agent)?;
+    let backend = runtime.backend(agent)?;
+    let settings = backend.settings(&runtime.config, Some(agent))?;
+    if let serde_json::Value::Object(object) = &mut value {
+        object.insert(
+            "backend".to_string(),
+            serde_json::Value::from(backend.name()),
+        );
+        object.insert(
+            backend.name().to_string(),
+            serde_json::to_value(&settings.table)?,
+        );
+    }
+    Ok(value)
 }
 
 /// Runs the command.
 pub fn run(ctx: &Ctx, command: &AgentsCommand) -> Result<u8> {
     let store = ctx.store()?;
+    let runtime = Runtime::new(ctx, store.clone(), store.load_config()?);
     let ui = &ctx.ui;
     match command {
         AgentsCommand::List => {
             let agents = store.load_agents()?;
             if ui.json {
-                ui.json_out(&agents)?;
+                let values = agents
+                    .iter()
+                    .map(|agent| agent_json(&runtime, agent))
+                    .collect::<Result<Vec<_>>>()?;
+                ui.json_out(&values)?;
                 return Ok(crate::exit::OK);
             }
             let mut rows = vec![
@@ -33,6 +51,7 @@ pub fn run(ctx: &Ctx, command: &AgentsCommand) -> Result<u8> {
                     "ROLE",
                     "TASK TYPES",
                     "INSTANCES",
+                    "BACKEND",
                     "MODEL",
                     "PERMISSIONS",
                 ]
@@ -40,6 +59,9 @@ pub fn run(ctx: &Ctx, command: &AgentsCommand) -> Result<u8> {
                 .to_vec(),
             ];
             for agent in &agents {
+                let settings = runtime
+                    .backend(agent)?
+                    .settings(&runtime.config, Some(agent))?;
                 let types: Vec<&str> = agent
                     .task_types
                     .iter()
@@ -51,8 +73,12 @@ pub fn run(ctx: &Ctx, command: &AgentsCommand) -> Result<u8> {
                     agent.role.clone(),
                     types.join(","),
                     agent.instances.to_string(),
-                    agent.claude.model.clone(),
-                    agent.claude.permission_mode.clone(),
+                    settings.backend.to_string(),
+                    settings
+                        .model
+                        .clone()
+                        .unwrap_or_else(|| "default".to_string()),
+                    settings.permission.clone(),
                 ]);
             }
             ui.out(&table(&rows))?;
@@ -60,11 +86,13 @@ pub fn run(ctx: &Ctx, command: &AgentsCommand) -> Result<u8> {
         AgentsCommand::Show(args) => {
             let agent = store.load_agent(&args.agent)?;
             let prompt = personality::system_prompt(&agent, false);
+            let backend = runtime.backend(&agent)?;
+            let settings = backend.settings(&runtime.config, Some(&agent))?;
             if ui.json {
-                ui.json_out(&Shown {
-                    agent: &agent,
-                    built_system_prompt: prompt,
-                })?;
+                ui.json_out(&serde_json::json!({
+                    "agent": agent_json(&runtime, &agent)?,
+                    "built_system_prompt": prompt,
+                }))?;
                 return Ok(crate::exit::OK);
             }
             let field =
@@ -101,15 +129,27 @@ pub fn run(ctx: &Ctx, command: &AgentsCommand) -> Result<u8> {
             ));
             text.push_str(&field("expertise", &list(&agent.expertise.areas)));
             text.push_str(&field("capabilities", &list(&agent.expertise.capabilities)));
-            text.push_str(&field("model", &agent.claude.model));
-            text.push_str(&field("max turns", &agent.claude.max_turns.to_string()));
-            text.push_str(&field("permission mode", &agent.claude.permission_mode));
-            text.push_str(&field("allowed tools", &list(&agent.claude.allowed_tools)));
+            let program = runtime.program(backend, Some(&agent))?;
             text.push_str(&field(
-                "disallowed tools",
-                &list(&agent.claude.disallowed_tools),
+                "backend",
+                &format!("{} (`{}`)", backend.name(), program.display()),
             ));
-            text.push_str(&field("extra dirs", &list(&agent.claude.add_dirs)));
+            for (key, value) in &settings.table {
+                let shown = match value {
+                    serde_json::Value::String(text) => text.clone(),
+                    serde_json::Value::Null => "default".to_string(),
+                    serde_json::Value::Array(items) => items
+                        .iter()
+                        .map(|item| {
+                            item.as_str()
+                                .map_or_else(|| item.to_string(), str::to_string)
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    other => other.to_string(),
+                };
+                text.push_str(&field(&key.replace('_', " "), &shown));
+            }
             text.push_str(&field("verify", &list(&agent.verify)));
             text.push_str(&format!(
                 "\n{}\n{prompt}",

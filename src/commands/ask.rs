@@ -73,8 +73,8 @@ pub fn run(ctx: &Ctx, args: &AskArgs) -> Result<u8> {
         "{} · {how} {} · {} · ${:.4}",
         agent.name,
         report.session_id,
-        report.output.outcome.map_or("unknown", Outcome::name),
-        report.output.cost_usd
+        report.output.outcome.name(),
+        report.output.usage.cost_usd
     ));
     if report.output.leaked {
         ui.warn("the agent left a process holding its output open after it exited; it was killed");
@@ -90,14 +90,12 @@ pub fn run(ctx: &Ctx, args: &AskArgs) -> Result<u8> {
         ui.out(&format!("{}\n", report.output.reply.trim_end()))?;
     }
     match report.output.outcome {
-        Some(Outcome::Success) => Ok(crate::exit::OK),
-        Some(Outcome::Interrupted) => Err(tagged(
+        Outcome::Success => Ok(crate::exit::OK),
+        Outcome::Interrupted => Err(tagged(
             Kind::Interrupted,
             format!("the turn with `{}` was interrupted", agent.id),
         )),
-        Some(
-            outcome @ (Outcome::CliMissing | Outcome::CliNotExecutable | Outcome::SpawnFailed),
-        ) => Err(with_hint(
+        outcome if outcome.never_ran() => Err(with_hint(
             format!("could not run agent `{}`: {}", agent.id, outcome.name()),
             report.output.reason.unwrap_or_default(),
         )),
@@ -106,7 +104,7 @@ pub fn run(ctx: &Ctx, args: &AskArgs) -> Result<u8> {
             format!(
                 "agent `{}` failed: {}: {}",
                 agent.id,
-                outcome.map_or("unknown", Outcome::name),
+                outcome.name(),
                 report.output.reason.unwrap_or_default()
             ),
         )),

@@ -84,7 +84,7 @@ pub fn checks(ctx: &Ctx) -> Vec<Check> {
     };
     checks.push(files_check(&store));
     if let Some(config) = config {
-        checks.push(claude_check(ctx, &config));
+        checks.extend(backend_checks(ctx, &store, &config));
         checks.push(key_check(ctx, &config));
     }
     checks
@@ -168,27 +168,46 @@ fn files_check(store: &Store) -> Check {
     }
 }
 
-fn claude_check(ctx: &Ctx, config: &Config) -> Check {
-    let command = binary::configured_command(ctx, config);
-    match binary::find_executable(&command, ctx.var("PATH"), &ctx.cwd) {
-        None => {
-            let mut failed = check(
-                "claude",
-                Verdict::Fail,
-                format!("`{command}` not found on PATH"),
-            );
-            failed.hint = Some(binary::INSTALL_HINT.to_string());
-            failed
+/// Checks the executable and version of every backend in use: the
+/// default and each agent's.
+fn backend_checks(ctx: &Ctx, store: &Store, config: &Config) -> Vec<Check> {
+    let runtime = crate::agents::runtime::Runtime::new(ctx, store.clone(), config.clone());
+    let agents = store.load_agents().unwrap_or_default();
+    let mut names: Vec<&str> = vec![config.agent_backend.default.as_str()];
+    for agent in &agents {
+        let name = agent.backend_name(config);
+        if !names.contains(&name) {
+            names.push(name);
         }
-        Some(path) => match binary::version(&path, Duration::from_secs(15)) {
-            Ok(version) => check(
-                "claude",
-                Verdict::Ok,
-                format!("{} ({version})", path.display()),
-            ),
-            Err(problem) => check("claude", Verdict::Fail, problem),
-        },
     }
+    names
+        .into_iter()
+        .filter_map(crate::agents::backend_named)
+        .map(|backend| {
+            let name = backend.name();
+            let program = match runtime.program(backend, None) {
+                Ok(program) => program,
+                Err(error) => return check(name, Verdict::Fail, format!("{error:#}")),
+            };
+            if !binary::is_executable(&program) {
+                let mut failed = check(
+                    name,
+                    Verdict::Fail,
+                    format!("`{}` not found on PATH", program.display()),
+                );
+                failed.hint = Some(backend.install_hint().to_string());
+                return failed;
+            }
+            match binary::version(&program, Duration::from_secs(15)) {
+                Ok(version) => check(
+                    name,
+                    Verdict::Ok,
+                    format!("{} ({version})", program.display()),
+                ),
+                Err(problem) => check(name, Verdict::Fail, problem),
+            }
+        })
+        .collect()
 }
 
 fn key_check(ctx: &Ctx, config: &Config) -> Check {

@@ -79,6 +79,7 @@ pub fn run(ctx: &Ctx, args: &LogArgs) -> Result<u8> {
     let mut offset = 0u64;
     let mut partial: Vec<u8> = Vec::new();
     let mut line_number = 0usize;
+    let mut transcript = transcript::Transcript::default();
     loop {
         let still_running = args.follow && running();
         let bytes = read_from(&path, offset)?;
@@ -107,7 +108,7 @@ pub fn run(ctx: &Ctx, args: &LogArgs) -> Result<u8> {
                 text.push('\n');
                 continue;
             }
-            let rendered = transcript::render_line(line, ui);
+            let rendered = transcript.render_line(line, ui);
             if rendered.malformed {
                 malformed.push(line_number);
             }

@@ -9,7 +9,8 @@ use anyhow::{Context, Result};
 use crate::agents::runtime::Runtime;
 use crate::cli::RunArgs;
 use crate::context::Ctx;
-use crate::dispatch::scheduler::{self, Event, RunOptions, Scheduler};
+use crate::dispatch::event::{Event, EventKind};
+use crate::dispatch::scheduler::{self, RunOptions, Scheduler};
 use crate::exit::{Kind, tagged};
 use crate::proc::signals;
 use crate::time::short_duration;
@@ -50,7 +51,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<u8> {
     let runtime = Arc::new(Runtime::new(ctx, store, config));
     let ui = &ctx.ui;
     if args.dry_run {
-        let tasks = scheduler::dry_run(&runtime, &plan, &options)?;
+        let tasks = crate::dispatch::dry_run::dry_run(&runtime, &plan, &options)?;
         if ui.json {
             ui.json_out(&tasks)?;
         } else if tasks.is_empty() {
@@ -136,36 +137,42 @@ fn print_event(ui: &Ui, event: &Event) {
         .map(|reason| crate::ui::shorten(reason, 300))
         .unwrap_or_default();
     let line = match event.event {
-        "run_started" => format!(
+        EventKind::RunStarted => format!(
             "{} plan `{}`",
             ui.paint_err("running", Tone::Bold),
             event.plan
         ),
-        "task_started" => format!(
+        EventKind::TaskStarted => format!(
             "{} {task} ({agent}, attempt {})",
             ui.paint_err("started  ", Tone::Accent),
             event.attempt.unwrap_or(1)
         ),
-        "task_completed" => format!(
+        EventKind::TaskCompleted => format!(
             "{} {task} in {took}{cost}",
             ui.paint_err("completed", Tone::Good)
         ),
-        "task_failed" => format!(
+        EventKind::TaskFailed => format!(
             "{} {task} after {took}{cost}: {reason}",
             ui.paint_err("failed   ", Tone::Bad)
         ),
-        "task_retrying" => format!(
+        EventKind::TaskRetrying => format!(
             "{} {task} in {took}: {reason}",
             ui.paint_err("retrying ", Tone::Warn)
         ),
-        "task_blocked" => format!("{} {task}: {reason}", ui.paint_err("blocked  ", Tone::Warn)),
-        "task_skipped" => format!("{} {task}: {reason}", ui.paint_err("skipped  ", Tone::Warn)),
-        "agent_leaked" => format!("{} {task}: {reason}", ui.paint_err("warning  ", Tone::Warn)),
-        "task_interrupted" => format!(
+        EventKind::TaskBlocked => {
+            format!("{} {task}: {reason}", ui.paint_err("blocked  ", Tone::Warn))
+        }
+        EventKind::TaskSkipped => {
+            format!("{} {task}: {reason}", ui.paint_err("skipped  ", Tone::Warn))
+        }
+        EventKind::AgentLeaked => {
+            format!("{} {task}: {reason}", ui.paint_err("warning  ", Tone::Warn))
+        }
+        EventKind::TaskInterrupted => format!(
             "{} {task}: {reason}",
             ui.paint_err("interrupted", Tone::Warn)
         ),
-        _ => return,
+        EventKind::RunFinished => return,
     };
     ui.note(&line);
 }

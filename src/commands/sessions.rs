@@ -28,8 +28,8 @@ pub fn run(ctx: &Ctx, command: &SessionsCommand) -> Result<u8> {
     let store = ctx.store()?;
     let config = store.load_config()?;
     let ttl = config.sessions.ttl.0;
-    let cli_env = sessions::cli_env(ctx.env(), &config);
-    let (listed, problems) = sessions::list(&store, &cli_env, ctx.now(), ttl)?;
+    let runtime = crate::agents::runtime::Runtime::new(ctx, store.clone(), config);
+    let (listed, problems) = sessions::list(&runtime)?;
     let ui = &ctx.ui;
     for problem in &problems {
         ui.warn(problem);

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::dashboard::snapshot::{LoadedPlan, LoadedTask, Problem, RunInfo, Snapshot};
+use crate::state::outcome::{AttemptOutcome, Outcome};
 use crate::state::plan::{TaskSpec, TaskType};
 use crate::state::task::{Attempt, TaskRecord, TaskState};
 use crate::time::Timestamp;
@@ -303,7 +304,7 @@ impl History {
             for (spec, task) in loaded.plan.tasks.iter().zip(&loaded.tasks) {
                 let Some(record) = &task.record else { continue };
                 for attempt in &record.attempts {
-                    if attempt.outcome == "success"
+                    if attempt.outcome == AttemptOutcome::Turn(Outcome::Success)
                         && let Some(duration) = attempt_duration(attempt)
                     {
                         by_type.entry(spec.task_type).or_default().push(duration);
@@ -563,10 +564,10 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
                     (attempt.finished_at, attempt_duration(attempt))
                 {
                     touch(&attempt.agent, finished);
-                    outcomes
-                        .entry(attempt.agent.clone())
-                        .or_default()
-                        .push((finished, attempt.outcome == "success"));
+                    outcomes.entry(attempt.agent.clone()).or_default().push((
+                        finished,
+                        attempt.outcome == AttemptOutcome::Turn(Outcome::Success),
+                    ));
                     durations
                         .entry(attempt.agent.clone())
                         .or_default()
@@ -666,7 +667,8 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
                 for attempt in &record.attempts {
                     if let Some(duration) = attempt_duration(attempt) {
                         attempts += 1;
-                        successes += usize::from(attempt.outcome == "success");
+                        successes +=
+                            usize::from(attempt.outcome == AttemptOutcome::Turn(Outcome::Success));
                         scope_durations.push(duration);
                     }
                 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::dashboard::detail::TaskDetail;
 use crate::dashboard::panel::{Dashboard, Estimate, TaskRow};
 use crate::dashboard::snapshot::{Problem, RunInfo};
+use crate::state::outcome::{AttemptOutcome, Outcome};
 use crate::time::{Timestamp, short_duration};
 use crate::ui::{Tone, Ui, boxed, shorten, table};
 
@@ -567,7 +568,7 @@ pub fn detail(detail: &TaskDetail, ui: &Ui, boxes: bool) -> String {
             ],
         )];
         for attempt in &record.attempts {
-            let outcome_tone = if attempt.outcome == "success" {
+            let outcome_tone = if attempt.outcome == AttemptOutcome::Turn(Outcome::Success) {
                 Tone::Good
             } else if attempt.finished_at.is_none() {
                 Tone::Warn
@@ -580,7 +581,7 @@ pub fn detail(detail: &TaskDetail, ui: &Ui, boxes: bool) -> String {
                 attempt.started_at.to_string(),
                 crate::dashboard::panel::attempt_duration(attempt)
                     .map_or_else(|| "—".to_string(), short_duration),
-                ui.paint(&attempt.outcome, outcome_tone),
+                ui.paint(attempt.outcome.name(), outcome_tone),
                 money(attempt.cost_usd),
                 format!("{}/{}", attempt.input_tokens, attempt.output_tokens),
                 attempt

@@ -1,7 +1,8 @@
 //! `nexus log`: a task's raw agent output (`logs/<plan>/<task>.log`, the
-//! Claude CLI's stream-json lines appended per attempt) rendered for people:
-//! assistant text, tool uses by name, tool results shortened, API retries,
-//! the result line with cost and duration. nexus's own separator lines
+//! agent CLI's own lines appended per turn) rendered for people from the
+//! backend's normalized events: assistant text, tool uses by name, tool
+//! results shortened, API retries, denied tools, the result line with cost
+//! and duration. nexus's own separator lines
 //! (`{"type":"nexus_attempt","number":N,"started_at":"…"}`) and the
 //! runtime's turn headers (`{"type":"nexus_turn","agent":…,"session_id":…}`)
 //! become headers; `nexus_stderr` lines show the CLI's stderr.
@@ -11,6 +12,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::agents::backend::{AgentEvent, Backend, Parsed, TurnParser};
 use crate::time::short_duration;
 use crate::ui::{Tone, Ui, shorten};
 
@@ -30,22 +32,6 @@ pub struct Rendered {
     pub malformed: bool,
 }
 
-fn text_of(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        Value::Array(items) => items
-            .iter()
-            .map(|item| match item.get("text").and_then(Value::as_str) {
-                Some(text) => text.to_string(),
-                None => item.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
 fn hanging(prefix: &str, text: &str) -> String {
     let pad = " ".repeat(crate::ui::visible_width(prefix) + 1);
     let mut out = String::new();
@@ -62,46 +48,82 @@ fn hanging(prefix: &str, text: &str) -> String {
     out
 }
 
-fn millis(value: Option<&Value>) -> Option<String> {
-    let ms = value?.as_f64()?;
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    Some(short_duration(Duration::from_millis(ms.max(0.0) as u64)))
+/// Renders a transcript line by line: nexus's own lines itself, the agent
+/// CLI's through its backend's parser (chosen by each turn's header, Claude
+/// Code before any header), as normalized events.
+pub struct Transcript {
+    parser: Box<dyn TurnParser>,
 }
 
-/// Renders one line of a transcript.
-pub fn render_line(line: &str, ui: &Ui) -> Rendered {
-    let trimmed = line.trim();
-    if !trimmed.starts_with('{') {
-        return Rendered {
+impl Default for Transcript {
+    fn default() -> Self {
+        Transcript {
+            parser: default_backend().parser(),
+        }
+    }
+}
+
+fn default_backend() -> &'static dyn Backend {
+    crate::agents::BACKENDS[0]
+}
+
+impl Transcript {
+    /// Renders one line of a transcript.
+    pub fn render_line(&mut self, line: &str, ui: &Ui) -> Rendered {
+        let trimmed = line.trim();
+        let plain = || Rendered {
             text: line.trim_end_matches(['\n', '\r']).to_string(),
             malformed: false,
         };
-    }
-    let Ok(event) = serde_json::from_str::<Value>(trimmed) else {
-        return Rendered {
-            text: line.trim_end_matches(['\n', '\r']).to_string(),
-            malformed: true,
-        };
-    };
-    Rendered {
-        text: render_event(&event, ui),
-        malformed: false,
+        if trimmed.starts_with("{\"type\":\"nexus_")
+            && let Ok(event) = serde_json::from_str::<Value>(trimmed)
+        {
+            if event.get("type").and_then(Value::as_str) == Some("nexus_turn") {
+                let backend = event
+                    .get("backend")
+                    .and_then(Value::as_str)
+                    .and_then(crate::agents::backend_named)
+                    .unwrap_or_else(default_backend);
+                self.parser = backend.parser();
+            }
+            return Rendered {
+                text: render_nexus(&event, ui),
+                malformed: false,
+            };
+        }
+        match self.parser.line(line) {
+            Parsed::Text => plain(),
+            Parsed::Malformed => Rendered {
+                malformed: true,
+                ..plain()
+            },
+            Parsed::Events(events) => Rendered {
+                text: events
+                    .iter()
+                    .map(|event| render_event(event, ui))
+                    .filter(|text| !text.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                malformed: false,
+            },
+        }
     }
 }
 
-fn render_event(event: &Value, ui: &Ui) -> String {
+/// Renders nexus's own lines: attempt separators, turn headers, the CLI's
+/// stderr and the note of a truncated log.
+fn render_nexus(event: &Value, ui: &Ui) -> String {
     let kind = event.get("type").and_then(Value::as_str).unwrap_or("");
-    let subtype = event.get("subtype").and_then(Value::as_str).unwrap_or("");
     let field = |name: &str| event.get(name).and_then(Value::as_str).unwrap_or("?");
-    match (kind, subtype) {
-        ("nexus_attempt", _) => {
+    match kind {
+        "nexus_attempt" => {
             let number = event.get("number").and_then(Value::as_u64).unwrap_or(0);
             ui.paint(
                 &format!("── attempt {number} · started {} ──", field("started_at")),
                 Tone::Bold,
             )
         }
-        ("nexus_turn", _) => {
+        "nexus_turn" => {
             let how = if event
                 .get("resume")
                 .and_then(Value::as_bool)
@@ -121,154 +143,132 @@ fn render_event(event: &Value, ui: &Ui) -> String {
                 Tone::Bold,
             )
         }
-        ("nexus_stderr", _) => {
-            ui.paint(&format!("stderr: {}", field("text").trim_end()), Tone::Dim)
-        }
-        ("system", "init") => ui.paint(
+        "nexus_stderr" => ui.paint(&format!("stderr: {}", field("text").trim_end()), Tone::Dim),
+        "nexus_truncated" => ui.paint(
             &format!(
-                "session {} · model {} · cwd {}",
-                field("session_id"),
-                field("model"),
-                field("cwd")
+                "[{} more lines not logged: the log of one turn is capped at {} bytes]",
+                event
+                    .get("dropped_lines")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+                event
+                    .get("limit_bytes")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0)
+            ),
+            Tone::Warn,
+        ),
+        other => ui.paint(
+            &format!(
+                "{other}: {}",
+                shorten(&event.to_string(), TOOL_RESULT_CHARS)
             ),
             Tone::Dim,
         ),
-        ("system", "api_retry") => {
-            let attempt = event.get("attempt").and_then(Value::as_u64).unwrap_or(0);
-            let max = event
-                .get("max_retries")
-                .and_then(Value::as_u64)
-                .unwrap_or(0);
-            let status = event
-                .get("error_status")
-                .map_or_else(|| "?".to_string(), ToString::to_string);
-            let delay = millis(event.get("retry_delay_ms")).unwrap_or_else(|| "?".to_string());
+    }
+}
+
+/// Renders one agent event.
+fn render_event(event: &AgentEvent, ui: &Ui) -> String {
+    let or_unknown = |value: &Option<String>| value.clone().unwrap_or_else(|| "?".to_string());
+    match event {
+        AgentEvent::Init {
+            session_id,
+            model,
+            cwd,
+            ..
+        } => ui.paint(
+            &format!(
+                "session {} · model {} · cwd {}",
+                or_unknown(session_id),
+                or_unknown(model),
+                or_unknown(cwd)
+            ),
+            Tone::Dim,
+        ),
+        AgentEvent::Retry {
+            attempt,
+            max,
+            status,
+            delay_ms,
+            error,
+        } => {
+            let delay = delay_ms
+                .map(|ms| short_duration(Duration::from_millis(ms)))
+                .unwrap_or_else(|| "?".to_string());
             format!(
-                "{} {attempt}/{max}: {} (HTTP {status}), next try in {delay}",
+                "{} {}/{}: {error} (HTTP {}), next try in {delay}",
                 ui.paint("retry", Tone::Warn),
-                field("error")
+                attempt.unwrap_or(0),
+                max.unwrap_or(0),
+                status.clone().unwrap_or_else(|| "?".to_string()),
             )
         }
-        ("system", other) => ui.paint(&format!("system: {other}"), Tone::Dim),
-        ("assistant", _) => {
-            let content = event
-                .pointer("/message/content")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let mut parts = Vec::new();
-            for item in &content {
-                match item.get("type").and_then(Value::as_str).unwrap_or("") {
-                    "text" => parts.push(hanging(
-                        &ui.paint("assistant:", Tone::Bold),
-                        item.get("text").and_then(Value::as_str).unwrap_or(""),
-                    )),
-                    "tool_use" => {
-                        let name = item.get("name").and_then(Value::as_str).unwrap_or("?");
-                        let input = item
-                            .get("input")
-                            .map_or_else(String::new, ToString::to_string);
-                        parts.push(format!(
-                            "{} {}",
-                            ui.paint(&format!("tool {name}:"), Tone::Accent),
-                            shorten(&input, TOOL_INPUT_CHARS)
-                        ));
-                    }
-                    "thinking" => parts.push(ui.paint(
-                        &format!(
-                            "thinking: {}",
-                            shorten(
-                                item.get("thinking").and_then(Value::as_str).unwrap_or(""),
-                                TOOL_RESULT_CHARS
-                            )
-                        ),
-                        Tone::Dim,
-                    )),
-                    other => parts.push(format!("assistant {other}")),
-                }
-            }
-            parts.join("\n")
-        }
-        ("user", _) => {
-            let content = event
-                .pointer("/message/content")
-                .cloned()
-                .unwrap_or(Value::Null);
-            match content {
-                Value::Array(items) => items
-                    .iter()
-                    .map(|item| {
-                        if item.get("type").and_then(Value::as_str) == Some("tool_result") {
-                            let failed =
-                                item.get("is_error").and_then(Value::as_bool) == Some(true);
-                            let head = if failed {
-                                ui.paint("  ↳ tool error:", Tone::Bad)
-                            } else {
-                                ui.paint("  ↳ tool result:", Tone::Dim)
-                            };
-                            format!(
-                                "{head} {}",
-                                shorten(
-                                    &text_of(item.get("content").unwrap_or(&Value::Null)),
-                                    TOOL_RESULT_CHARS
-                                )
-                            )
-                        } else {
-                            format!(
-                                "user: {}",
-                                shorten(
-                                    &text_of(item.get("text").unwrap_or(item)),
-                                    TOOL_RESULT_CHARS
-                                )
-                            )
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                other => format!("user: {}", shorten(&text_of(&other), TOOL_RESULT_CHARS)),
-            }
-        }
-        ("result", _) => {
-            let failed = event.get("is_error").and_then(Value::as_bool) != Some(false);
-            let mut head = if failed {
-                match event
-                    .get("api_error_status")
-                    .filter(|status| !status.is_null())
-                {
-                    Some(status) => ui.paint(&format!("result: error (API {status})"), Tone::Bad),
-                    None => ui.paint(&format!("result: error ({subtype})"), Tone::Bad),
-                }
+        AgentEvent::System(subtype) => ui.paint(&format!("system: {subtype}"), Tone::Dim),
+        AgentEvent::Text(text) => hanging(&ui.paint("assistant:", Tone::Bold), text),
+        AgentEvent::Thinking(text) => ui.paint(
+            &format!("thinking: {}", shorten(text, TOOL_RESULT_CHARS)),
+            Tone::Dim,
+        ),
+        AgentEvent::ToolUse { name, input } => format!(
+            "{} {}",
+            ui.paint(&format!("tool {name}:"), Tone::Accent),
+            shorten(input, TOOL_INPUT_CHARS)
+        ),
+        AgentEvent::ToolResult { text, is_error } => {
+            let head = if *is_error {
+                ui.paint("  ↳ tool error:", Tone::Bad)
             } else {
-                ui.paint("result: success", Tone::Good)
+                ui.paint("  ↳ tool result:", Tone::Dim)
             };
-            if let Some(turns) = event.get("num_turns").and_then(Value::as_u64) {
-                let noun = if turns == 1 { "turn" } else { "turns" };
-                head.push_str(&format!(" · {turns} {noun}"));
+            format!("{head} {}", shorten(text, TOOL_RESULT_CHARS))
+        }
+        AgentEvent::UserText(text) => format!("user: {}", shorten(text, TOOL_RESULT_CHARS)),
+        AgentEvent::PermissionDenied(tool) => ui.paint(
+            &format!("denied: {tool} (not allowed by the permission settings)"),
+            Tone::Warn,
+        ),
+        AgentEvent::Result {
+            success,
+            api_status,
+            kind,
+            usage,
+            duration_ms,
+            text,
+        } => {
+            let mut head = if *success {
+                ui.paint("result: success", Tone::Good)
+            } else {
+                match api_status {
+                    Some(status) => ui.paint(&format!("result: error (API {status})"), Tone::Bad),
+                    None => ui.paint(&format!("result: error ({kind})"), Tone::Bad),
+                }
+            };
+            if let Some(usage) = usage.filter(|usage| usage.turns > 0) {
+                let noun = if usage.turns == 1 { "turn" } else { "turns" };
+                head.push_str(&format!(" · {} {noun}", usage.turns));
             }
-            if let Some(duration) = millis(event.get("duration_ms")) {
-                head.push_str(&format!(" · {duration}"));
+            if let Some(ms) = duration_ms {
+                head.push_str(&format!(
+                    " · {}",
+                    short_duration(Duration::from_millis(*ms))
+                ));
             }
-            if let Some(cost) = event.get("total_cost_usd").and_then(Value::as_f64) {
-                head.push_str(&format!(" · ${cost:.4}"));
+            if let Some(usage) = usage {
+                head.push_str(&format!(" · ${:.4}", usage.cost_usd));
+                head.push_str(&format!(
+                    " · {}/{} tokens",
+                    usage.input_tokens, usage.output_tokens
+                ));
             }
-            let input = event.pointer("/usage/input_tokens").and_then(Value::as_u64);
-            let output = event
-                .pointer("/usage/output_tokens")
-                .and_then(Value::as_u64);
-            if let (Some(input), Some(output)) = (input, output) {
-                head.push_str(&format!(" · {input}/{output} tokens"));
-            }
-            match event.get("result").and_then(Value::as_str) {
+            match text {
                 Some(text) if !text.is_empty() => format!("{head}\n{}", hanging(" ", text)),
                 _ => head,
             }
         }
-        (other, _) => ui.paint(
-            &format!(
-                "{}: {}",
-                if other.is_empty() { "event" } else { other },
-                shorten(&event.to_string(), TOOL_RESULT_CHARS)
-            ),
+        AgentEvent::Error(message) => ui.paint(&format!("error: {message}"), Tone::Bad),
+        AgentEvent::Other { kind, raw } => ui.paint(
+            &format!("{kind}: {}", shorten(raw, TOOL_RESULT_CHARS)),
             Tone::Dim,
         ),
     }
@@ -287,13 +287,13 @@ mod tests {
     fn plain_lines_and_broken_json_pass_through() {
         let ui = plain();
         assert_eq!(
-            render_line("not json at all\n", &ui),
+            Transcript::default().render_line("not json at all\n", &ui),
             Rendered {
                 text: "not json at all".into(),
                 malformed: false
             }
         );
-        let half = render_line("{\"type\":\"assistant\",\"mess", &ui);
+        let half = Transcript::default().render_line("{\"type\":\"assistant\",\"mess", &ui);
         assert!(half.malformed);
         assert_eq!(half.text, "{\"type\":\"assistant\",\"mess");
     }
@@ -303,7 +303,7 @@ mod tests {
         let ui = plain();
         let line = r#"{"type":"result","subtype":"success","is_error":false,"duration_ms":445,"num_turns":2,"result":"DONE","total_cost_usd":0.018875,"usage":{"input_tokens":3460,"output_tokens":63}}"#;
         assert_eq!(
-            render_line(line, &ui).text,
+            Transcript::default().render_line(line, &ui).text,
             "result: success · 2 turns · 445ms · $0.0189 · 3460/63 tokens\n  DONE"
         );
     }

@@ -14,10 +14,14 @@ pub struct Graph {
     pub deps: Vec<Vec<usize>>,
     /// For each task, the indices depending on it.
     pub dependents: Vec<Vec<usize>>,
-    /// For each task, the longest chain of tasks after it (0 for a sink).
-    pub chain: Vec<usize>,
+    /// For each task, the longest path in time from its start to the end
+    /// of the plan: its own weight plus the longest of its dependents'
+    /// (milliseconds; every task weighs 1 until [`Graph::with_weights`]).
+    pub remaining_ms: Vec<u64>,
     /// Priorities.
     pub priority: Vec<Priority>,
+    /// The topological order (dependencies first, plan order among equals).
+    order: Vec<usize>,
 }
 
 impl Graph {
@@ -47,37 +51,71 @@ impl Graph {
             let names: Vec<&str> = cycle.iter().map(|&i| ids[i].as_str()).collect();
             format!("the plan has a dependency cycle: {}", name_cycle(&names))
         })?;
-        let mut chain = vec![0; ids.len()];
-        for &i in order.iter().rev() {
-            chain[i] = dependents[i]
-                .iter()
-                .map(|&j| chain[j] + 1)
-                .max()
-                .unwrap_or(0);
-        }
         let priority = plan.tasks.iter().map(|task| task.priority).collect();
-        Ok(Graph {
+        let mut graph = Graph {
+            remaining_ms: vec![0; ids.len()],
             ids,
             deps,
             dependents,
-            chain,
             priority,
-        })
+            order,
+        };
+        graph.set_remaining(&vec![1; graph.ids.len()]);
+        Ok(graph)
+    }
+
+    /// Returns the graph with each task weighted by its estimated duration,
+    /// so the ready order follows the critical path in time.
+    #[must_use]
+    pub fn with_weights(mut self, weights: &[std::time::Duration]) -> Self {
+        let weights: Vec<u64> = weights
+            .iter()
+            .map(|weight| u64::try_from(weight.as_millis()).unwrap_or(u64::MAX))
+            .collect();
+        self.set_remaining(&weights);
+        self
+    }
+
+    fn set_remaining(&mut self, weights: &[u64]) {
+        for &i in self.order.iter().rev() {
+            let after = self.dependents[i]
+                .iter()
+                .map(|&j| self.remaining_ms[j])
+                .max()
+                .unwrap_or(0);
+            self.remaining_ms[i] = weights.get(i).copied().unwrap_or(1).saturating_add(after);
+        }
+    }
+
+    /// Returns the tasks of the longest path in time, first to last.
+    pub fn critical_path(&self) -> Vec<usize> {
+        let mut path = Vec::new();
+        let mut current = (0..self.ids.len())
+            .filter(|&i| self.deps[i].is_empty())
+            .max_by_key(|&i| (self.remaining_ms[i], std::cmp::Reverse(i)));
+        while let Some(i) = current {
+            path.push(i);
+            current = self.dependents[i]
+                .iter()
+                .copied()
+                .max_by_key(|&j| (self.remaining_ms[j], std::cmp::Reverse(j)));
+        }
+        path
     }
 
     /// Returns the topological order (dependencies first, plan order among
     /// equals).
     pub fn order(&self) -> Vec<usize> {
-        topological(&self.deps).unwrap_or_default()
+        self.order.clone()
     }
 
     /// Sorts ready task indices: higher priority first, then the longest
-    /// remaining chain, then plan order.
+    /// remaining path in time, then plan order.
     pub fn sort_ready(&self, ready: &mut [usize]) {
         ready.sort_by(|&a, &b| {
             self.priority[a]
                 .cmp(&self.priority[b])
-                .then(self.chain[b].cmp(&self.chain[a]))
+                .then(self.remaining_ms[b].cmp(&self.remaining_ms[a]))
                 .then(a.cmp(&b))
         });
     }
@@ -228,7 +266,7 @@ mod tests {
     }
 
     #[test]
-    fn ready_tasks_sort_by_priority_then_chain_then_plan_order() {
+    fn ready_tasks_sort_by_priority_then_remaining_path_then_plan_order() {
         let graph = Graph::new(&plan(&[
             ("leaf", &[], Priority::Medium),
             ("root", &[], Priority::Medium),

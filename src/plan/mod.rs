@@ -3,5 +3,6 @@
 
 pub mod assign;
 pub mod create;
+pub mod estimate;
 pub mod graph;
 pub mod validate;

@@ -2,6 +2,7 @@
 //! command, the planner's CLI), signal handling, and the async runtimes.
 //! Below both `agents/` and `dispatch/`; it knows nothing of either.
 
+pub mod env;
 pub mod signals;
 pub mod supervise;
 

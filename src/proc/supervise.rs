@@ -29,10 +29,9 @@ pub struct Spec {
     pub args: Vec<OsString>,
     /// The working directory.
     pub cwd: PathBuf,
-    /// Variables removed from the inherited environment.
-    pub env_remove: Vec<String>,
-    /// Variables set for the child.
-    pub env_set: BTreeMap<String, String>,
+    /// The child's whole environment (nothing else is inherited); `None`
+    /// inherits nexus's own.
+    pub env: Option<BTreeMap<String, String>>,
     /// Wall-clock limit.
     pub timeout: Duration,
     /// Limit on silence (no stdout or stderr line).
@@ -63,10 +62,13 @@ pub struct Finished {
     pub code: Option<i32>,
     /// The signal that ended it, when one did.
     pub signal: Option<i32>,
-    /// Everything it printed on stdout.
-    pub stdout: String,
-    /// Everything it printed on stderr.
-    pub stderr: String,
+    /// The end of what it printed on stdout (at most [`TAIL_BYTES`]); every
+    /// line went to `on_line` as it came.
+    pub stdout_tail: String,
+    /// The end of what it printed on stderr (at most [`TAIL_BYTES`]).
+    pub stderr_tail: String,
+    /// How many bytes it printed on stdout.
+    pub stdout_bytes: u64,
     /// Wall time.
     pub duration: Duration,
     /// Whether (and why) the supervisor stopped it.
@@ -167,11 +169,8 @@ pub async fn run(
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
-    for name in &spec.env_remove {
-        command.env_remove(name);
-    }
-    for (name, value) in &spec.env_set {
-        command.env(name, value);
+    if let Some(env) = &spec.env {
+        command.env_clear().envs(env);
     }
     let started = Instant::now();
     let mut child = spawn(&mut command, spec.inherit_fd).map_err(|error| SpawnError {
@@ -181,8 +180,8 @@ pub async fn run(
     let pid = child.id().unwrap_or(0);
     let mut stdout_lines = child.stdout.take().map(LineReader::new);
     let mut stderr_lines = child.stderr.take().map(LineReader::new);
-    let mut stdout = String::new();
-    let mut stderr = String::new();
+    let mut stdout = Tail::default();
+    let mut stderr = Tail::default();
     let mut stopped: Option<Stopped> = None;
     let mut kill_at: Option<tokio::time::Instant> = None;
     let mut last_activity = tokio::time::Instant::now();
@@ -203,8 +202,7 @@ pub async fn run(
                 match line {
                     Some(line) => {
                         on_line(&line);
-                        stdout.push_str(&line);
-                        stdout.push('\n');
+                        stdout.push(&line);
                         last_activity = tokio::time::Instant::now();
                     }
                     None => stdout_lines = None,
@@ -213,8 +211,7 @@ pub async fn run(
             line = next_line(&mut stderr_lines), if stderr_lines.is_some() => {
                 match line {
                     Some(line) => {
-                        stderr.push_str(&line);
-                        stderr.push('\n');
+                        stderr.push(&line);
                         last_activity = tokio::time::Instant::now();
                     }
                     None => stderr_lines = None,
@@ -279,12 +276,46 @@ pub async fn run(
     Ok(Finished {
         code,
         signal,
-        stdout,
-        stderr,
+        stdout_bytes: stdout.bytes,
+        stdout_tail: stdout.text,
+        stderr_tail: stderr.text,
         duration: started.elapsed(),
         stopped,
         leaked,
     })
+}
+
+/// How much of each stream a finished child keeps: its end, for messages
+/// and evidence. Agent output is streamed to its log line by line instead
+/// of being held (200 MB of output once meant 621 MB of memory).
+pub const TAIL_BYTES: usize = 64 * 1024;
+
+/// The end of a stream, at most [`TAIL_BYTES`] (cut at a line start).
+#[derive(Default)]
+struct Tail {
+    text: String,
+    bytes: u64,
+}
+
+impl Tail {
+    fn push(&mut self, line: &str) {
+        self.bytes += line.len() as u64 + 1;
+        self.text.push_str(line);
+        self.text.push('\n');
+        if self.text.len() > 2 * TAIL_BYTES {
+            let mut cut = self.text.len() - TAIL_BYTES;
+            while !self.text.is_char_boundary(cut) {
+                cut += 1;
+            }
+            // Keep whole lines where one starts soon after the cut.
+            if let Some(newline) = self.text[cut..].find('\n')
+                && newline < 1024
+            {
+                cut += newline + 1;
+            }
+            self.text.drain(..cut);
+        }
+    }
 }
 
 /// Reads lines of raw bytes (lossy UTF-8: one bad byte must not end the
@@ -361,8 +392,7 @@ mod tests {
             program: PathBuf::from("/bin/sh"),
             args: vec!["-c".into(), script.into()],
             cwd: std::env::temp_dir(),
-            env_remove: vec![],
-            env_set: BTreeMap::new(),
+            env: None,
             timeout: Duration::from_secs(30),
             inactivity: Duration::from_secs(30),
             grace: Duration::from_millis(300),
@@ -392,8 +422,8 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(finished.code, Some(3));
-        assert_eq!(finished.stdout, "one\ntwo\n");
-        assert_eq!(finished.stderr, "err\n");
+        assert_eq!(finished.stdout_tail, "one\ntwo\n");
+        assert_eq!(finished.stderr_tail, "err\n");
         assert_eq!(seen, vec!["one", "two"]);
         assert!(finished.stopped.is_none() && !finished.leaked);
     }
@@ -416,7 +446,7 @@ mod tests {
         silent.inactivity = Duration::from_millis(300);
         let finished = block_on(run(&silent, stop, |_| {})).unwrap();
         assert_eq!(finished.stopped, Some(Stopped::Inactive));
-        assert_eq!(finished.stdout, "start\n");
+        assert_eq!(finished.stdout_tail, "start\n");
         assert!(finished.signal.is_some());
     }
 
@@ -427,7 +457,7 @@ mod tests {
             block_on(run(&spec("(sleep 30) & echo done; exit 0"), stop, |_| {})).unwrap();
         assert_eq!(finished.code, Some(0));
         assert!(finished.leaked);
-        assert_eq!(finished.stdout, "done\n");
+        assert_eq!(finished.stdout_tail, "done\n");
         assert!(finished.duration < Duration::from_secs(20));
     }
 
@@ -466,11 +496,50 @@ mod tests {
         .unwrap();
         assert_eq!(finished.code, Some(0));
         assert!(
-            finished.stdout.contains("bin\u{fffd}ary"),
+            finished.stdout_tail.contains("bin\u{fffd}ary"),
             "{:?}",
-            finished.stdout
+            finished.stdout_tail
         );
-        assert!(finished.stdout.contains("after"));
+        assert!(finished.stdout_tail.contains("after"));
+    }
+
+    #[test]
+    fn only_the_end_of_a_large_output_is_kept() {
+        let (stop, _keep) = crate::proc::signals::never();
+        let mut lines = 0usize;
+        let finished = block_on(run(
+            &spec("i=0; while [ $i -lt 20000 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done"),
+            stop,
+            |_| lines += 1,
+        ))
+        .unwrap();
+        assert_eq!(lines, 20000, "every line reaches the callback");
+        assert!(finished.stdout_bytes > 600_000);
+        assert!(finished.stdout_tail.len() <= 2 * TAIL_BYTES);
+        assert!(
+            finished
+                .stdout_tail
+                .ends_with("line-19999-xxxxxxxxxxxxxxxxxxxxxxxx\n")
+        );
+        assert!(
+            finished.stdout_tail.starts_with("line-"),
+            "cut at a line start"
+        );
+    }
+
+    #[test]
+    fn an_explicit_environment_replaces_the_inherited_one() {
+        let (stop, _keep) = crate::proc::signals::never();
+        let mut only = spec("env");
+        only.env = Some(BTreeMap::from([("ONLY_THIS".to_string(), "1".to_string())]));
+        let finished = block_on(run(&only, stop, |_| {})).unwrap();
+        let names: Vec<&str> = finished
+            .stdout_tail
+            .lines()
+            .filter_map(|line| line.split('=').next())
+            .filter(|name| *name != "PWD" && *name != "SHLVL" && *name != "_")
+            .collect();
+        assert_eq!(names, vec!["ONLY_THIS"]);
     }
 
     #[test]

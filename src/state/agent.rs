@@ -1,13 +1,14 @@
 //! `agents/<id>.toml`: one agent's full profile (identity, personality,
 //! expertise, backend settings, verification), as users write and edit it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::exit::{Kind, tagged};
-use crate::state::fs::{Versioned, read_toml};
+use crate::state::fs::{Versioned, check_top_level_keys, parse_toml};
 use crate::state::plan::TaskType;
 
 /// The four default agents, as `nexus init` writes them (file name, text).
@@ -30,9 +31,10 @@ pub const DEFAULT_AGENTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// One agent.
+/// One agent. Besides the fields below, the file holds one table per agent
+/// backend it configures (`[claude]` …), read by that backend from
+/// [`Agent::source`]; any other top-level key is an error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Agent {
     /// Schema version.
     pub schema: u32,
@@ -59,12 +61,75 @@ pub struct Agent {
     /// The agent's own instructions.
     #[serde(default)]
     pub system_prompt: String,
+    /// The agent CLI that runs it (`[agent_backend] default` when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<String>,
+    /// What its tools may do, whatever the backend (each maps it to its own
+    /// flags); `edit` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<Permission>,
     /// Personality.
     pub personality: Personality,
     /// Expertise.
     pub expertise: Expertise,
-    /// Claude Code settings.
-    pub claude: ClaudeSettings,
+    /// The file the agent was read from, and its text.
+    #[serde(skip)]
+    pub source: Source,
+}
+
+/// The top-level keys of an agent file other than backend tables.
+const FIELDS: &[&str] = &[
+    "schema",
+    "id",
+    "name",
+    "role",
+    "title",
+    "description",
+    "task_types",
+    "instances",
+    "verify",
+    "system_prompt",
+    "backend",
+    "permission",
+    "personality",
+    "expertise",
+];
+
+/// A file's path and text, kept so that each backend can read its own table
+/// from it (with the file's line numbers in errors).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Source {
+    /// The file.
+    pub path: PathBuf,
+    /// Its text.
+    pub text: Arc<str>,
+}
+
+/// What an agent's tools may do: a neutral level each backend maps to its
+/// own permission flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Read files only.
+    Read,
+    /// Read and edit files in the working directory.
+    Edit,
+    /// Edit, and run the common build and test commands.
+    Build,
+    /// Everything, without asking (for sandboxes).
+    Full,
+}
+
+impl Permission {
+    /// Returns the snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::Read => "read",
+            Permission::Edit => "edit",
+            Permission::Build => "build",
+            Permission::Full => "full",
+        }
+    }
 }
 
 fn one() -> u32 {
@@ -72,7 +137,7 @@ fn one() -> u32 {
 }
 
 impl Versioned for Agent {
-    const SCHEMA: u32 = 1;
+    const SCHEMA: u32 = 2;
     const WHAT: &'static str = "agent";
 }
 
@@ -102,50 +167,35 @@ pub struct Expertise {
     pub capabilities: Vec<String>,
 }
 
-/// `[claude]`: how this agent's Claude Code session is run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClaudeSettings {
-    /// `--model`.
-    pub model: String,
-    /// `--max-turns`.
-    pub max_turns: u32,
-    /// `CLAUDE_CODE_MAX_OUTPUT_TOKENS`; 0 = the CLI's default.
-    #[serde(default)]
-    pub max_output_tokens: u32,
-    /// `--permission-mode`.
-    pub permission_mode: String,
-    /// `--allowedTools`.
-    #[serde(default)]
-    pub allowed_tools: Vec<String>,
-    /// `--disallowedTools`.
-    #[serde(default)]
-    pub disallowed_tools: Vec<String>,
-    /// `--add-dir`.
-    #[serde(default)]
-    pub add_dirs: Vec<String>,
-}
-
 /// The most sessions one agent may run in parallel.
 pub const MAX_INSTANCES: u32 = 64;
-
-/// Permission modes the CLI accepts.
-pub const PERMISSION_MODES: &[&str] = &[
-    "default",
-    "acceptEdits",
-    "plan",
-    "bypassPermissions",
-    "dontAsk",
-    "auto",
-];
 
 impl Agent {
     /// Reads and checks an agent file: the id must match the file name, and
     /// values must be in range.
     pub fn load(path: &Path) -> Result<Self> {
-        let agent: Agent = read_toml(path)?;
+        let text = crate::state::fs::read_to_string(path)?;
+        Agent::parse(path, &text)
+    }
+
+    /// Parses and checks the text of an agent file read from `path`: its
+    /// fields, then each backend table it holds (by that backend).
+    pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        let mut agent: Agent = parse_toml(path, text)?;
+        check_top_level_keys(path, text, "agent", FIELDS)?;
+        agent.source = Source {
+            path: path.to_path_buf(),
+            text: Arc::from(text),
+        };
         agent.check(path)?;
         Ok(agent)
+    }
+
+    /// Returns the name of the backend that runs this agent.
+    pub fn backend_name<'a>(&'a self, config: &'a crate::state::config::Config) -> &'a str {
+        self.backend
+            .as_deref()
+            .unwrap_or(&config.agent_backend.default)
     }
 
     fn check(&self, path: &Path) -> Result<()> {
@@ -164,23 +214,28 @@ impl Agent {
             Some(format!(
                 "field `instances` must be between 1 and {MAX_INSTANCES}"
             ))
-        } else if !PERMISSION_MODES.contains(&self.claude.permission_mode.as_str()) {
-            Some(format!(
-                "field `claude.permission_mode`: `{}` is not one of {}",
-                self.claude.permission_mode,
-                PERMISSION_MODES.join(", ")
-            ))
-        } else if self.claude.max_turns == 0 {
-            Some("field `claude.max_turns` must be at least 1".to_string())
         } else {
-            None
+            self.backend
+                .as_deref()
+                .filter(|name| crate::agents::backend_named(name).is_none())
+                .map(|backend| {
+                    format!(
+                        "field `backend`: `{backend}` is not one of {}",
+                        crate::agents::backend_names()
+                    )
+                })
         };
         match problem {
             Some(problem) => Err(tagged(
                 Kind::StateInvalid,
                 format!("agent file `{}` is malformed: {problem}", path.display()),
             )),
-            None => Ok(()),
+            None => {
+                for backend in crate::agents::BACKENDS {
+                    backend.check(path, &self.source.text)?;
+                }
+                Ok(())
+            }
         }
     }
 
@@ -193,14 +248,12 @@ impl Agent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::fs::parse_toml;
 
     #[test]
     fn default_agents_parse_and_cover_every_task_type() {
         let mut covered = Vec::new();
         for (id, text) in DEFAULT_AGENTS {
-            let agent: Agent = parse_toml(Path::new(&format!("{id}.toml")), text).unwrap();
-            agent.check(Path::new(&format!("{id}.toml"))).unwrap();
+            let agent = Agent::parse(Path::new(&format!("{id}.toml")), text).unwrap();
             assert!(!agent.personality.stress_response.is_empty());
             assert!(!agent.system_prompt.trim().is_empty());
             covered.extend(agent.task_types.clone());

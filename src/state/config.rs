@@ -9,15 +9,17 @@ use std::path::Path;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::state::fs::{Versioned, parse_toml, read_toml};
+use crate::state::agent::Source;
+use crate::state::fs::{Versioned, check_top_level_keys, parse_toml};
 use crate::time::HumanDuration;
 
 /// The text `nexus init` writes as `config.toml`.
 pub const DEFAULT_CONFIG_TOML: &str = include_str!("../../.nexus-example/config.toml");
 
-/// The whole configuration.
+/// The whole configuration. Besides the tables below, the file holds one
+/// table of defaults per agent backend (`[claude]` …), read by that backend
+/// from [`Config::source`]; any other top-level key is an error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Config {
     /// Schema version.
     pub schema: u32,
@@ -29,10 +31,16 @@ pub struct Config {
     pub run: RunConfig,
     /// Session records.
     pub sessions: SessionsConfig,
+    /// The file the configuration was read from, and its text.
+    #[serde(skip)]
+    pub source: Source,
 }
 
+/// The top-level keys of `config.toml` other than backend tables.
+const FIELDS: &[&str] = &["schema", "brain", "agent_backend", "run", "sessions"];
+
 impl Versioned for Config {
-    const SCHEMA: u32 = 1;
+    const SCHEMA: u32 = 2;
     const WHAT: &'static str = "config";
 }
 
@@ -127,12 +135,13 @@ pub struct BrainConfig {
     pub claude_model: String,
 }
 
-/// `[agent_backend]`.
+/// `[agent_backend]`: how agent processes are run, whatever their backend.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgentBackendConfig {
-    /// The Claude Code executable.
-    pub command: String,
+    /// The backend of agents whose file names none.
+    #[serde(default = "default_backend")]
+    pub default: String,
     /// Wall-clock limit of one turn.
     pub timeout: HumanDuration,
     /// Limit on silence during a turn.
@@ -141,13 +150,27 @@ pub struct AgentBackendConfig {
     pub grace: HumanDuration,
     /// Wait for leaked pipes after exit.
     pub leak_timeout: HumanDuration,
-    /// `CLAUDE_CODE_MAX_RETRIES` default for the child.
-    pub max_api_retries: u32,
-    /// `API_TIMEOUT_MS` default for the child.
-    pub api_timeout: HumanDuration,
-    /// Extra environment for agent processes.
+    /// Names (or `PREFIX*` patterns) of variables passed to agent and verify
+    /// processes beyond the documented allow-list.
+    #[serde(default)]
+    pub pass_env: Vec<String>,
+    /// Variables set for every agent process (never secrets: this file may
+    /// be committed; list a secret's name in `pass_env` instead).
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// Schema 1: the Claude Code executable (now `[claude] command`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// Schema 1: now `[claude] max_api_retries`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_api_retries: Option<u32>,
+    /// Schema 1: now `[claude] api_timeout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_timeout: Option<HumanDuration>,
+}
+
+fn default_backend() -> String {
+    "claude".to_string()
 }
 
 /// `[run]`.
@@ -177,21 +200,36 @@ pub struct SessionsConfig {
 impl Config {
     /// Returns the defaults (the parsed `DEFAULT_CONFIG_TOML`).
     pub fn defaults() -> Self {
-        parse_toml(Path::new("config.toml"), DEFAULT_CONFIG_TOML)
+        Config::parse(Path::new("config.toml"), DEFAULT_CONFIG_TOML)
             .expect("the default config shipped in .nexus-example parses (tested)")
     }
 
     /// Reads `config.toml` and checks that values are in range.
     pub fn load(path: &Path) -> Result<Self> {
-        let config: Config = read_toml(path)?;
-        match config.problem() {
-            Some(problem) => Err(crate::exit::tagged_hint(
+        let text = crate::state::fs::read_to_string(path)?;
+        Config::parse(path, &text)
+    }
+
+    /// Parses and checks the text of a configuration read from `path`: its
+    /// fields, their ranges, then each backend table it holds.
+    pub fn parse(path: &Path, text: &str) -> Result<Self> {
+        let mut config: Config = parse_toml(path, text)?;
+        check_top_level_keys(path, text, "config", FIELDS)?;
+        config.source = Source {
+            path: path.to_path_buf(),
+            text: std::sync::Arc::from(text),
+        };
+        if let Some(problem) = config.problem() {
+            return Err(crate::exit::tagged_hint(
                 crate::exit::Kind::StateInvalid,
                 format!("config file `{}` is malformed: {problem}", path.display()),
                 "fix that file; nothing else was changed",
-            )),
-            None => Ok(config),
+            ));
         }
+        for backend in crate::agents::BACKENDS {
+            backend.check(path, text)?;
+        }
+        Ok(config)
     }
 
     /// Returns the first value out of range, naming its field.
@@ -204,7 +242,6 @@ impl Config {
                 "agent_backend.inactivity_timeout",
                 self.agent_backend.inactivity_timeout,
             ),
-            ("agent_backend.api_timeout", self.agent_backend.api_timeout),
             ("sessions.ttl", self.sessions.ttl),
         ];
         if let Some((field, _)) = positive.iter().find(|(_, value)| value.0.is_zero()) {
@@ -230,6 +267,24 @@ impl Config {
         }
         if self.brain.max_tokens == 0 {
             return Some("field `brain.max_tokens` must be at least 1".to_string());
+        }
+        if crate::agents::backend_named(&self.agent_backend.default).is_none() {
+            return Some(format!(
+                "field `agent_backend.default`: `{}` is not one of {}",
+                self.agent_backend.default,
+                crate::agents::backend_names()
+            ));
+        }
+        if let Some(name) = self
+            .agent_backend
+            .env
+            .keys()
+            .find(|name| crate::proc::env::looks_secret(name))
+        {
+            return Some(format!(
+                "field `agent_backend.env.{name}` looks like a secret, and this file may be committed; \
+                 export it in your environment and list `{name}` in `agent_backend.pass_env` instead"
+            ));
         }
         None
     }

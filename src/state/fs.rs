@@ -203,17 +203,61 @@ pub fn parse_toml<T: DeserializeOwned + Versioned>(path: &Path, text: &str) -> R
         table.get("schema").and_then(toml::Value::as_integer),
         T::SCHEMA,
     )?;
+    parse_toml_part(path, text, T::WHAT)
+}
+
+/// Parses the part of a TOML file that `T` describes (other keys are left
+/// to other readers), naming `path`, the field and the line in every error.
+pub fn parse_toml_part<T: DeserializeOwned>(path: &Path, text: &str, what: &str) -> Result<T> {
     let deserializer = toml::Deserializer::parse(text)
-        .map_err(|error| malformed(path, T::WHAT, one_line(&error.to_string())))?;
+        .map_err(|error| malformed(path, what, one_line(&error.to_string())))?;
     serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let field = error.path().to_string();
         field_error(
             path,
-            T::WHAT,
+            what,
             &field,
             &one_line(&error.into_inner().to_string()),
         )
     })
+}
+
+/// Checks the top-level keys of a TOML file whose type takes other keys too:
+/// each must be one of `fields` or the name of an agent backend (whose
+/// table that backend reads); any other is an error naming it and its line.
+pub fn check_top_level_keys(path: &Path, text: &str, what: &str, fields: &[&str]) -> Result<()> {
+    let table: toml::Table = toml::from_str(text)
+        .map_err(|error| malformed(path, what, one_line(&error.to_string())))?;
+    for key in table.keys() {
+        if fields.contains(&key.as_str()) || crate::agents::backend_named(key).is_some() {
+            continue;
+        }
+        let line = text
+            .lines()
+            .position(|line| {
+                let line = line.trim_start();
+                line.strip_prefix(key.as_str())
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+                    || line.starts_with(&format!("[{key}]"))
+                    || line.starts_with(&format!("[{key}."))
+            })
+            .map(|index| format!("line {}: ", index + 1))
+            .unwrap_or_default();
+        return Err(malformed(
+            path,
+            what,
+            format!(
+                "{line}unknown field `{key}`, expected one of {} or a backend table ({})",
+                fields
+                    .iter()
+                    .map(|field| format!("`{field}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                crate::agents::backend_names()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Reads a TOML file of a versioned type.
@@ -253,6 +297,35 @@ pub fn append_line(path: &Path, line: &str) -> Result<()> {
     append(path, line, true)
 }
 
+/// Opens a machine-local log (`logs/…`) for appending: owner-only (its
+/// directories too), starting on a new line after a line torn by a crash.
+pub fn open_log(path: &Path) -> Result<fs::File> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    if let Some(dir) = path.parent() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("failed to create directory `{}`", dir.display()))?;
+    }
+    let torn = ends_without_newline(path);
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .with_context(|| format!("failed to open `{}` for appending", path.display()))?;
+    // A log made before logs were owner-only keeps no wider mode.
+    file.set_permissions(fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("failed to set the mode of `{}`", path.display()))?;
+    if torn {
+        file.write_all(b"\n")
+            .with_context(|| format!("failed to append to `{}`", path.display()))?;
+    }
+    Ok(file)
+}
+
 /// Appends text to a machine-local log (`logs/`), without the fsync that
 /// state files get: a raw transcript losing its tail on power loss costs
 /// nothing that the state files do not hold.
@@ -261,6 +334,14 @@ pub fn append_log(path: &Path, text: &str) -> Result<()> {
 }
 
 fn append(path: &Path, text: &str, durable: bool) -> Result<()> {
+    if !durable {
+        let mut file = open_log(path)?;
+        let mut bytes = text.trim_end_matches('\n').as_bytes().to_vec();
+        bytes.push(b'\n');
+        return file
+            .write_all(&bytes)
+            .with_context(|| format!("failed to append to `{}`", path.display()));
+    }
     if let Some(dir) = path.parent() {
         create_dir_all(dir)?;
     }

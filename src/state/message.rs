@@ -137,6 +137,52 @@ pub struct Payload {
     pub task_result: Option<ResultPayload>,
 }
 
+/// What a message is, as in the original protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageType {
+    /// NEXUS Prime hands an agent a task (or an `ask` message).
+    TaskAssignment,
+    /// An agent answers an assignment.
+    TaskResult,
+    /// A progress note.
+    StatusUpdate,
+}
+
+impl MessageType {
+    /// Returns the snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageType::TaskAssignment => "task_assignment",
+            MessageType::TaskResult => "task_result",
+            MessageType::StatusUpdate => "status_update",
+        }
+    }
+}
+
+/// Where an exchange stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageStatus {
+    /// An assignment was sent.
+    Sent,
+    /// The work was done.
+    Completed,
+    /// The work failed.
+    Failed,
+}
+
+impl MessageStatus {
+    /// Returns the snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            MessageStatus::Sent => "sent",
+            MessageStatus::Completed => "completed",
+            MessageStatus::Failed => "failed",
+        }
+    }
+}
+
 /// One protocol message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -153,8 +199,8 @@ pub struct Message {
     pub from: Party,
     /// Receiver.
     pub to: Party,
-    /// `task_assignment`, `task_result`, `status_update` …
-    pub message_type: String,
+    /// What the message is.
+    pub message_type: MessageType,
     /// Priority.
     pub priority: String,
     /// The payload.
@@ -169,8 +215,8 @@ pub struct Message {
     pub timeout_seconds: Option<u64>,
     /// The thread (a plan id, or `ask-<agent>`).
     pub conversation_thread: String,
-    /// `sent`, `completed`, `failed`.
-    pub status: String,
+    /// Where the exchange stands.
+    pub status: MessageStatus,
     /// How long the work took.
     #[serde(default)]
     pub execution_time_seconds: Option<f64>,

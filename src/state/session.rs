@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::state::fs::Versioned;
+use crate::state::usage::Usage;
 use crate::time::Timestamp;
 
 /// What is known about a session's last call.
@@ -49,6 +50,9 @@ pub struct SessionRecord {
     pub agent_id: String,
     /// The instance (0-based).
     pub instance: u32,
+    /// The agent backend that made the session (`claude` for schema 1).
+    #[serde(default = "claude")]
+    pub backend: String,
     /// The Claude Code session id (a UUID v4 nexus preset).
     pub session_id: String,
     /// The directory every turn runs in (the project root).
@@ -88,7 +92,24 @@ pub struct SessionRecord {
     pub last_call: Option<CallRecord>,
 }
 
+fn claude() -> String {
+    "claude".to_string()
+}
+
+impl SessionRecord {
+    /// The schema this nexus writes.
+    pub const CURRENT: u32 = 2;
+
+    /// Adds a turn's usage to the session's totals (not its turn count, which
+    /// counts calls).
+    pub fn add_usage(&mut self, usage: &Usage) {
+        self.cost_usd += usage.cost_usd;
+        self.input_tokens = self.input_tokens.saturating_add(usage.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(usage.output_tokens);
+    }
+}
+
 impl Versioned for SessionRecord {
-    const SCHEMA: u32 = 1;
+    const SCHEMA: u32 = 2;
     const WHAT: &'static str = "session";
 }

@@ -7,6 +7,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::state::fs::Versioned;
+use crate::state::outcome::AttemptOutcome;
+use crate::state::usage::Usage;
 use crate::time::Timestamp;
 
 /// Where a task is in its life.
@@ -92,8 +94,8 @@ pub struct Attempt {
     /// When it ended.
     #[serde(default)]
     pub finished_at: Option<Timestamp>,
-    /// The classified outcome (`success`, `api_error`, `timeout` …).
-    pub outcome: String,
+    /// How it ended (`success`, `api_error`, `verification_failed` …).
+    pub outcome: AttemptOutcome,
     /// Why it did not succeed.
     #[serde(default)]
     pub reason: Option<String>,
@@ -131,7 +133,7 @@ impl Attempt {
             session_id: None,
             started_at,
             finished_at: None,
-            outcome: "running".to_string(),
+            outcome: AttemptOutcome::Running,
             reason: None,
             cost_usd: 0.0,
             input_tokens: 0,
@@ -141,6 +143,26 @@ impl Attempt {
             verification: Vec::new(),
             leaked: false,
         }
+    }
+}
+
+impl Attempt {
+    /// Returns what the attempt's turn consumed.
+    pub fn usage(&self) -> Usage {
+        Usage {
+            cost_usd: self.cost_usd,
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            turns: self.turns,
+        }
+    }
+
+    /// Sets what the attempt's turn consumed.
+    pub fn set_usage(&mut self, usage: &Usage) {
+        self.cost_usd = usage.cost_usd;
+        self.input_tokens = usage.input_tokens;
+        self.output_tokens = usage.output_tokens;
+        self.turns = usage.turns;
     }
 }
 
@@ -219,6 +241,26 @@ impl Versioned for TaskRecord {
 }
 
 impl TaskRecord {
+    /// Returns what every attempt at the task consumed.
+    pub fn usage(&self) -> Usage {
+        Usage {
+            cost_usd: self.cost_usd,
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            turns: self.turns,
+        }
+    }
+
+    /// Adds an attempt's usage to the task's totals.
+    pub fn add_usage(&mut self, usage: &Usage) {
+        let mut total = self.usage();
+        total.add(usage);
+        self.cost_usd = total.cost_usd;
+        self.input_tokens = total.input_tokens;
+        self.output_tokens = total.output_tokens;
+        self.turns = total.turns;
+    }
+
     /// Returns a pending record for `task_id`.
     pub fn pending(task_id: &str) -> Self {
         TaskRecord {

@@ -98,12 +98,12 @@ fn an_agent_file_from_a_newer_nexus_is_refused() {
     let env = TestEnv::initialised();
     let newer = env
         .read(".nexus/agents/code_developer.toml")
-        .replace("schema = 1", "schema = 7");
+        .replace("schema = 2", "schema = 7");
     env.write(".nexus/agents/code_developer.toml", &newer);
     let run = env.nexus(&["agents", "show", "code_developer"]);
     run.code(5);
     assert!(
-        run.stderr.contains("schema 7") && run.stderr.contains("up to 1"),
+        run.stderr.contains("schema 7") && run.stderr.contains("up to 2"),
         "{}",
         run.stderr
     );

@@ -1,5 +1,5 @@
 //! The fake `claude` is faithful: its outputs have the key sets of the real
-//! CLI's recorded samples (`../shared/claude-cli-samples/`), its argument
+//! CLI's recorded samples (`tests/fixtures/claude-cli-samples/`), its argument
 //! errors are the recorded texts, and its sessions behave as documented.
 
 use std::collections::BTreeSet;
@@ -15,7 +15,7 @@ use crate::common::TestEnv;
 use crate::common::fake_claude::{FakeClaude, Step, transcript_path};
 
 fn samples_dir() -> std::path::PathBuf {
-    crate::common::repo_root().join("../shared/claude-cli-samples")
+    crate::common::repo_root().join("tests/fixtures/claude-cli-samples")
 }
 
 fn sample_text(name: &str) -> String {

@@ -102,7 +102,7 @@ fn keys(value: &Value) -> BTreeSet<String> {
 
 fn sample(name: &str) -> Value {
     let path = crate::common::repo_root()
-        .join("../shared/claude-cli-samples")
+        .join("tests/fixtures/claude-cli-samples")
         .join(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|error| panic!("read sample `{}`: {error}", path.display()));

@@ -19,6 +19,16 @@ use serde_json::{Map, Value, json};
 
 use super::TestEnv;
 
+/// Adds `pattern` to `[agent_backend] pass_env` of the env's config (when
+/// there is one yet), so agent processes see a fake's control variables.
+pub fn pass_fake_env(env: &TestEnv, pattern: &str) {
+    let path = env.nexus_dir().join("config.toml");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let text = text.replacen("pass_env = [", &format!("pass_env = [\"{pattern}\", "), 1);
+        std::fs::write(&path, text).expect("write config");
+    }
+}
+
 /// Returns the path of the built fake `claude` binary.
 pub fn fake_claude_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_fake-claude"))
@@ -47,6 +57,8 @@ impl FakeClaude {
         let script_path = root.join("script.json");
         env.set("FAKE_CLAUDE_SCRIPT", script_path.display().to_string());
         env.set("FAKE_CLAUDE_LOG", log_dir.display().to_string());
+        // Agents get only an allow-list of variables: let the fake's through.
+        pass_fake_env(env, "FAKE_CLAUDE_*");
         FakeClaude {
             program,
             script_path,
