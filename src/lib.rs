@@ -15,6 +15,7 @@ pub mod exec;
 pub mod exit;
 pub mod ids;
 pub mod state;
+pub mod taskmaster;
 pub mod time;
 pub mod ui;
 
