@@ -86,7 +86,8 @@ pub struct Origin {
 }
 
 impl Origin {
-    /// Returns the full Task Master id (`3` or `3.2`): the nexus task id.
+    /// Returns the full Task Master id (`3` or `3.2`): the nexus task id and
+    /// the key [`super::write_statuses`] takes.
     pub fn id(&self) -> String {
         match &self.subtask_id {
             Some(subtask) => format!("{}.{subtask}", self.task_id),

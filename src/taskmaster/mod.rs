@@ -1,6 +1,7 @@
 //! The Task Master file format (`.taskmaster/tasks/tasks.json`, or the
 //! older `tasks/tasks.json`, of claude-task-master): recognising a file,
-//! importing one tag as nexus tasks. No CLI code: `plan` and `export` call this.
+//! importing one tag as nexus tasks, and writing the statuses nexus reached
+//! back into the original text. No CLI code: `plan` and `export` call this.
 //!
 //! # The format as read
 //!
@@ -64,6 +65,10 @@
 //! all left out is imported as a plain task. [`Origin::status`] keeps the
 //! status as written.
 //!
+//! On export [`nexus_to_taskmaster`] maps each task's nexus state and
+//! [`write_statuses`] changes only the `status` values (a parent check's is
+//! its own state).
+//!
 //! # Text
 //!
 //! The nexus title is the task's title (`Check: <title>` for a check); the
@@ -89,11 +94,13 @@
 mod import;
 mod infer;
 mod json;
+mod write;
 
 pub use import::{
     DEFAULT_TAG, ImportStatus, Imported, ImportedTask, Layout, Origin, Role, detect, import,
 };
 pub use infer::infer_type;
+pub use write::{STATUSES, nexus_to_taskmaster, write_statuses};
 
 #[cfg(test)]
 mod tests;

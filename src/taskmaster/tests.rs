@@ -1,8 +1,11 @@
 //! Tests over the fixtures in `tests/fixtures/taskmaster/`: import of both
-//! layouts and every problem kind.
+//! layouts, every problem kind, and the byte-preserving write-back.
+
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::import::own_id;
 use super::*;
 use crate::brain::validate;
 use crate::exit;
@@ -508,4 +511,207 @@ fn long_texts_are_cut_to_what_nexus_takes() {
     );
     assert!(spec.acceptance[0].chars().count() <= validate::MAX_SHORT_TEXT);
     assert!(spec.acceptance[0].ends_with("in `big.json`]"));
+}
+
+#[test]
+fn a_byte_order_mark_is_read_and_kept() {
+    let text = format!("\u{feff}{}", fixture("string-ids.json"));
+    assert!(detect(&text));
+    assert_eq!(import("bom.json", &text, None).unwrap().tasks.len(), 5);
+    let statuses: BTreeMap<String, String> = [("2.1".to_string(), "done".to_string())].into();
+    let out = write_statuses(&text, None, &statuses).unwrap();
+    assert!(out.starts_with('\u{feff}'));
+    assert_eq!(out.len(), text.len() - "pending".len() + "done".len());
+}
+
+/// Returns every `(tag, id) → status` of a fixture whose id is unique in
+/// its tag and whose status is a string.
+fn original_statuses(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let document: Value = serde_json::from_str(text).unwrap();
+    let tags: Vec<(String, &Value)> = match document.get("tasks") {
+        Some(tasks) => vec![("master".to_string(), tasks)],
+        None => document
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter_map(|(tag, value)| value.get("tasks").map(|tasks| (tag.clone(), tasks)))
+            .collect(),
+    };
+    let parsed = super::json::parse;
+    let id_of = |value: &Value, parent: Option<&str>| {
+        let node = parsed(&value.to_string()).ok()?;
+        own_id(&node, parent).ok()
+    };
+    let mut out = BTreeMap::new();
+    for (tag, tasks) in tags {
+        let mut found: Vec<(String, String)> = Vec::new();
+        for task in tasks.as_array().into_iter().flatten() {
+            let Some(task_id) = task.get("id").and_then(|id| id_of(id, None)) else {
+                continue;
+            };
+            if let Some(status) = task.get("status").and_then(Value::as_str) {
+                found.push((task_id.clone(), status.to_string()));
+            }
+            for subtask in task
+                .get("subtasks")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let Some(subtask_id) = subtask.get("id").and_then(|id| id_of(id, Some(&task_id)))
+                else {
+                    continue;
+                };
+                if let Some(status) = subtask.get("status").and_then(Value::as_str) {
+                    found.push((format!("{task_id}.{subtask_id}"), status.to_string()));
+                }
+            }
+        }
+        let unique: BTreeMap<String, String> = found
+            .iter()
+            .filter(|(id, _)| found.iter().filter(|(other, _)| other == id).count() == 1)
+            .cloned()
+            .collect();
+        out.insert(tag, unique);
+    }
+    out
+}
+
+#[test]
+fn writing_back_the_original_statuses_changes_no_byte() {
+    for name in FIXTURES {
+        let text = fixture(name);
+        let tags = original_statuses(&text);
+        assert!(!tags.is_empty(), "{name}");
+        for (tag, statuses) in tags {
+            assert!(!statuses.is_empty(), "{name} {tag}");
+            let out = write_statuses(&text, Some(&tag), &statuses)
+                .unwrap_or_else(|error| panic!("{name} {tag}: {error:#}"));
+            assert!(out == text, "{name} tag {tag} changed");
+        }
+    }
+}
+
+#[test]
+fn round_trip_changes_exactly_the_status_values() {
+    let text = fixture("tagged.json");
+    let imported = import("tagged.json", &text, None).unwrap();
+    let mut statuses: BTreeMap<String, String> = imported
+        .tasks
+        .iter()
+        .filter(|task| task.origin.status.is_some())
+        .map(|task| {
+            (
+                task.origin.id(),
+                task.origin.status.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let changes = [
+        ("2", "done"),
+        ("2.2", "done"),
+        ("2.3", "in-progress"),
+        ("3", "blocked"),
+        ("4", "done"),
+        ("10.2", "done"),
+    ];
+    for (id, status) in changes {
+        statuses.insert(id.to_string(), status.to_string());
+    }
+    let out = write_statuses(&text, Some("master"), &statuses).unwrap();
+
+    // Line by line: only status lines differ, keeping their indentation.
+    let before: Vec<&str> = text.split('\n').collect();
+    let after: Vec<&str> = out.split('\n').collect();
+    assert_eq!(before.len(), after.len());
+    let mut changed = Vec::new();
+    for (old, new) in before.iter().zip(&after) {
+        if old != new {
+            let indent = old.len() - old.trim_start().len();
+            assert_eq!(old[..indent], new[..indent]);
+            assert!(old.trim_start().starts_with("\"status\": \""), "{old}");
+            assert!(new.trim_start().starts_with("\"status\": \""), "{new}");
+            changed.push(new.trim());
+        }
+    }
+    assert_eq!(
+        changed,
+        [
+            "\"status\": \"done\",",        // 2 (before its subtasks in the file)
+            "\"status\": \"done\",",        // 2.2
+            "\"status\": \"in-progress\",", // 2.3
+            "\"status\": \"blocked\",",     // 3
+            "\"status\": \"done\",",        // 4
+            "\"status\": \"done\",",        // 10.2
+        ]
+    );
+    // Task Master writes no trailing newline; none appears.
+    assert!(!out.ends_with('\n'));
+
+    // Still JSON, with the same structure: the original with those values.
+    let mut expected: Value = serde_json::from_str(&text).unwrap();
+    let master = &mut expected["master"]["tasks"];
+    master[1]["status"] = "done".into();
+    master[1]["subtasks"][1]["status"] = "done".into();
+    master[1]["subtasks"][2]["status"] = "in-progress".into();
+    master[2]["status"] = "blocked".into();
+    master[3]["status"] = "done".into();
+    master[9]["subtasks"][1]["status"] = "done".into();
+    let written: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(written, expected);
+    // The escaped characters are still escaped.
+    assert!(out.contains("Cr\\u00e8me br\\u00fbl\\u00e9e"));
+}
+
+#[test]
+fn a_missing_status_is_inserted_in_place() {
+    let text = fixture("tagged.json");
+    let statuses: BTreeMap<String, String> = [("8.1".to_string(), "done".to_string())].into();
+    let out = write_statuses(&text, None, &statuses).unwrap();
+    let before: Vec<&str> = text.split('\n').collect();
+    let after: Vec<&str> = out.split('\n').collect();
+    assert_eq!(after.len(), before.len() + 1);
+    let at = before
+        .iter()
+        .position(|line| line.contains("\"title\": \"Audit error messages\""))
+        .unwrap();
+    assert_eq!(before[..=at], after[..=at]);
+    assert_eq!(after[at + 1], "            \"status\": \"done\",");
+    assert_eq!(before[at + 1..], after[at + 2..]);
+    let imported = import("tagged.json", &out, None).unwrap();
+    assert_eq!(
+        task(&imported, "8.1").origin.status.as_deref(),
+        Some("done")
+    );
+    assert_eq!(task(&imported, "8.1").status, ImportStatus::Done);
+}
+
+#[test]
+fn statuses_in_other_tags_are_never_changed() {
+    let text = fixture("tagged.json");
+    let statuses: BTreeMap<String, String> = [
+        ("1".to_string(), "done".to_string()),
+        ("1.1".to_string(), "done".to_string()),
+    ]
+    .into();
+    let out = write_statuses(&text, Some("feature-auth"), &statuses).unwrap();
+    let before: Value = serde_json::from_str(&text).unwrap();
+    let after: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(before["master"], after["master"]);
+    assert_eq!(before["backlog"], after["backlog"]);
+    assert_eq!(after["feature-auth"]["tasks"][0]["status"], "done");
+    assert_eq!(
+        after["feature-auth"]["tasks"][0]["subtasks"][0]["status"],
+        "done"
+    );
+    assert_eq!(
+        after["feature-auth"]["tasks"][0]["subtasks"][1]["status"],
+        "pending"
+    );
+    // Tag `backlog` also has a task `1`: the master copy is what changes.
+    let out = write_statuses(&text, None, &statuses).unwrap_err();
+    assert!(
+        error_text(&out).contains("no task `1.1` in tag `master`"),
+        "{out:#}"
+    );
 }
