@@ -214,6 +214,12 @@ fn is_tag(node: &Node) -> bool {
         .is_some_and(|tasks| tasks.elements().is_some())
 }
 
+/// Returns the value of `field`, unless it is missing or null.
+fn present<'a>(node: &'a Node, field: &str) -> Option<&'a Node> {
+    node.get(field)
+        .filter(|found| !matches!(found.value, Value::Null))
+}
+
 /// The chosen tag of a parsed file.
 pub(crate) struct Located<'a> {
     pub layout: Layout,
@@ -408,32 +414,18 @@ impl Reader {
             (Some(id), Some(Some(parent))) => format!("task `{parent}.{id}`"),
             _ => position_label,
         };
-        let title = match node.get("title") {
-            Some(Node {
-                value: Value::String(title),
-                ..
-            }) if !title.trim().is_empty() => clean(title),
-            Some(Node {
-                value: Value::String(_),
-                ..
-            }) => {
+        let title = match self.string(node, "title", &label) {
+            Some(title) if !title.trim().is_empty() => clean(&title),
+            Some(_) => {
                 self.problems
                     .push(format!("{label}: field `title` is empty"));
                 String::new()
             }
-            None
-            | Some(Node {
-                value: Value::Null, ..
-            }) => {
-                self.problems
-                    .push(format!("{label}: field `title` is missing"));
-                String::new()
-            }
-            Some(other) => {
-                self.problems.push(format!(
-                    "{label}: field `title` must be a string, found {}",
-                    other.kind()
-                ));
+            None => {
+                if present(node, "title").is_none() {
+                    self.problems
+                        .push(format!("{label}: field `title` is missing"));
+                }
                 String::new()
             }
         };
@@ -442,41 +434,28 @@ impl Reader {
             .trim()
             .to_string();
         let test_strategy = self.text(node, "testStrategy", &label);
-        let criteria = match node.get("acceptanceCriteria") {
-            None
-            | Some(Node {
-                value: Value::Null, ..
-            }) => Vec::new(),
-            Some(Node {
-                value: Value::String(text),
-                ..
-            }) => split_items(&clean(text)),
-            Some(Node {
-                value: Value::Array(items),
-                ..
-            }) if items.iter().all(|item| item.as_str().is_some()) => items
-                .iter()
-                .filter_map(Node::as_str)
-                .map(|item| clean(item).trim().to_string())
-                .filter(|item| !item.is_empty())
-                .collect(),
-            Some(other) => {
+        let criteria = match present(node, "acceptanceCriteria").map(|found| (found, &found.value))
+        {
+            None => Vec::new(),
+            Some((_, Value::String(text))) => split_items(&clean(text)),
+            Some((_, Value::Array(items))) if items.iter().all(|item| item.as_str().is_some()) => {
+                items
+                    .iter()
+                    .filter_map(Node::as_str)
+                    .map(|item| clean(item).trim().to_string())
+                    .filter(|item| !item.is_empty())
+                    .collect()
+            }
+            Some((found, _)) => {
                 self.warnings.push(format!(
                     "{label}: field `acceptanceCriteria` is {}, not text or a list of text: ignored",
-                    other.kind()
+                    found.kind()
                 ));
                 Vec::new()
             }
         };
-        let priority = match node.get("priority") {
-            None
-            | Some(Node {
-                value: Value::Null, ..
-            }) => None,
-            Some(Node {
-                value: Value::String(text),
-                ..
-            }) => match text.trim().to_ascii_lowercase().as_str() {
+        let priority = self.string(node, "priority", &label).and_then(|text| {
+            match text.trim().to_ascii_lowercase().as_str() {
                 "critical" => Some(Priority::Critical),
                 "high" => Some(Priority::High),
                 "medium" => Some(Priority::Medium),
@@ -487,71 +466,23 @@ impl Reader {
                     ));
                     None
                 }
-            },
-            Some(other) => {
-                self.problems.push(format!(
-                    "{label}: field `priority` must be a string, found {}",
-                    other.kind()
-                ));
-                None
             }
-        };
-        let status = match node.get("status") {
-            None
-            | Some(Node {
-                value: Value::Null, ..
-            }) => None,
-            Some(Node {
-                value: Value::String(text),
-                ..
-            }) => Some(text.clone()),
-            Some(other) => {
-                self.problems.push(format!(
-                    "{label}: field `status` must be a string, found {}",
-                    other.kind()
-                ));
-                None
-            }
-        };
+        });
+        let status = self.string(node, "status", &label);
         let dependencies = self.dependencies(node, &label);
-        let subtasks = match (node.get("subtasks"), parent) {
-            (
-                None
-                | Some(Node {
-                    value: Value::Null, ..
-                }),
-                _,
-            ) => Vec::new(),
-            (
-                Some(Node {
-                    value: Value::Array(elements),
-                    ..
-                }),
-                None,
-            ) => elements
+        let subtasks = match self.array(node, "subtasks", &label) {
+            None => Vec::new(),
+            Some(elements) if parent.is_none() => elements
                 .iter()
                 .enumerate()
                 .filter_map(|(index, element)| self.item(element, index + 1, Some((&id, &label))))
                 .collect(),
-            (
-                Some(Node {
-                    value: Value::Array(elements),
-                    ..
-                }),
-                Some(_),
-            ) => {
+            Some(elements) => {
                 if !elements.is_empty() {
                     self.problems.push(format!(
                         "{label} has subtasks of its own; Task Master nests subtasks one level deep only"
                     ));
                 }
-                Vec::new()
-            }
-            (Some(other), _) => {
-                self.problems.push(format!(
-                    "{label}: field `subtasks` must be an array, found {}",
-                    other.kind()
-                ));
                 Vec::new()
             }
         };
@@ -570,44 +501,47 @@ impl Reader {
         })
     }
 
-    /// Reads an optional text field (missing or null is empty).
-    fn text(&mut self, node: &Node, field: &str, label: &str) -> String {
-        match node.get(field) {
-            None
-            | Some(Node {
-                value: Value::Null, ..
-            }) => String::new(),
-            Some(Node {
-                value: Value::String(text),
-                ..
-            }) => clean(text).trim().to_string(),
-            Some(other) => {
+    /// Reads an optional string field: `None` when missing, null or of
+    /// another type (then reported).
+    fn string(&mut self, node: &Node, field: &str, label: &str) -> Option<String> {
+        let found = present(node, field)?;
+        match &found.value {
+            Value::String(text) => Some(text.clone()),
+            _ => {
                 self.problems.push(format!(
                     "{label}: field `{field}` must be a string, found {}",
-                    other.kind()
+                    found.kind()
                 ));
-                String::new()
+                None
             }
         }
     }
 
+    /// Reads an optional text field, cleaned and trimmed (missing or null is
+    /// empty).
+    fn text(&mut self, node: &Node, field: &str, label: &str) -> String {
+        self.string(node, field, label)
+            .map(|text| clean(&text).trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// Reads an optional array field: `None` when missing, null or of
+    /// another type (then reported).
+    fn array<'a>(&mut self, node: &'a Node, field: &str, label: &str) -> Option<&'a [Node]> {
+        let found = present(node, field)?;
+        let elements = found.elements();
+        if elements.is_none() {
+            self.problems.push(format!(
+                "{label}: field `{field}` must be an array, found {}",
+                found.kind()
+            ));
+        }
+        elements
+    }
+
     fn dependencies(&mut self, node: &Node, label: &str) -> Vec<Reference> {
-        let elements = match node.get("dependencies") {
-            None
-            | Some(Node {
-                value: Value::Null, ..
-            }) => return Vec::new(),
-            Some(Node {
-                value: Value::Array(elements),
-                ..
-            }) => elements,
-            Some(other) => {
-                self.problems.push(format!(
-                    "{label}: field `dependencies` must be an array, found {}",
-                    other.kind()
-                ));
-                return Vec::new();
-            }
+        let Some(elements) = self.array(node, "dependencies", label) else {
+            return Vec::new();
         };
         let mut references = Vec::new();
         for (index, element) in elements.iter().enumerate() {

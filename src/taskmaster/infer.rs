@@ -1,41 +1,6 @@
 //! The task type of an imported Task Master task, inferred from its title
 //! (and, when the title says nothing, the first sentence of its
-//! description) by fixed keyword rules.
-//!
-//! Task Master titles are imperative ("Implement …", "Fix …", "Design and
-//! implement …"), so the leading word is the strongest signal, then words
-//! anywhere in the title. Words are the lowercase ASCII-alphanumeric runs of
-//! the text (`README.md` is `readme`, `md`; `end-to-end` is `end`, `to`,
-//! `end`). The first rule that matches wins:
-//!
-//! 1. The title starts with a *specific* verb: `fix`, `debug`, `repair`,
-//!    `patch`, `hotfix`, `troubleshoot` → bugfix; `test`, `tests` →
-//!    test_creation; `refactor`, `restructure`, `reorganize`, `modularize`,
-//!    `simplify`, `clean`, `cleanup`, `tidy`, `deduplicate` → refactoring;
-//!    `document` → documentation.
-//! 2. The title contains, checked in this order: `test`, `tests`, `testing`,
-//!    `e2e`, `unittest(s)` → test_creation; `bug(s)`, `bugfix`, `hotfix`,
-//!    `regression`, `crash(es)` → bugfix; `refactor(ing)` → refactoring;
-//!    `documentation`, `docs`, `readme`, `changelog`, `docstring(s)` →
-//!    documentation; `implement(ing)`, `implementation`, `build`, `develop`
-//!    → implementation (so "Design and implement …" is implementation).
-//! 3. The title starts with a *thinking* verb: `research`, `investigate`,
-//!    `explore`, `evaluate`, `spike`, `survey`, `compare` → research;
-//!    `analyze`, `analyse`, `assess` → analysis; `design`, `plan`,
-//!    `architect`, `outline`, `draft` → planning; `review`, `audit` →
-//!    review.
-//! 4. Unless the title starts with a generic build verb (`implement`,
-//!    `create`, `add`, `update`, `define`, `configure` … see
-//!    `GENERIC_VERBS`), the first sentence of the description goes
-//!    through rules 1 and 3, with only the implementation words of rule 2
-//!    (a description mentions tests and documentation in passing too often
-//!    for the others to mean anything).
-//! 5. Otherwise implementation.
-//!
-//! A thinking verb is checked after the keywords because it is overridden by
-//! the work it leads to ("Analyze and refactor …" is refactoring); nouns
-//! such as `research` or `document` count only as the leading verb
-//! ("Implement the research command" is implementation).
+//! description) by fixed keyword rules, documented on [`infer_type`].
 
 use crate::state::plan::TaskType;
 
@@ -196,7 +161,42 @@ const GENERIC_VERBS: &[&str] = &[
 ];
 
 /// Returns the task type for a Task Master task with this title and
-/// description, by the rules in the module docs.
+/// description, by fixed keyword rules.
+///
+/// Task Master titles are imperative ("Implement …", "Fix …", "Design and
+/// implement …"), so the leading word is the strongest signal, then words
+/// anywhere in the title. Words are the lowercase ASCII-alphanumeric runs of
+/// the text (`README.md` is `readme`, `md`; `end-to-end` is `end`, `to`,
+/// `end`). The first rule that matches wins:
+///
+/// 1. The title starts with a *specific* verb: `fix`, `debug`, `repair`,
+///    `patch`, `hotfix`, `troubleshoot` → bugfix; `test`, `tests`,
+///    `unittest` → test_creation; `refactor`, `restructure`, `reorganize`, `modularize`,
+///    `simplify`, `clean`, `cleanup`, `tidy`, `deduplicate` → refactoring;
+///    `document` → documentation.
+/// 2. The title contains, checked in this order: `test`, `tests`, `testing`,
+///    `e2e`, `unittest(s)` → test_creation; `bug(s)`, `bugfix`, `hotfix`,
+///    `regression`, `crash(es)` → bugfix; `refactor(ing)` → refactoring;
+///    `documentation`, `docs`, `readme`, `changelog`, `docstring(s)` →
+///    documentation; `implement(ing)`, `implementation`, `build`, `develop`
+///    → implementation (so "Design and implement …" is implementation).
+/// 3. The title starts with a *thinking* verb: `research`, `investigate`,
+///    `explore`, `evaluate`, `spike`, `survey`, `compare` → research;
+///    `analyze`, `analyse`, `assess` → analysis; `design`, `plan`,
+///    `architect`, `outline`, `draft` → planning; `review`, `audit` →
+///    review.
+/// 4. Unless the title starts with a generic build verb (`implement`,
+///    `create`, `add`, `update`, `define`, `configure` and more, listed in
+///    `GENERIC_VERBS`), the first sentence of the description goes through
+///    rules 1 and 3, with only the implementation words of rule 2 (a
+///    description mentions tests and documentation in passing too often
+///    for the others to mean anything).
+/// 5. Otherwise implementation.
+///
+/// A thinking verb is checked after the keywords because it is overridden by
+/// the work it leads to ("Analyze and refactor …" is refactoring); nouns
+/// such as `research` or `document` count only as the leading verb
+/// ("Implement the research command" is implementation).
 pub fn infer_type(title: &str, description: &str) -> TaskType {
     let title_words = words(title);
     if let Some(task_type) = classify(&title_words, TITLE_WORDS) {

@@ -80,8 +80,10 @@
 //! one item per entry). Priority is the task's own, else its parent's, else
 //! medium (as Task Master's `next` does); `critical` is kept. Texts longer
 //! than nexus allows are cut (the details first) with a note naming the
-//! task in the file, where the agent can read the rest. The task type is
-//! inferred from the title by fixed keyword rules (module `infer`).
+//! task in the file, where the agent can read the rest; control characters
+//! other than line breaks and tabs are dropped (nexus refuses them in plan
+//! text). The task type is inferred from the title by fixed keyword rules
+//! ([`infer_type`]).
 //!
 //! # Problems
 //!
@@ -90,6 +92,10 @@
 //! invalid JSON, an unknown tag (listing the tags), a field of the wrong
 //! type, a missing or invalid id, duplicate ids, a dependency that does not
 //! exist, a cycle; the error is tagged [`crate::exit::Kind::PlanInvalid`].
+//! The tasks are then put through nexus's own plan checks
+//! ([`crate::brain::validate::check_tasks`]), so what `import` returns is
+//! a valid plan; the one limit that cannot be met by cutting text is a
+//! parent with more subtasks than a task may depend on (50).
 
 mod import;
 mod infer;
