@@ -715,3 +715,33 @@ fn statuses_in_other_tags_are_never_changed() {
         "{out:#}"
     );
 }
+
+#[test]
+fn the_old_layout_keeps_its_tabs_and_trailing_newline() {
+    let text = fixture("legacy.json");
+    let statuses: BTreeMap<String, String> = [
+        ("2".to_string(), "done".to_string()),
+        ("2.2".to_string(), "in-progress".to_string()),
+    ]
+    .into();
+    let out = write_statuses(&text, None, &statuses).unwrap();
+    assert!(out.ends_with("}\n"));
+    let changed: Vec<(&str, &str)> = text
+        .split('\n')
+        .zip(out.split('\n'))
+        .filter(|(old, new)| old != new)
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            (
+                "\t\t\t\"status\": \"pending\",",
+                "\t\t\t\"status\": \"done\","
+            ),
+            (
+                "\t\t\t\t\t\"status\": \"pending\",",
+                "\t\t\t\t\t\"status\": \"in-progress\","
+            ),
+        ]
+    );
+}
