@@ -17,6 +17,7 @@ pub mod ids;
 pub mod plan;
 pub mod proc;
 pub mod state;
+pub mod taskmaster;
 pub mod time;
 pub mod ui;
 
