@@ -10,10 +10,10 @@ use anyhow::Result;
 
 use super::infer::infer_type;
 use super::json::{self, Node, Value};
-use crate::brain::planner;
-use crate::brain::validate::{self, MAX_DESCRIPTION, MAX_LIST, MAX_SHORT_TEXT, MAX_TITLE};
 use crate::exit::{Kind, tagged};
 use crate::ids;
+use crate::plan::create as planner;
+use crate::plan::validate::{self, MAX_DESCRIPTION, MAX_LIST, MAX_SHORT_TEXT, MAX_TITLE};
 use crate::state::plan::{Priority, TaskSpec, TaskType};
 
 /// The tag an old-layout file (`{"tasks": [...]}`) is read as, and the tag
@@ -764,7 +764,7 @@ fn build(path: &str, located: &Located<'_>, items: Vec<Item>, reader: &mut Reade
     let full_edges: Vec<Vec<usize>> = (0..nodes.len())
         .map(|index| full_edges(&nodes, index))
         .collect();
-    for cycle in validate::find_cycles(&full_edges) {
+    for cycle in crate::plan::graph::find_cycles(&full_edges) {
         let names: Vec<&str> = cycle.iter().map(|node| nodes[*node].id.as_str()).collect();
         let through_parent = cycle
             .iter()
@@ -772,7 +772,7 @@ fn build(path: &str, located: &Located<'_>, items: Vec<Item>, reader: &mut Reade
             .any(|(from, to)| nodes[*to].parent == Some(*from));
         reader.problems.push(format!(
             "dependency cycle: {}{}",
-            validate::name_cycle(&names),
+            crate::plan::graph::name_cycle(&names),
             if through_parent {
                 " (a task with subtasks waits for all of them)"
             } else {

@@ -93,7 +93,7 @@
 //! type, a missing or invalid id, duplicate ids, a dependency that does not
 //! exist, a cycle; the error is tagged [`crate::exit::Kind::PlanInvalid`].
 //! The tasks are then put through nexus's own plan checks
-//! ([`crate::brain::validate::check_tasks`]), so what `import` returns is
+//! ([`crate::plan::validate::check_tasks`]), so what `import` returns is
 //! a valid plan; the one limit that cannot be met by cutting text is a
 //! parent with more subtasks than a task may depend on (50).
 

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use super::import::own_id;
 use super::*;
-use crate::brain::validate;
 use crate::exit;
+use crate::plan::validate;
 use crate::state::plan::{Priority, TaskType};
 
 const FIXTURES: &[&str] = &[
