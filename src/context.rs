@@ -110,11 +110,10 @@ impl Ctx {
                     "point it at an existing `.nexus`, or create one with `nexus init`",
                 ));
             }
-            return Ok(Store::at(dir.clone(), self.lock_timeout));
+            return Store::open(dir, self.lock_timeout);
         }
-        Store::find(&self.cwd)
-            .map(|root| Store::at(root, self.lock_timeout))
-            .ok_or_else(|| Store::not_found(&self.cwd))
+        let root = Store::find(&self.cwd).ok_or_else(|| Store::not_found(&self.cwd))?;
+        Store::open(&root, self.lock_timeout)
     }
 
     /// Returns the lock wait for short read-modify-writes.

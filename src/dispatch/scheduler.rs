@@ -252,9 +252,14 @@ impl<'a> Scheduler<'a> {
 
     /// Runs to the end (or a signal); returns the summary.
     pub async fn run(mut self, stop: StopReceiver) -> Result<Summary> {
-        let outcome = self.run_inner(stop).await;
-        // Every queued state write lands before we return, error or not.
+        let (plan_lock, task_locks, scope, slots) = self.lock_and_load()?;
+        let outcome = self.run_inner(stop, scope, slots).await;
+        // Every queued state write lands before we return, error or not, and
+        // before the locks go: another `run --task` that takes them next
+        // must read what this run wrote.
         let writes = self.writes.finish().await;
+        drop(task_locks);
+        drop(plan_lock);
         let summary = outcome?;
         writes?;
         Ok(summary)
@@ -424,10 +429,14 @@ impl<'a> Scheduler<'a> {
         ))
     }
 
-    async fn run_inner(&mut self, stop: StopReceiver) -> Result<Summary> {
+    async fn run_inner(
+        &mut self,
+        stop: StopReceiver,
+        scope: Vec<usize>,
+        mut slots: Vec<Slot>,
+    ) -> Result<Summary> {
         let started = Instant::now();
         let plan_id = self.plan.id.clone();
-        let (_plan_lock, _task_locks, scope, mut slots) = self.lock_and_load()?;
         if let Some(&index) = scope.first().filter(|_| self.options.task.is_some()) {
             self.check_single_task(index, &slots)?;
         }

@@ -2,7 +2,7 @@
 //! (`nexus plan --from`), new plan ids, and saving a plan whole (one pending
 //! task file per task, `plan.json` last, all renamed into place at once).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::Value;
 
 use crate::exit::{Kind, tagged, tagged_hint};
@@ -94,16 +94,10 @@ pub fn save(store: &Store, plan: &Plan) -> Result<()> {
             )?;
         }
         fs::write_json(&staging.join("plan.json"), plan)?;
-        std::fs::rename(&staging, &dir).with_context(|| {
-            format!(
-                "failed to move `{}` to `{}`",
-                staging.display(),
-                dir.display()
-            )
-        })
+        fs::rename(&staging, &dir)
     })();
     if written.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
+        let _ = fs::remove_dir_all(&staging);
     }
     written
 }

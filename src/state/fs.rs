@@ -18,6 +18,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::exit::{Kind, tagged, tagged_hint};
+use crate::state::confine;
 
 /// A state file type with a schema version.
 pub trait Versioned {
@@ -29,11 +30,13 @@ pub trait Versioned {
 
 /// Reads a file to a string, naming the path on failure.
 pub fn read_to_string(path: &Path) -> Result<String> {
+    confine::check(path)?;
     fs::read_to_string(path).with_context(|| format!("failed to read `{}`", path.display()))
 }
 
 /// Reads a file if it exists.
 pub fn read_optional(path: &Path) -> Result<Option<String>> {
+    confine::check(path)?;
     match fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -43,6 +46,7 @@ pub fn read_optional(path: &Path) -> Result<Option<String>> {
 
 /// Creates a directory and its parents, naming it on failure.
 pub fn create_dir_all(path: &Path) -> Result<()> {
+    confine::check(path)?;
     fs::create_dir_all(path)
         .with_context(|| format!("failed to create directory `{}`", path.display()))
 }
@@ -50,6 +54,7 @@ pub fn create_dir_all(path: &Path) -> Result<()> {
 /// Writes `bytes` to `path` atomically; returns `false` when the file already
 /// held exactly these bytes and nothing was written.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<bool> {
+    confine::check(path)?;
     if let Ok(existing) = fs::read(path)
         && existing == bytes
     {
@@ -301,6 +306,7 @@ pub fn append_line(path: &Path, line: &str) -> Result<()> {
 /// directories too), starting on a new line after a line torn by a crash.
 pub fn open_log(path: &Path) -> Result<fs::File> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    confine::check(path)?;
     if let Some(dir) = path.parent() {
         fs::DirBuilder::new()
             .recursive(true)
@@ -334,6 +340,7 @@ pub fn append_log(path: &Path, text: &str) -> Result<()> {
 }
 
 fn append(path: &Path, text: &str, durable: bool) -> Result<()> {
+    confine::check(path)?;
     if !durable {
         let mut file = open_log(path)?;
         let mut bytes = text.trim_end_matches('\n').as_bytes().to_vec();
@@ -385,8 +392,28 @@ pub fn remove_file(path: &Path) -> Result<bool> {
     }
 }
 
+/// Renames `from` to `to` (both state paths).
+pub fn rename(from: &Path, to: &Path) -> Result<()> {
+    confine::check(from)?;
+    confine::check(to)?;
+    fs::rename(from, to)
+        .with_context(|| format!("failed to move `{}` to `{}`", from.display(), to.display()))
+}
+
+/// Removes a directory and everything in it (a symlink in it is removed,
+/// never followed); a missing directory is not an error.
+pub fn remove_dir_all(path: &Path) -> Result<()> {
+    confine::check(path)?;
+    match fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(error).with_context(|| format!("failed to remove `{}`", path.display())),
+    }
+}
+
 /// Lists the entries of a directory (names, sorted), empty when missing.
 pub fn list_dir(path: &Path) -> Result<Vec<String>> {
+    confine::check(path)?;
     let entries = match fs::read_dir(path) {
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),

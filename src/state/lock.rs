@@ -105,15 +105,17 @@ impl Drop for LockGuard {
 }
 
 fn open(path: &Path) -> Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("failed to create directory `{}`", dir.display()))?;
+        crate::state::fs::create_dir_all(dir)?;
     }
+    crate::state::confine::check(path)?;
     OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(path)
         .with_context(|| format!("failed to open lock file `{}`", path.display()))
 }

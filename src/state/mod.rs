@@ -3,6 +3,7 @@
 
 pub mod agent;
 pub mod config;
+pub mod confine;
 pub mod fs;
 pub mod lock;
 pub mod memory;

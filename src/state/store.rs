@@ -26,9 +26,14 @@ pub struct Store {
 }
 
 impl Store {
-    /// Returns a store at `root` (the `.nexus` directory itself).
-    pub fn at(root: PathBuf, lock_timeout: Duration) -> Self {
-        Store { root, lock_timeout }
+    /// Returns the store at `root` (the `.nexus` directory itself, which
+    /// need not exist yet): its canonical path, registered so that nothing
+    /// under it is read or written through a symlink (see `state::confine`).
+    /// A `.nexus` that is itself a symlink is refused.
+    pub fn open(root: &Path, lock_timeout: Duration) -> Result<Self> {
+        let root = crate::state::confine::canonical_root(root)?;
+        crate::state::confine::confine(&root);
+        Ok(Store { root, lock_timeout })
     }
 
     /// Finds `.nexus` by walking up from `start`, like git finds `.git`.
@@ -36,7 +41,7 @@ impl Store {
         start
             .ancestors()
             .map(|dir| dir.join(DIR_NAME))
-            .find(|candidate| candidate.is_dir())
+            .find(|candidate| candidate.is_dir() || candidate.is_symlink())
     }
 
     /// Returns the error for "no `.nexus` here or above".

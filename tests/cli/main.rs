@@ -12,6 +12,7 @@ mod contract;
 mod doctor;
 mod fake_claude;
 mod foundation;
+mod hostile;
 mod init;
 mod llama;
 mod memory;

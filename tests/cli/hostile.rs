@@ -1,0 +1,143 @@
+//! Regression tests for the defects found by hostile and first-time use
+//! (issue 10): each fails on the nexus before the fix.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::common::TestEnv;
+use crate::common::fake_claude::FakeClaude;
+use crate::run::write_plan;
+
+fn one_task_plan(env: &TestEnv, id: &str) {
+    write_plan(
+        env,
+        id,
+        &json!({"tasks": [{"id": "t01", "title": "Analyse", "type": "analysis", "agent": "aria_coordinator"}]}),
+    );
+}
+
+/// A file outside the project, to point symlinks at.
+fn victim(env: &TestEnv, name: &str) -> std::path::PathBuf {
+    let path = env.temp.path().join(name);
+    std::fs::write(&path, "precious\n").unwrap();
+    path
+}
+
+#[track_caller]
+fn assert_refused(run: &crate::common::Run, link: &str) {
+    run.code(5);
+    assert!(
+        run.stderr.contains(link) && run.stderr.contains("is a symlink"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn r10_2_a_symlinked_lock_file_is_refused_and_its_target_untouched() {
+    let mut env = TestEnv::initialised();
+    FakeClaude::install(&mut env);
+    one_task_plan(&env, "p");
+    let target = victim(&env, "victim.txt");
+    std::fs::create_dir_all(env.nexus_dir().join("locks")).unwrap();
+    std::os::unix::fs::symlink(&target, env.nexus_dir().join("locks/plan-p.lock")).unwrap();
+    assert_refused(&env.nexus(&["run", "p"]), "locks/plan-p.lock");
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
+}
+
+#[test]
+fn r10_2_a_symlinked_memory_file_is_never_appended_to_or_read() {
+    let mut env = TestEnv::initialised();
+    FakeClaude::install(&mut env);
+    one_task_plan(&env, "p");
+    let target = victim(&env, "memory-victim.txt");
+    std::fs::create_dir_all(env.nexus_dir().join("memory")).unwrap();
+    std::os::unix::fs::symlink(
+        &target,
+        env.nexus_dir().join("memory/aria_coordinator.jsonl"),
+    )
+    .unwrap();
+    let run = env.nexus(&["run", "p"]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("memory/aria_coordinator.jsonl") && run.stderr.contains("is a symlink"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
+}
+
+#[test]
+fn r10_2_symlinked_message_and_result_directories_receive_nothing() {
+    for link in ["messages/p", "plans/p/results"] {
+        let mut env = TestEnv::initialised();
+        FakeClaude::install(&mut env).script(&[]);
+        one_task_plan(&env, "p");
+        let outside = env.temp.path().join("outside");
+        std::fs::create_dir_all(&outside).unwrap();
+        let at = env.nexus_dir().join(link);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(&outside, &at).unwrap();
+        let run = env.nexus(&["run", "p"]);
+        assert_ne!(run.code, 0, "{link}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(link) && run.stderr.contains("is a symlink"),
+            "{link}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            std::fs::read_dir(&outside).unwrap().count(),
+            0,
+            "{link}: nothing may be created through the symlink"
+        );
+    }
+}
+
+#[test]
+fn r10_2_a_nexus_directory_that_is_a_symlink_is_refused() {
+    let env = TestEnv::new();
+    let real = env.temp.path().join("real-store");
+    std::fs::create_dir_all(&real).unwrap();
+    std::os::unix::fs::symlink(&real, env.project.join(".nexus")).unwrap();
+    let run = env.nexus(&["init"]);
+    assert_refused(&run, ".nexus");
+    assert_eq!(std::fs::read_dir(&real).unwrap().count(), 0);
+    assert!(Path::new(&real).is_dir());
+}
+
+#[test]
+fn r10_1_staggered_task_runs_never_run_a_task_twice_nor_lose_an_attempt() {
+    let mut env = TestEnv::initialised();
+    let fake = FakeClaude::install(&mut env);
+    fake.script(&[]);
+    one_task_plan(&env, "p");
+    let mut children = Vec::new();
+    for _ in 0..30 {
+        children.push(
+            env.command(&crate::common::nexus_bin())
+                .args(["run", "p", "--task", "t01"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        let code = output.status.code().unwrap_or(-1);
+        assert!(
+            code == 0 || code == 4,
+            "exit {code}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let record: serde_json::Value =
+        serde_json::from_str(&env.read(".nexus/plans/p/tasks/t01.json")).unwrap();
+    assert_eq!(record["state"], "completed");
+    assert_eq!(fake.invocations().len(), 1, "the agent ran once");
+    let attempts = record["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 1, "every agent turn is an attempt");
+    assert_eq!(attempts[0]["outcome"], "success");
+}
