@@ -141,3 +141,26 @@ fn r10_1_staggered_task_runs_never_run_a_task_twice_nor_lose_an_attempt() {
     assert_eq!(attempts.len(), 1, "every agent turn is an attempt");
     assert_eq!(attempts[0]["outcome"], "success");
 }
+
+#[test]
+fn r10_5_control_characters_in_untrusted_ids_are_escaped_in_messages() {
+    let env = TestEnv::initialised();
+    let plan = json!({"tasks": [
+        {"id": "a\u{1b}]0;pwned\u{7}", "title": "t", "type": "analysis"},
+        {"id": "b", "title": "t\u{1b}[2J", "type": "analysis", "depends_on": ["\u{1b}[2Jx"]}
+    ]});
+    env.write("plan.json", &plan.to_string());
+    let run = env.nexus(&["plan", "--from", "plan.json"]);
+    run.code(7);
+    assert!(
+        !run.stderr.contains('\u{1b}'),
+        "raw escape in: {:?}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains('\u{7}'),
+        "raw bell in: {:?}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("\\u{1b}"), "{}", run.stderr);
+}
