@@ -83,11 +83,38 @@ pub fn checks(ctx: &Ctx) -> Vec<Check> {
         }
     };
     checks.push(files_check(&store));
+    checks.push(litter_check(&store));
     if let Some(config) = config {
         checks.extend(backend_checks(ctx, &store, &config));
         checks.push(key_check(ctx, &config));
     }
     checks
+}
+
+/// Lists what killed writers left (temp files, staging directories).
+fn litter_check(store: &Store) -> Check {
+    let found = crate::state::litter::find(store.root());
+    if found.is_empty() {
+        return check("litter", Verdict::Ok, "no leftovers of killed writers");
+    }
+    let mut warned = check(
+        "litter",
+        Verdict::Warn,
+        format!(
+            "{} leftover(s) of killed writers:\n{}",
+            found.len(),
+            found
+                .iter()
+                .map(|path| format!("`{}`", path.display()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    );
+    warned.hint = Some(
+        "`nexus run` removes them from the directories it writes; they are safe to delete"
+            .to_string(),
+    );
+    warned
 }
 
 fn files_check(store: &Store) -> Check {

@@ -80,6 +80,13 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<u8> {
         }
         return Ok(crate::exit::OK);
     }
+    let swept = runtime.store.sweep_litter(&plan.id)?;
+    if !swept.is_empty() {
+        ui.note(&format!(
+            "removed {} leftover temp file(s) of killed writers",
+            swept.len()
+        ));
+    }
     let plan_name = plan.id.clone();
     let summary = crate::proc::block_on_multi(options.parallel as usize + 1, async {
         let (stop, _sender) = signals::install().context("failed to install signal handlers")?;

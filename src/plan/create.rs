@@ -82,9 +82,12 @@ pub fn save(store: &Store, plan: &Plan) -> Result<()> {
     // The whole plan appears at once: it is written into a hidden directory
     // (plan listings skip dot names) and renamed into place, so a failure
     // half-way leaves no partial plan behind.
-    let staging = store
-        .plans_dir()
-        .join(format!(".tmp-{}-{}", plan.id, crate::ids::random_hex(8)));
+    let staging = store.plans_dir().join(format!(
+        "{}{}-{}",
+        crate::state::litter::temp_prefix(),
+        plan.id,
+        crate::ids::random_hex(8)
+    ));
     let written = (|| -> Result<()> {
         fs::create_dir_all(&staging.join("tasks"))?;
         for task in &plan.tasks {

@@ -66,7 +66,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<bool> {
         .unwrap_or_else(|| Path::new("."));
     create_dir_all(dir)?;
     let mut temp = tempfile::Builder::new()
-        .prefix(".tmp")
+        .prefix(&crate::state::litter::temp_prefix())
         .tempfile_in(dir)
         .with_context(|| format!("failed to create a temp file in `{}`", dir.display()))?;
     // tempfile creates 0600 files; a state file is meant to be read (and

@@ -5,6 +5,7 @@ pub mod agent;
 pub mod config;
 pub mod confine;
 pub mod fs;
+pub mod litter;
 pub mod lock;
 pub mod memory;
 pub mod message;

@@ -345,6 +345,24 @@ impl Store {
         Ok(())
     }
 
+    /// Removes what killed writers left in the directories a run of
+    /// `plan_id` writes (see `state::litter`); returns what was removed.
+    pub fn sweep_litter(&self, plan_id: &str) -> Result<Vec<PathBuf>> {
+        let mut removed = Vec::new();
+        for dir in [
+            self.root.clone(),
+            self.sessions_dir(),
+            self.plans_dir(),
+            self.plan_dir(plan_id),
+            self.plan_dir(plan_id).join("tasks"),
+            self.plan_dir(plan_id).join("results"),
+            self.messages_dir().join(plan_id),
+        ] {
+            removed.extend(crate::state::litter::sweep(&dir)?);
+        }
+        Ok(removed)
+    }
+
     /// Creates the directories every store has.
     pub fn create_dirs(&self) -> Result<()> {
         for dir in [

@@ -164,3 +164,62 @@ fn r10_5_control_characters_in_untrusted_ids_are_escaped_in_messages() {
     );
     assert!(run.stderr.contains("\\u{1b}"), "{}", run.stderr);
 }
+
+#[test]
+fn r10_4_killed_writers_litter_is_reported_by_doctor_and_swept_by_run() {
+    let mut env = TestEnv::initialised();
+    FakeClaude::install(&mut env).script(&[]);
+    one_task_plan(&env, "p");
+    let prefix = nexus::state::litter::temp_prefix();
+    let (host_part, _) = prefix.trim_end_matches('-').rsplit_once('-').unwrap();
+    let dead = format!("{host_part}-999999999-x");
+    let live = format!("{host_part}-{}-x", std::process::id());
+    let nexus_dir = env.nexus_dir();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    let litter = [
+        nexus_dir.join("sessions").join(&dead),
+        nexus_dir.join("plans/p/results").join(&dead),
+        nexus_dir.join("messages/p/.tmpOLDNAME"),
+    ];
+    for path in &litter {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "{\"half").unwrap();
+    }
+    std::fs::File::options()
+        .write(true)
+        .open(&litter[2])
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    // A killed `plan --from` of a large plan left its staging directory.
+    let staging = nexus_dir.join("plans").join(format!("{dead}-q-abcd"));
+    std::fs::create_dir_all(staging.join("tasks")).unwrap();
+    std::fs::write(staging.join("tasks/t.json"), "{}").unwrap();
+    // A live writer's temp file is never touched.
+    let in_flight = nexus_dir.join("plans/p/tasks").join(&live);
+    std::fs::create_dir_all(in_flight.parent().unwrap()).unwrap();
+    std::fs::write(&in_flight, "{").unwrap();
+
+    let doctor = env.nexus(&["doctor", "--json"]).json();
+    let litter_check = doctor["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["name"] == "litter")
+        .unwrap()
+        .clone();
+    assert_eq!(litter_check["verdict"], "warn", "{litter_check}");
+    let detail = litter_check["detail"].as_str().unwrap();
+    for path in litter.iter().chain([&staging]) {
+        assert!(detail.contains(&path.display().to_string()), "{detail}");
+    }
+    assert!(!detail.contains(&live), "{detail}");
+
+    let run = env.nexus(&["run", "p"]);
+    run.ok();
+    assert!(run.stderr.contains("removed 4 leftover"), "{}", run.stderr);
+    for path in litter.iter().chain([&staging]) {
+        assert!(!path.exists(), "{} was not swept", path.display());
+    }
+    assert!(in_flight.exists(), "a live writer's temp file was removed");
+}
