@@ -58,6 +58,9 @@ _nexus() {
             nexus,status)
                 cmd="nexus__subcmd__status"
                 ;;
+            nexus,trust)
+                cmd="nexus__subcmd__trust"
+                ;;
             nexus__subcmd__agents,help)
                 cmd="nexus__subcmd__agents__subcmd__help"
                 ;;
@@ -118,6 +121,9 @@ _nexus() {
             nexus__subcmd__help,status)
                 cmd="nexus__subcmd__help__subcmd__status"
                 ;;
+            nexus__subcmd__help,trust)
+                cmd="nexus__subcmd__help__subcmd__trust"
+                ;;
             nexus__subcmd__help__subcmd__agents,list)
                 cmd="nexus__subcmd__help__subcmd__agents__subcmd__list"
                 ;;
@@ -129,6 +135,9 @@ _nexus() {
                 ;;
             nexus__subcmd__help__subcmd__memory,show)
                 cmd="nexus__subcmd__help__subcmd__memory__subcmd__show"
+                ;;
+            nexus__subcmd__help__subcmd__plan,adopt)
+                cmd="nexus__subcmd__help__subcmd__plan__subcmd__adopt"
                 ;;
             nexus__subcmd__help__subcmd__sessions,check)
                 cmd="nexus__subcmd__help__subcmd__sessions__subcmd__check"
@@ -159,6 +168,18 @@ _nexus() {
                 ;;
             nexus__subcmd__memory__subcmd__help,show)
                 cmd="nexus__subcmd__memory__subcmd__help__subcmd__show"
+                ;;
+            nexus__subcmd__plan,adopt)
+                cmd="nexus__subcmd__plan__subcmd__adopt"
+                ;;
+            nexus__subcmd__plan,help)
+                cmd="nexus__subcmd__plan__subcmd__help"
+                ;;
+            nexus__subcmd__plan__subcmd__help,adopt)
+                cmd="nexus__subcmd__plan__subcmd__help__subcmd__adopt"
+                ;;
+            nexus__subcmd__plan__subcmd__help,help)
+                cmd="nexus__subcmd__plan__subcmd__help__subcmd__help"
                 ;;
             nexus__subcmd__sessions,check)
                 cmd="nexus__subcmd__sessions__subcmd__check"
@@ -197,7 +218,7 @@ _nexus() {
 
     case "${cmd}" in
         nexus)
-            opts="-q -h -V --dir --json --color --quiet --help --version init plan assign run ask status metrics log agents sessions memory doctor completions help"
+            opts="-q -h -V --dir --json --color --quiet --help --version init plan assign run ask status metrics log agents sessions memory doctor trust completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -433,7 +454,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help)
-            opts="init plan assign run ask status metrics log agents sessions memory doctor completions help"
+            opts="init plan assign run ask status metrics log agents sessions memory doctor trust completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -643,8 +664,22 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__plan)
-            opts=""
+            opts="adopt"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__plan__subcmd__adopt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -741,6 +776,20 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__trust)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -951,7 +1000,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__plan)
-            opts="-q -h --from --planner --model --priority --deadline --context --context-file --id --dry-run --dir --json --color --quiet --help"
+            opts="-q -h --from --planner --model --priority --deadline --context --context-file --id --dry-run --dir --json --color --quiet --help adopt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -997,6 +1046,70 @@ _nexus() {
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__plan__subcmd__adopt)
+            opts="-q -h --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__plan__subcmd__help)
+            opts="adopt help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__plan__subcmd__help__subcmd__adopt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__plan__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -1251,6 +1364,28 @@ _nexus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__trust)
+            opts="-q -h --list --revoke --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -38,7 +38,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand agents 'List and inspect agents'
             cand sessions 'Inspect, check and collect agent session records'
             cand memory 'Show or reset an agent''s memory'
-            cand doctor 'Check the installation: `.nexus`, files, `claude`, API key'
+            cand doctor 'Check the installation: `.nexus`, files, agent CLIs, API key, trust'
+            cand trust 'Allow the commands committed in `.nexus` (verify, checks) to run here'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -69,6 +70,25 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --quiet 'Print only data and errors, no progress or notes'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand adopt 'Adopt the checks a planner''s model suggested as the task''s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;plan;adopt'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;plan;help'= {
+            cand adopt 'Adopt the checks a planner''s model suggested as the task''s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;plan;help;adopt'= {
+        }
+        &'nexus;plan;help;help'= {
         }
         &'nexus;assign'= {
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
@@ -300,6 +320,17 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'nexus;trust'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --list 'Only list the commands and whether they are trusted; change nothing'
+            cand --revoke 'Forget every command trusted for this `.nexus`'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'nexus;completions'= {
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
             cand --color 'When to use colour'
@@ -321,13 +352,17 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand agents 'List and inspect agents'
             cand sessions 'Inspect, check and collect agent session records'
             cand memory 'Show or reset an agent''s memory'
-            cand doctor 'Check the installation: `.nexus`, files, `claude`, API key'
+            cand doctor 'Check the installation: `.nexus`, files, agent CLIs, API key, trust'
+            cand trust 'Allow the commands committed in `.nexus` (verify, checks) to run here'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'nexus;help;init'= {
         }
         &'nexus;help;plan'= {
+            cand adopt 'Adopt the checks a planner''s model suggested as the task''s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
+        }
+        &'nexus;help;plan;adopt'= {
         }
         &'nexus;help;assign'= {
         }
@@ -372,6 +407,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
         &'nexus;help;memory;reset'= {
         }
         &'nexus;help;doctor'= {
+        }
+        &'nexus;help;trust'= {
         }
         &'nexus;help;completions'= {
         }

@@ -14,7 +14,7 @@ use crate::state::plan::Priority;
 #[command(name = "nexus", version, about, long_about = None, max_term_width = 100)]
 #[command(
     after_help = "Exit codes: 0 ok, 1 error, 2 usage, 3 tasks failed, 4 busy, 5 invalid state, \
-6 brain failed, 7 plan invalid, 130 interrupted."
+6 brain failed, 7 plan invalid, 8 untrusted, 130 interrupted."
 )]
 pub struct Cli {
     /// The `.nexus` directory to use (default: found by walking up from the cwd).
@@ -73,8 +73,10 @@ pub enum Command {
     /// Show or reset an agent's memory.
     #[command(subcommand)]
     Memory(MemoryCommand),
-    /// Check the installation: `.nexus`, files, `claude`, API key.
+    /// Check the installation: `.nexus`, files, agent CLIs, API key, trust.
     Doctor(DoctorArgs),
+    /// Allow the commands committed in `.nexus` (verify, checks) to run here.
+    Trust(TrustArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -89,7 +91,11 @@ pub struct InitArgs {
 
 /// `nexus plan`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct PlanArgs {
+    /// Act on an existing plan instead of making one.
+    #[command(subcommand)]
+    pub action: Option<PlanCommand>,
     /// What the team should do.
     #[arg(required_unless_present = "from", value_name = "REQUEST")]
     pub request: Option<String>,
@@ -120,6 +126,34 @@ pub struct PlanArgs {
     /// Print the plan without writing it.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `nexus plan <action>`.
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Adopt the checks a planner's model suggested as the task's `verify`
+    /// commands (shown by `nexus status PLAN TASK`; never run until adopted).
+    Adopt(AdoptArgs),
+}
+
+/// `nexus plan adopt`.
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// The plan (id or unique prefix).
+    pub plan: String,
+    /// Only this task (default: every task with suggested checks).
+    pub task: Option<String>,
+}
+
+/// `nexus trust`.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// Only list the commands and whether they are trusted; change nothing.
+    #[arg(long, conflicts_with = "revoke")]
+    pub list: bool,
+    /// Forget every command trusted for this `.nexus`.
+    #[arg(long)]
+    pub revoke: bool,
 }
 
 /// `nexus assign`.

@@ -23,6 +23,9 @@ pub const STATE_INVALID: u8 = 5;
 pub const BRAIN_FAILED: u8 = 6;
 /// A plan failed validation (cycle, duplicate id, unknown dependency …).
 pub const PLAN_INVALID: u8 = 7;
+/// Commands committed in `.nexus` (verify, checks) are not trusted yet on
+/// this machine (`nexus trust`).
+pub const UNTRUSTED: u8 = 8;
 /// Interrupted by SIGINT or SIGTERM (128 + SIGINT).
 pub const INTERRUPTED: u8 = 130;
 
@@ -57,6 +60,11 @@ pub const TABLE: &[(u8, &str, &str)] = &[
         "the planner's server or CLI failed",
     ),
     (PLAN_INVALID, "plan-invalid", "a plan failed validation"),
+    (
+        UNTRUSTED,
+        "untrusted",
+        "commands committed in `.nexus` are not trusted on this machine yet",
+    ),
     (INTERRUPTED, "interrupted", "interrupted by SIGINT/SIGTERM"),
 ];
 
@@ -75,6 +83,8 @@ pub enum Kind {
     BrainFailed,
     /// A plan failed validation.
     PlanInvalid,
+    /// Commands that would run are not trusted yet.
+    Untrusted,
     /// Interrupted by a signal.
     Interrupted,
 }
@@ -89,6 +99,7 @@ impl Kind {
             Kind::StateInvalid => STATE_INVALID,
             Kind::BrainFailed => BRAIN_FAILED,
             Kind::PlanInvalid => PLAN_INVALID,
+            Kind::Untrusted => UNTRUSTED,
             Kind::Interrupted => INTERRUPTED,
         }
     }

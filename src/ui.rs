@@ -205,8 +205,7 @@ pub fn sanitize(text: &str, keep_colours: bool) -> std::borrow::Cow<'_, str> {
             if let Some(body) = rest.strip_prefix('[') {
                 let end = body
                     .char_indices()
-                    .find(|(_, c)| !(c.is_ascii_digit() || *c == ';'))
-                    .map(|(index, c)| (index, c));
+                    .find(|(_, c)| !(c.is_ascii_digit() || *c == ';'));
                 if let Some((index, 'm')) = end {
                     out.push('\u{1b}');
                     out.push('[');

@@ -2,10 +2,10 @@
 //! `nexus ask` and by the scheduler.
 //!
 //! Order matters for crash safety: the session lock is taken first (one turn
-//! per session at a time); a new session's record is written **before** the
-//! CLI is called, so a killed call is still resumable; the assignment message
-//! is written before the call and the result message, session update and
-//! memory entry after it.
+//! per session at a time); a new session's record and the assignment message
+//! are on disk **before** the CLI is called (written side by side), so a
+//! killed call is still resumable and its assignment recorded; the result
+//! message, session update and memory entry are written after it.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -492,22 +492,19 @@ impl Runtime {
                 recovered.clone(),
             )?;
             let session_path = self.store.session_path(&agent.id, instance);
-            let mut session = match (&mode, &record) {
-                (SessionMode::Resume(_), Some(existing)) => existing.clone(),
+            let (mut session, record_write) = match (&mode, &record) {
+                (SessionMode::Resume(_), Some(existing)) => (existing.clone(), None),
                 _ => {
                     let recovery = recovered
                         .as_deref()
                         .zip(previous_id.as_deref())
                         .map(|(reason, from)| (from, reason));
                     let fresh = self.new_record(agent, instance, &turn, recovery);
-                    // Persisted before the call: a killed call stays resumable.
-                    fs::write_json(&session_path, &fresh)?;
-                    fresh
+                    let write = spawn_json(session_path.clone(), fresh.clone());
+                    (fresh, Some(write))
                 }
             };
             let started_at = self.now();
-            // The assignment is written while the agent works; it is on disk
-            // before the result is (both are awaited below).
             let (assignment_id, assignment_write) = self.write_assignment(
                 agent,
                 instance,
@@ -516,6 +513,9 @@ impl Runtime {
                 options,
                 started_at,
             )?;
+            // Both are on disk before the call: a killed call stays
+            // resumable, and its assignment is recorded.
+            join(vec![record_write, Some(assignment_write)]).await?;
             let mut log = match &options.log_path {
                 Some(path) => Some(TurnLog::open(path)?),
                 None => None,
@@ -606,7 +606,7 @@ impl Runtime {
                         .unwrap_or_else(|| "no conversation found".to_string()),
                 );
                 mode = SessionMode::New(ids::uuid_v4());
-                join(vec![Some(assignment_write), session_write]).await?;
+                join(vec![session_write]).await?;
                 continue;
             }
             let mut result = message::result_payload(&output.reply);
@@ -641,13 +641,7 @@ impl Runtime {
                     recovered.as_deref(),
                 ))
             };
-            join(vec![
-                Some(assignment_write),
-                session_write,
-                Some(result_write),
-                memory_write,
-            ])
-            .await?;
+            join(vec![session_write, Some(result_write), memory_write]).await?;
             return Ok(TurnReport {
                 session_id: session.session_id.clone(),
                 resumed: turn.mode.is_resume(),

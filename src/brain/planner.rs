@@ -248,6 +248,7 @@ where
                 &agent_ids,
                 input.priority,
                 validate::MAX_TASKS,
+                validate::Author::Model,
             ) {
                 Ok(draft) => {
                     return Ok(Drafted {

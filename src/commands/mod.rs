@@ -13,6 +13,7 @@ pub mod plan;
 pub mod run;
 pub mod sessions;
 pub mod status;
+pub mod trust;
 
 use anyhow::Result;
 
@@ -34,6 +35,7 @@ pub fn dispatch(ctx: &Ctx, command: &Command) -> Result<u8> {
         Command::Status(args) => status::run(ctx, args),
         Command::Metrics(args) => metrics::run(ctx, args),
         Command::Log(args) => log::run(ctx, args),
+        Command::Trust(args) => trust::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
     }
 }

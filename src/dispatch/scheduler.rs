@@ -92,6 +92,40 @@ pub(crate) fn will_run(state: TaskState, options: &RunOptions) -> bool {
     }
 }
 
+/// Returns the commands a run of `plan` with `options` may execute: the
+/// `verify` commands (the task's, then its agent's) of every task in scope
+/// that will run, with where each comes from.
+pub fn commands_to_run(
+    store: &Store,
+    plan: &Plan,
+    options: &RunOptions,
+) -> Result<Vec<crate::state::trust::Committed>> {
+    let mut found = Vec::new();
+    for spec in &plan.tasks {
+        if options.task.as_ref().is_some_and(|task| *task != spec.id) {
+            continue;
+        }
+        if !will_run(store.load_task(&plan.id, &spec.id)?.state, options) {
+            continue;
+        }
+        let Some(agent_id) = &spec.agent else {
+            continue;
+        };
+        let agent = store.load_agent(agent_id)?;
+        for command in crate::dispatch::prompt::verify_commands(spec, &agent) {
+            let source = if spec.verify.contains(&command) {
+                format!("plan `{}` task `{}` verify", plan.id, spec.id)
+            } else {
+                format!("agent `{}` verify", agent.id)
+            };
+            found.push(crate::state::trust::Committed { command, source });
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
 /// The state the shell keeps per task.
 struct Slot {
     record: TaskRecord,

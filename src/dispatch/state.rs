@@ -450,6 +450,8 @@ mod tests {
                     expected_output: None,
                     acceptance: vec![],
                     verify: vec![],
+                    suggested_verify: Vec::new(),
+                    adopted: None,
                     estimate_minutes: Some(*minutes),
                 })
                 .collect(),

@@ -55,6 +55,7 @@ pub fn import(
         &agent_ids,
         default_priority,
         validate::MAX_IMPORT_TASKS,
+        validate::Author::Person,
     )
     .map_err(|problems| invalid(&format!("plan file `{source}`"), &problems, None))
 }

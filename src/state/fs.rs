@@ -54,9 +54,20 @@ pub fn create_dir_all(path: &Path) -> Result<()> {
 /// Writes `bytes` to `path` atomically; returns `false` when the file already
 /// held exactly these bytes and nothing was written.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<bool> {
+    write_with_mode(path, bytes, None)
+}
+
+/// Writes `bytes` to `path` atomically, readable by its owner only
+/// (machine-local logs, the trust file).
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<bool> {
+    write_with_mode(path, bytes, Some(0o600))
+}
+
+fn write_with_mode(path: &Path, bytes: &[u8], fixed_mode: Option<u32>) -> Result<bool> {
     confine::check(path)?;
     if let Ok(existing) = fs::read(path)
         && existing == bytes
+        && fixed_mode.is_none()
     {
         return Ok(false);
     }
@@ -71,13 +82,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<bool> {
         .with_context(|| format!("failed to create a temp file in `{}`", dir.display()))?;
     // tempfile creates 0600 files; a state file is meant to be read (and
     // committed) like any other: keep the old file's mode, else the umask's.
-    let mode = fs::metadata(path).map_or_else(
-        |_| 0o666 & !umask(),
-        |meta| {
-            use std::os::unix::fs::PermissionsExt;
-            meta.permissions().mode() & 0o7777
-        },
-    );
+    let mode = fixed_mode.unwrap_or_else(|| {
+        fs::metadata(path).map_or_else(
+            |_| 0o666 & !umask(),
+            |meta| {
+                use std::os::unix::fs::PermissionsExt;
+                meta.permissions().mode() & 0o7777
+            },
+        )
+    });
     {
         use std::os::unix::fs::PermissionsExt;
         temp.as_file()

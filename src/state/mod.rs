@@ -14,4 +14,5 @@ pub mod plan;
 pub mod session;
 pub mod store;
 pub mod task;
+pub mod trust;
 pub mod usage;

@@ -223,3 +223,99 @@ fn r10_4_killed_writers_litter_is_reported_by_doctor_and_swept_by_run() {
     }
     assert!(in_flight.exists(), "a live writer's temp file was removed");
 }
+
+#[test]
+fn r10_3_a_models_verify_commands_are_only_suggestions_until_a_person_adopts_them() {
+    use crate::common::openai_server::{FakeServer, chat};
+    let answer = json!({"tasks": [
+        {"id": "spec", "title": "Specify", "description": "Specify it.", "type": "analysis",
+         "agent": "aria_coordinator", "depends_on": [], "priority": "high",
+         "expected_output": null, "acceptance": [], "verify": ["touch pwned-by-the-model"]}
+    ]})
+    .to_string();
+    let server = FakeServer::start(vec![chat(&answer)]);
+    let mut env = TestEnv::initialised();
+    env.set("OPENAI_API_KEY", "sk-test-key");
+    env.set("OPENAI_BASE_URL", server.base_url.clone());
+    let fake = FakeClaude::install(&mut env);
+    fake.script(&[]);
+    let planned = env.nexus(&["plan", "specify it", "--planner", "openai"]);
+    planned.ok();
+    assert!(
+        planned.stderr.contains("nexus plan adopt"),
+        "{}",
+        planned.stderr
+    );
+    let id = planned.stdout.trim().to_string();
+    let stored: serde_json::Value =
+        serde_json::from_str(&env.read(&format!(".nexus/plans/{id}/plan.json"))).unwrap();
+    assert_eq!(stored["tasks"][0]["verify"], json!([]));
+    assert_eq!(
+        stored["tasks"][0]["suggested_verify"],
+        json!(["touch pwned-by-the-model"])
+    );
+    // Run: the suggestion is not run (nor does `--yes`-like trust adopt it).
+    env.nexus(&["trust"]).ok();
+    env.nexus(&["run", &id]).ok();
+    assert!(!env.project.join("pwned-by-the-model").exists());
+    // A person adopts it: recorded with who and when, trusted, then run.
+    let adopted = env.nexus(&["plan", "adopt", &id]);
+    adopted.ok();
+    assert!(
+        adopted.stdout.contains("touch pwned-by-the-model"),
+        "{}",
+        adopted.stdout
+    );
+    let stored: serde_json::Value =
+        serde_json::from_str(&env.read(&format!(".nexus/plans/{id}/plan.json"))).unwrap();
+    let task = &stored["tasks"][0];
+    assert_eq!(task["verify"], json!(["touch pwned-by-the-model"]));
+    assert!(task.get("suggested_verify").is_none(), "{task}");
+    assert!(task["adopted"]["by"].as_str().unwrap().contains('@'));
+    assert!(task["adopted"]["at"].is_string());
+}
+
+#[test]
+fn r10_7_a_cloned_stores_commands_run_only_once_trusted_and_a_change_asks_again() {
+    let mut env = TestEnv::initialised();
+    FakeClaude::install(&mut env).script(&[]);
+    // As a clone brings it: an agent file with a verify command.
+    let path = ".nexus/agents/aria_coordinator.toml";
+    let text = env
+        .read(path)
+        .replacen("verify = []", "verify = [\"touch ran-verify\"]", 1);
+    env.write(path, &text);
+    one_task_plan(&env, "p");
+    let doctor = env.nexus(&["doctor", "--json"]).json();
+    let trust = doctor["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["name"] == "trust")
+        .unwrap()
+        .clone();
+    assert_eq!(trust["verdict"], "warn");
+    assert!(
+        trust["detail"]
+            .as_str()
+            .unwrap()
+            .contains("touch ran-verify")
+    );
+    let refused = env.nexus(&["run", "p"]);
+    refused.code(8);
+    assert!(!env.project.join("ran-verify").exists());
+    let listed = env.nexus(&["trust", "--list"]);
+    assert!(listed.stdout.contains("untrusted"), "{}", listed.stdout);
+    env.nexus(&["trust"]).ok();
+    env.nexus(&["run", "p"]).ok();
+    assert!(env.project.join("ran-verify").exists());
+    // A changed command asks again.
+    let text = env
+        .read(path)
+        .replacen("touch ran-verify", "touch ran-verify-2", 1);
+    env.write(path, &text);
+    one_task_plan(&env, "q");
+    env.nexus(&["run", "q"]).code(8);
+    // Trust lives outside the repository (a committed file cannot forge it).
+    assert!(env.home.join(".local/share/nexus/trust").is_dir());
+}
