@@ -60,7 +60,8 @@ impl Ctx {
         let no_color = env
             .get(env_vars::NO_COLOR)
             .is_some_and(|value| !value.is_empty());
-        let ui = Ui::new(cli.json, cli.quiet, cli.color, no_color);
+        let ui = Ui::new(cli.json, cli.quiet, cli.color, no_color)
+            .with_redactor(crate::ui::Redactor::from_env(&env));
         let dir_flag = cli.dir.as_ref().map(|dir| {
             if dir.is_absolute() {
                 dir.clone()

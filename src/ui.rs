@@ -40,6 +40,49 @@ pub enum Tone {
     Accent,
 }
 
+/// Secret values (API keys and tokens from the environment) that must never
+/// be printed or stored: a server that echoes the `Authorization` header
+/// would otherwise put its key on the terminal and in `logs/brain/`.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    secrets: std::sync::Arc<Vec<String>>,
+}
+
+impl Redactor {
+    /// Returns a redactor of the values of `env`'s variables whose names say
+    /// they hold a secret (at least 8 characters long, so that `1` or `true`
+    /// is never taken for one).
+    pub fn from_env(env: &std::collections::BTreeMap<String, String>) -> Self {
+        let mut secrets: Vec<String> = env
+            .iter()
+            .filter(|(name, value)| crate::proc::env::looks_secret(name) && value.len() >= 8)
+            .map(|(_, value)| value.clone())
+            .collect();
+        // The longest first, so a key containing another is replaced whole.
+        secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+        secrets.dedup();
+        Redactor {
+            secrets: std::sync::Arc::new(secrets),
+        }
+    }
+
+    /// Returns `text` with every secret value replaced by `[REDACTED]`.
+    pub fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        if !self
+            .secrets
+            .iter()
+            .any(|secret| text.contains(secret.as_str()))
+        {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        let mut out = text.to_string();
+        for secret in self.secrets.iter() {
+            out = out.replace(secret.as_str(), "[REDACTED]");
+        }
+        std::borrow::Cow::Owned(out)
+    }
+}
+
 /// Output settings and the print functions.
 #[derive(Debug, Clone)]
 pub struct Ui {
@@ -49,6 +92,7 @@ pub struct Ui {
     pub quiet: bool,
     color_out: bool,
     color_err: bool,
+    redactor: Redactor,
 }
 
 impl Ui {
@@ -64,7 +108,20 @@ impl Ui {
             quiet,
             color_out: decide(std::io::stdout().is_terminal()),
             color_err: decide(std::io::stderr().is_terminal()),
+            redactor: Redactor::default(),
         }
+    }
+
+    /// Returns this output with `redactor` applied to everything it prints.
+    #[must_use]
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
+    /// Returns the redactor of secrets.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// Returns whether stdout gets colour.
@@ -91,6 +148,8 @@ impl Ui {
     /// every control character but colours escaped (agent output and task
     /// text are untrusted, and `ESC]0;…` would retitle the terminal).
     pub fn out(&self, text: &str) -> Result<()> {
+        let text = self.redactor.redact(text);
+        let text = text.as_ref();
         if self.stdout_is_terminal() {
             self.raw_out(&sanitize(text, true))
         } else {
@@ -142,7 +201,7 @@ impl Ui {
     /// Writes a progress or status note to stderr (silenced by `-q`).
     pub fn note(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{}", sanitize(text, true));
+            eprintln!("{}", sanitize(&self.redactor.redact(text), true));
         }
     }
 
@@ -151,7 +210,7 @@ impl Ui {
         eprintln!(
             "{} {}",
             self.paint_err("warning:", Tone::Warn),
-            sanitize(text, true)
+            sanitize(&self.redactor.redact(text), true)
         );
     }
 
@@ -161,7 +220,7 @@ impl Ui {
         // no control character of theirs reaches the terminal.
         let mut chain = error
             .chain()
-            .map(|cause| sanitize(&cause.to_string(), false).into_owned())
+            .map(|cause| sanitize(&self.redactor.redact(&cause.to_string()), false).into_owned())
             .filter(|text| !text.is_empty());
         let head = chain.next().unwrap_or_else(|| "unknown error".to_string());
         let mut text = format!("{} {head}", self.paint_err("error:", Tone::Bad));

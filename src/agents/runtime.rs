@@ -517,7 +517,7 @@ impl Runtime {
             // resumable, and its assignment is recorded.
             join(vec![record_write, Some(assignment_write)]).await?;
             let mut log = match &options.log_path {
-                Some(path) => Some(TurnLog::open(path)?),
+                Some(path) => Some(TurnLog::open(path, self.ctx.ui.redactor().clone())?),
                 None => None,
             };
             if let Some(log) = &mut log {
@@ -849,6 +849,7 @@ fn truncate(text: &str, max: usize) -> String {
 /// (never held whole in memory), owner-only, capped at [`MAX_LOG_BYTES`].
 struct TurnLog {
     path: PathBuf,
+    redactor: crate::ui::Redactor,
     writer: Option<std::io::BufWriter<std::fs::File>>,
     written: u64,
     dropped_lines: u64,
@@ -856,10 +857,11 @@ struct TurnLog {
 }
 
 impl TurnLog {
-    fn open(path: &Path) -> Result<Self> {
+    fn open(path: &Path, redactor: crate::ui::Redactor) -> Result<Self> {
         let file = fs::open_log(path)?;
         Ok(TurnLog {
             path: path.to_path_buf(),
+            redactor,
             writer: Some(std::io::BufWriter::new(file)),
             written: 0,
             dropped_lines: 0,
@@ -869,6 +871,8 @@ impl TurnLog {
 
     fn line(&mut self, line: &str) {
         use std::io::Write as _;
+        let line = self.redactor.redact(line);
+        let line = line.as_ref();
         if self.written + line.len() as u64 + 1 > MAX_LOG_BYTES {
             self.dropped_lines += 1;
             return;

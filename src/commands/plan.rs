@@ -23,6 +23,12 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
     if let Some(PlanCommand::Adopt(adopt_args)) = &args.action {
         return adopt(ctx, adopt_args);
     }
+    let deadline_flag = args
+        .deadline
+        .as_deref()
+        .map(crate::time::parse_deadline)
+        .transpose()
+        .map_err(|problem| tagged(Kind::Usage, format!("`--deadline`: {problem}")))?;
     let store = ctx.store()?;
     let config = store.load_config()?;
     let agents = store.load_agents()?;
@@ -75,7 +81,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
                 .or(draft.request)
                 .unwrap_or_else(|| format!("imported from `{source}`"));
             let priority = args.priority.or(draft.priority).unwrap_or_default();
-            let deadline = args.deadline.clone().or(draft.deadline);
+            let deadline = deadline_flag.clone().or(draft.deadline);
             ctx.ui.note(&format!(
                 "imported {} tasks from `{source}`",
                 draft.tasks.len()
@@ -98,7 +104,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
             let input = PlanInput {
                 request: request.clone(),
                 priority: args.priority.unwrap_or_default(),
-                deadline: args.deadline.clone(),
+                deadline: deadline_flag.clone(),
                 context: context.clone(),
             };
             let ui = &ctx.ui;

@@ -112,7 +112,16 @@ pub fn parse_plan(
         }
     }
     draft.request = optional_string(object, "request", "the plan", &mut problems);
-    draft.deadline = optional_string(object, "deadline", "the plan", &mut problems);
+    draft.deadline =
+        optional_string(object, "deadline", "the plan", &mut problems).and_then(|text| {
+            match crate::time::parse_deadline(&text) {
+                Ok(deadline) => Some(deadline),
+                Err(problem) => {
+                    problems.push(format!("the plan's `deadline`: {problem}"));
+                    None
+                }
+            }
+        });
     if let Some(text) = optional_string(object, "priority", "the plan", &mut problems) {
         match Priority::parse(&text) {
             Some(priority) => draft.priority = Some(priority),

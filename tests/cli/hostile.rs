@@ -319,3 +319,82 @@ fn r10_7_a_cloned_stores_commands_run_only_once_trusted_and_a_change_asks_again(
     // Trust lives outside the repository (a committed file cannot forge it).
     assert!(env.home.join(".local/share/nexus/trust").is_dir());
 }
+
+#[test]
+fn r10_a_key_a_server_echoes_is_redacted_on_stderr_and_in_the_brain_log() {
+    use crate::common::openai_server::{FakeServer, error};
+    let key = "sk-test-very-secret-0123456789";
+    let echoed = json!({"error": {"message": format!("bad request; you sent Authorization: Bearer {key}"), "type": "invalid_request_error"}}).to_string();
+    let server = FakeServer::start(vec![error(400, &echoed)]);
+    let mut env = TestEnv::initialised();
+    env.set("OPENAI_API_KEY", key);
+    env.set("OPENAI_BASE_URL", server.base_url.clone());
+    let run = env.nexus(&["plan", "do it", "--planner", "openai", "--id", "p9"]);
+    run.code(6);
+    assert!(!run.stderr.contains(key), "{}", run.stderr);
+    assert!(run.stderr.contains("[REDACTED]"), "{}", run.stderr);
+    let log = env.nexus_dir().join("logs/brain/p9.json");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.contains(key), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "machine-local logs are owner-only");
+}
+
+#[test]
+fn r10_agents_and_verify_commands_get_an_allow_list_not_the_brains_key() {
+    let mut env = TestEnv::initialised();
+    let fake = FakeClaude::install(&mut env);
+    fake.script(&[]);
+    env.set("OPENAI_API_KEY", "sk-brain-key-should-not-leak");
+    env.set("SOME_RANDOM_SETTING", "x");
+    env.set("ANTHROPIC_API_KEY", "the-agents-own-key");
+    let path = ".nexus/agents/aria_coordinator.toml";
+    let text = env
+        .read(path)
+        .replacen("verify = []", "verify = [\"env > verify-env.txt\"]", 1);
+    env.write(path, &text);
+    one_task_plan(&env, "p");
+    env.nexus(&["trust"]).ok();
+    env.nexus(&["run", "p"]).ok();
+    let names = &fake.invocations()[0].env_names;
+    assert!(!names.contains(&"OPENAI_API_KEY".to_string()), "{names:?}");
+    assert!(
+        !names.contains(&"SOME_RANDOM_SETTING".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"ANTHROPIC_API_KEY".to_string()),
+        "{names:?}"
+    );
+    assert!(names.contains(&"NEXUS_DIR".to_string()), "{names:?}");
+    let verify_env = env.read("verify-env.txt");
+    assert!(!verify_env.contains("OPENAI_API_KEY"), "{verify_env}");
+    assert!(!verify_env.contains("ANTHROPIC_API_KEY"), "{verify_env}");
+    assert!(verify_env.contains("NEXUS_DIR="), "{verify_env}");
+    assert!(verify_env.contains("PATH="), "{verify_env}");
+    let logs = env.nexus_dir().join("logs/p/t01.log");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&logs).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0, "agent transcripts are owner-only");
+}
+
+#[test]
+fn r10_a_garbage_deadline_is_a_usage_error() {
+    let env = TestEnv::initialised();
+    let run = env.nexus(&["plan", "x", "--planner", "builtin", "--deadline", "garbage"]);
+    run.code(2);
+    assert!(run.stderr.contains("`--deadline`"), "{}", run.stderr);
+    let ok = env.nexus(&[
+        "plan",
+        "x",
+        "--planner",
+        "builtin",
+        "--deadline",
+        "2026-12-24",
+    ]);
+    ok.ok();
+    let id = ok.stdout.trim();
+    let stored = env.read(&format!(".nexus/plans/{id}/plan.json"));
+    assert!(stored.contains("\"deadline\": \"2026-12-24\""), "{stored}");
+}
