@@ -275,6 +275,7 @@ impl Runtime {
         let holder = Holder::current(self.now());
         let started = std::time::Instant::now();
         let mut stop = stop.clone();
+        let mut next_note = started;
         loop {
             if *stop.borrow() != Stop::None {
                 return Err(tagged(
@@ -296,6 +297,19 @@ impl Runtime {
                         if started.elapsed() < limit
                             && crate::exit::code_for(&error) == crate::exit::BUSY =>
                     {
+                        // Never wait silently: say who holds the session
+                        // (perhaps an agent orphaned by a killed nexus) and
+                        // for how long we have waited, every 30 s.
+                        if std::time::Instant::now() >= next_note {
+                            let holders = lock::describe_holders(&path)
+                                .unwrap_or_else(|| "another process".to_string());
+                            self.ctx.ui.note(&format!(
+                                "waiting for {what}, held by {holders} (waited {} of at most {})",
+                                crate::time::short_duration(started.elapsed()),
+                                crate::time::short_duration(limit)
+                            ));
+                            next_note += Duration::from_secs(30);
+                        }
                         tokio::select! {
                             () = tokio::time::sleep(Duration::from_millis(100)) => {}
                             changed = stop.changed() => {

@@ -398,3 +398,42 @@ fn r10_a_garbage_deadline_is_a_usage_error() {
     let stored = env.read(&format!(".nexus/plans/{id}/plan.json"));
     assert!(stored.contains("\"deadline\": \"2026-12-24\""), "{stored}");
 }
+
+#[test]
+fn r10_a_process_left_holding_a_session_lock_is_named_and_the_wait_shown() {
+    let mut env = TestEnv::initialised();
+    FakeClaude::install(&mut env).script(&[]);
+    crate::run::configure(&env, &[("timeout = \"30m\"", "timeout = \"2s\"")]);
+    one_task_plan(&env, "p");
+    // As a detached grandchild of a killed run would: a process that is not
+    // nexus holds the session lock.
+    let lock = env.nexus_dir().join("locks/session-aria_coordinator.lock");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    let mut holder = std::process::Command::new("sh")
+        .args(["-c", "exec 9>>\"$1\"; flock 9 && exec sleep 60", "sh"])
+        .arg(&lock)
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !nexus::state::lock::is_held(&lock) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let pid = holder.id().to_string();
+    let asked = env.nexus(&["ask", "aria_coordinator", "hello"]);
+    asked.code(4);
+    assert!(
+        asked.stderr.contains(&format!("pid {pid}")) && asked.stderr.contains("sleep 60"),
+        "{}",
+        asked.stderr
+    );
+    let run = env.nexus(&["run", "p"]);
+    assert!(
+        run.stderr
+            .contains("waiting for the session of agent `aria_coordinator`")
+            && run.stderr.contains(&format!("pid {pid}")),
+        "{}",
+        run.stderr
+    );
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+}
