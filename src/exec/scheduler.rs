@@ -819,26 +819,8 @@ impl<'a> Scheduler<'a> {
         // it becomes interrupted.
         for &index in &scope {
             if slots[index].record.state == TaskState::Running {
-                let owner = slots[index].record.owner.clone();
                 let slot = &mut slots[index];
-                slot.record.state = TaskState::Interrupted;
-                slot.record.reason = Some(match owner {
-                    Some(owner) => {
-                        format!("its runner (pid {} on `{}`) is gone", owner.pid, owner.host)
-                    }
-                    None => "its runner is gone".to_string(),
-                });
-                slot.record.owner = None;
-                slot.record.progress = None;
-                if let Some(attempt) = slot
-                    .record
-                    .attempts
-                    .last_mut()
-                    .filter(|attempt| attempt.finished_at.is_none())
-                {
-                    attempt.outcome = "interrupted".into();
-                    attempt.finished_at = Some(self.runtime.ctx.now());
-                }
+                slot.record.runner_gone(self.runtime.ctx.now());
                 self.write(slot)?;
             }
         }
@@ -893,22 +875,13 @@ impl<'a> Scheduler<'a> {
                         continue;
                     }
                     if let Some(&dep) = self.graph.deps[index].iter().find(|&&dep| {
-                        matches!(
-                            slots[dep].record.state,
-                            TaskState::Failed
-                                | TaskState::Blocked
-                                | TaskState::Skipped
-                                | TaskState::Interrupted
-                        ) && !(pending[dep] || slots[dep].busy_instance.is_some())
+                        slots[dep].record.state.blocks_dependents()
+                            && !(pending[dep] || slots[dep].busy_instance.is_some())
                     }) && self.options.task.is_none()
                     {
                         pending[index] = false;
-                        let reason = format!(
-                            "dependency `{}` {}",
-                            self.graph.ids[dep], slots[dep].record.state
-                        );
-                        slots[index].record.state = TaskState::Blocked;
-                        slots[index].record.reason = Some(reason.clone());
+                        let dep_state = slots[dep].record.state;
+                        let reason = slots[index].record.block(&self.graph.ids[dep], dep_state);
                         self.write(&mut slots[index])?;
                         self.event(
                             Event {
