@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod env_vars;
 pub mod exec;
 pub mod exit;
+pub mod export;
 pub mod ids;
 pub mod state;
 pub mod time;

@@ -2,6 +2,7 @@
 //! (in `scheduler`) the dispatcher that runs a plan. The only async code.
 
 pub mod plan_graph;
+pub mod reconcile;
 pub mod scheduler;
 pub mod signals;
 pub mod supervise;
