@@ -53,7 +53,12 @@ mkdir -p "$dir/munge" "$dir/pids" "$dir/state" "$dir/spool" "$dir/log"
 chmod 700 "$dir/munge"
 
 # A failed start leaves nothing running.
-trap 'status=$?; [ $status -eq 0 ] || stop; exit $status' EXIT
+on_exit() {
+  code=$?
+  [ "$code" -eq 0 ] || stop
+  exit "$code"
+}
+trap on_exit EXIT
 
 # munge: its own key and socket in DIR.
 key="$dir/munge/munge.key"
