@@ -108,8 +108,8 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
         }
         'nexus;export' {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The executor to write for')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write exactly this file (atomically; never through a symlink) instead of stdout')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write exactly this file (atomically; never through a symlink) instead of stdout')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)')
             [CompletionResult]::new('--nexus', '--nexus', [CompletionResultType]::ParameterName, 'How jobs call nexus (default: `nexus`, found on the executor''s PATH)')
             [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Slurm: every job''s partition (an agent''s `[slurm]` table overrides this and the three below)')
             [CompletionResult]::new('--time', '--time', [CompletionResultType]::ParameterName, 'Slurm: every job''s time limit (`MINUTES`, `H:MM:SS`, `D-HH:MM:SS`)')

@@ -100,8 +100,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
         }
         &'nexus;export'= {
             cand --to 'The executor to write for'
-            cand -o 'Write exactly this file (atomically; never through a symlink) instead of stdout'
-            cand --output 'Write exactly this file (atomically; never through a symlink) instead of stdout'
+            cand -o 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)'
+            cand --output 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)'
             cand --nexus 'How jobs call nexus (default: `nexus`, found on the executor''s PATH)'
             cand --partition 'Slurm: every job''s partition (an agent''s `[slurm]` table overrides this and the three below)'
             cand --time 'Slurm: every job''s time limit (`MINUTES`, `H:MM:SS`, `D-HH:MM:SS`)'

@@ -102,7 +102,7 @@ complete -c nexus -n "__fish_nexus_using_subcommand run" -s h -l help -d 'Print 
 complete -c nexus -n "__fish_nexus_using_subcommand export" -l to -d 'The executor to write for' -r -f -a "make\t'A Makefile: one target per task, for `make -jN`'
 slurm\t'A script of `sbatch` jobs with `afterok` dependencies and a last reconcile job'
 github-actions\t'A workflow with one job per task and `needs:` from the dependencies'"
-complete -c nexus -n "__fish_nexus_using_subcommand export" -s o -l output -d 'Write exactly this file (atomically; never through a symlink) instead of stdout' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand export" -s o -l output -d 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand export" -l nexus -d 'How jobs call nexus (default: `nexus`, found on the executor\'s PATH)' -r
 complete -c nexus -n "__fish_nexus_using_subcommand export" -l partition -d 'Slurm: every job\'s partition (an agent\'s `[slurm]` table overrides this and the three below)' -r
 complete -c nexus -n "__fish_nexus_using_subcommand export" -l time -d 'Slurm: every job\'s time limit (`MINUTES`, `H:MM:SS`, `D-HH:MM:SS`)' -r

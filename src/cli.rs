@@ -189,7 +189,7 @@ pub struct ExportArgs {
     #[arg(long, value_enum, value_name = "EXECUTOR")]
     pub to: ExportTarget,
     /// Write exactly this file (atomically; never through a symlink)
-    /// instead of stdout.
+    /// instead of stdout (`-` is stdout).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// How jobs call nexus (default: `nexus`, found on the executor's PATH).

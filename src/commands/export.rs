@@ -91,7 +91,22 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
                 } else {
                     args.secrets.clone()
                 },
-                setup: args.setup.clone(),
+                setup: args
+                    .setup
+                    .iter()
+                    .map(|command| {
+                        // A command may span lines; other control
+                        // characters have no place in YAML.
+                        if command
+                            .chars()
+                            .any(|c| c.is_control() && c != '\n' && c != '\t')
+                        {
+                            embeddable("--setup", command)
+                        } else {
+                            Ok(command.clone())
+                        }
+                    })
+                    .collect::<Result<_>>()?,
                 working_directory: repository_subdir(&project)?,
             };
             github::workflow(&export, &options).map_err(|problem| {
@@ -103,7 +118,11 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
             })?
         }
     };
-    match &args.output {
+    match args
+        .output
+        .as_deref()
+        .filter(|path| *path != Path::new("-"))
+    {
         Some(path) => {
             let path = ctx.cwd.join(path);
             write_output(&path, &text, args.to == ExportTarget::Slurm)?;

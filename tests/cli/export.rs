@@ -213,6 +213,9 @@ fn output_goes_to_exactly_the_named_file() {
     );
     let stdout = env.nexus(&["export", "p1", "--to", "slurm"]).stdout;
     assert_eq!(env.read("submit.sh"), stdout, "-o writes what stdout shows");
+    let dash = env.nexus(&["export", "p1", "--to", "slurm", "-o", "-"]);
+    assert_eq!(dash.stdout, stdout, "`-o -` is stdout");
+    assert!(!env.project.join("-").exists());
     // A symlink is refused and its target left alone.
     env.write("target.txt", "keep me");
     std::os::unix::fs::symlink(env.project.join("target.txt"), env.project.join("link.mk"))
