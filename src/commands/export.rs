@@ -2,9 +2,9 @@
 //! plan's DAG for an external executor (see `export`), on stdout or into
 //! exactly the file named by `-o`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::cli::{ExportArgs, ExportTarget};
 use crate::context::Ctx;
@@ -207,49 +207,21 @@ fn repository_subdir(project: &Path) -> Result<Option<String>> {
     }
 }
 
-/// Writes `text` into exactly `path`: never through a symlink, never into a
-/// directory that does not exist; a new script is made executable.
+/// Writes `text` into exactly `path` (see `fs::write_named`); a new script
+/// is made executable by whoever may read it.
 fn write_output(path: &Path, text: &str, script: bool) -> Result<()> {
-    let existing = std::fs::symlink_metadata(path).ok();
-    if let Some(meta) = &existing {
-        if meta.file_type().is_symlink() {
-            return Err(tagged_hint(
-                Kind::Usage,
-                format!(
-                    "`{}` is a symbolic link; export writes only the file it names",
-                    path.display()
-                ),
-                "name the link's target, or remove the link",
-            ));
-        }
-        if !meta.is_file() {
-            return Err(tagged(
-                Kind::Usage,
-                format!("`{}` exists and is not a regular file", path.display()),
-            ));
-        }
-    }
-    let parent: PathBuf = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !parent.is_dir() {
-        return Err(tagged(
-            Kind::Usage,
-            format!("directory `{}` does not exist", parent.display()),
-        ));
-    }
-    fs::write_atomic(path, text.as_bytes())?;
-    if script && existing.is_none() {
+    let created = fs::write_named(path, text.as_bytes())?;
+    if script && created {
         use std::os::unix::fs::PermissionsExt;
-        let meta = std::fs::metadata(path)
-            .map_err(|error| anyhow::anyhow!("failed to read `{}`: {error}", path.display()))?;
-        let mode = meta.permissions().mode();
-        // Executable by whoever may read it.
-        let executable = mode | ((mode & 0o444) >> 2);
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(executable)).map_err(
-            |error| anyhow::anyhow!("failed to make `{}` executable: {error}", path.display()),
-        )?;
+        let mode = std::fs::metadata(path)
+            .with_context(|| format!("failed to read `{}`", path.display()))?
+            .permissions()
+            .mode();
+        std::fs::set_permissions(
+            path,
+            std::fs::Permissions::from_mode(mode | ((mode & 0o444) >> 2)),
+        )
+        .with_context(|| format!("failed to make `{}` executable", path.display()))?;
     }
     Ok(())
 }
