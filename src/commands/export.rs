@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use crate::cli::{ExportArgs, ExportTarget};
 use crate::context::Ctx;
 use crate::exit::{Kind, tagged, tagged_hint};
-use crate::export::github::{self, GithubOptions};
+use crate::export::github::{self, GithubOptions, WorkflowError};
 use crate::export::make::{self, MakeOptions};
 use crate::export::slurm::{self, SlurmOptions};
 use crate::export::{Invocation, Resources, quote};
@@ -42,9 +42,8 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
     };
     let export = crate::export::load::load(&store, &plan, &defaults)?;
     let program = args.nexus.clone().unwrap_or_else(|| "nexus".to_string());
-    let root = std::path::absolute(store.root()).map_err(|error| {
-        anyhow::anyhow!("failed to resolve `{}`: {error}", store.root().display())
-    })?;
+    let root = std::path::absolute(store.root())
+        .with_context(|| format!("failed to resolve `{}`", store.root().display()))?;
     let project = store.project_root();
     let text = match args.to {
         ExportTarget::Make => {
@@ -109,12 +108,13 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
                     .collect::<Result<_>>()?,
                 working_directory: repository_subdir(&project)?,
             };
-            github::workflow(&export, &options).map_err(|problem| {
-                tagged_hint(
+            github::workflow(&export, &options).map_err(|error| match error {
+                WorkflowError::TooManyJobs(message) => tagged_hint(
                     Kind::Usage,
-                    problem,
-                    "`nexus export --to make` runs any number of tasks, with `make -jN` inside one job",
-                )
+                    message,
+                    "`nexus export --to make` runs any number of tasks, with `make -jN` inside one job; or split the plan",
+                ),
+                WorkflowError::SecretName(message) => tagged(Kind::Usage, message),
             })?
         }
     };
@@ -139,29 +139,38 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
 
 /// Refuses options of another executor than `--to`'s.
 fn check_flags(args: &ExportArgs) -> Result<()> {
-    let slurm = [
-        ("--partition", args.partition.is_some()),
-        ("--time", args.time.is_some()),
-        ("--cpus-per-task", args.cpus_per_task.is_some()),
-        ("--mem", args.mem.is_some()),
-    ];
-    let github = [
-        ("--runs-on", args.runs_on.is_some()),
-        ("--secret", !args.secrets.is_empty()),
-        ("--setup", !args.setup.is_empty()),
-    ];
-    let (foreign, owner): (Vec<&(&str, bool)>, &str) = match args.to {
-        ExportTarget::Make => (
-            slurm.iter().chain(github.iter()).collect(),
-            "another executor",
+    let (slurm, github) = (ExportTarget::Slurm, ExportTarget::GithubActions);
+    let flags = [
+        ("--partition", args.partition.is_some(), slurm, "slurm"),
+        ("--time", args.time.is_some(), slurm, "slurm"),
+        (
+            "--cpus-per-task",
+            args.cpus_per_task.is_some(),
+            slurm,
+            "slurm",
         ),
-        ExportTarget::Slurm => (github.iter().collect(), "`--to github-actions`"),
-        ExportTarget::GithubActions => (slurm.iter().collect(), "`--to slurm`"),
-    };
-    match foreign.iter().find(|(_, given)| *given) {
-        Some((flag, _)) => Err(tagged(
+        ("--mem", args.mem.is_some(), slurm, "slurm"),
+        (
+            "--runs-on",
+            args.runs_on.is_some(),
+            github,
+            "github-actions",
+        ),
+        (
+            "--secret",
+            !args.secrets.is_empty(),
+            github,
+            "github-actions",
+        ),
+        ("--setup", !args.setup.is_empty(), github, "github-actions"),
+    ];
+    match flags
+        .iter()
+        .find(|(_, given, owner, _)| *given && *owner != args.to)
+    {
+        Some((flag, _, _, name)) => Err(tagged(
             Kind::Usage,
-            format!("`{flag}` is an option of {owner}, not of this `--to`"),
+            format!("`{flag}` is an option of `--to {name}` only"),
         )),
         None => Ok(()),
     }

@@ -250,7 +250,9 @@ fn export_refuses_what_it_cannot_write() {
     let foreign = env.nexus(&["export", "p1", "--to", "make", "--partition", "x"]);
     foreign.code(2);
     assert!(
-        foreign.stderr.contains("`--partition` is an option of"),
+        foreign
+            .stderr
+            .contains("`--partition` is an option of `--to slurm` only"),
         "{}",
         foreign.stderr
     );
