@@ -6,11 +6,13 @@
 //!   of the tasks finished before it (`nexus-<plan>-task-*`, merged) over
 //!   the checkout's `.nexus`, runs its task, and uploads only what it wrote:
 //!   its task record, result, messages and transcript (each file is one
-//!   task's, so merging never overwrites another's) and the lines it
-//!   appended to an agent's memory, as a separate part that later jobs
-//!   append (memory is one file per agent, shared by parallel jobs). Session
-//!   records are machine-local and not carried: each job recovers its
-//!   agent's session with a recap from that memory.
+//!   task's, so merging never overwrites another's), its agent's session
+//!   record, and the lines it appended to an agent's memory, as a separate
+//!   part that later jobs append (memory is one file per agent, shared by
+//!   parallel jobs). A session record from another runner cannot be resumed
+//!   (another host), so the next job of that agent recovers: a fresh
+//!   session with a recap from the memory (which of two parallel jobs'
+//!   records wins the merge does not matter).
 //! - Reconcile: GitHub skips the dependents of a failed job; the
 //!   `reconcile` job (`if: always()`, needing every task) applies every
 //!   artifact, runs `nexus reconcile PLAN` so the skipped tasks read
@@ -103,7 +105,7 @@ fn prepare_script(branch: &str) -> String {
     format!(
         r#"in="$RUNNER_TEMP/nexus-in"
 if [ -d "$in" ]; then
-  for part in plans messages logs; do
+  for part in plans messages logs sessions; do
     if [ -d "$in/$part" ]; then
       mkdir -p ".nexus/$part"
       cp -R "$in/$part/." ".nexus/$part/"
@@ -146,7 +148,7 @@ mkdir -p "$out"
 mark="$RUNNER_TEMP/nexus-mark"
 [ -f "$mark" ] || exit 0
 cd .nexus
-for part in plans messages logs; do
+for part in plans messages logs sessions; do
   [ -d "$part" ] || continue
   find "$part" -type f -newer "$mark" ! -name '.tmp*' | while IFS= read -r file; do
     mkdir -p "$out/$(dirname "$file")"

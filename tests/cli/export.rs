@@ -829,3 +829,274 @@ fn a_plan_submitted_to_a_real_slurm_cluster() {
         overlapping.join(", ")
     );
 }
+
+/// One step of a job of the exported workflow, as the simulator reads it.
+#[derive(Debug, Default)]
+struct SimStep {
+    uses: Option<String>,
+    with: BTreeMap<String, String>,
+    run: Option<String>,
+    always: bool,
+}
+
+/// One job of the exported workflow.
+#[derive(Debug, Default)]
+struct SimJob {
+    id: String,
+    needs: Vec<String>,
+    always: bool,
+    steps: Vec<SimStep>,
+}
+
+/// Reads the jobs of a workflow nexus wrote (its own regular layout, not
+/// YAML in general).
+fn read_jobs(workflow: &str) -> Vec<SimJob> {
+    let mut jobs: Vec<SimJob> = Vec::new();
+    let mut in_jobs = false;
+    let mut in_block = false;
+    for line in workflow.lines() {
+        if in_block {
+            if line.is_empty() || line.starts_with("          ") {
+                let step = jobs.last_mut().unwrap().steps.last_mut().unwrap();
+                let script = step.run.get_or_insert_with(String::new);
+                script.push_str(line.get(10..).unwrap_or(""));
+                script.push('\n');
+                continue;
+            }
+            in_block = false;
+        }
+        if line == "jobs:" {
+            in_jobs = true;
+            continue;
+        }
+        if !in_jobs {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let text = line.trim_start();
+        match indent {
+            2 => jobs.push(SimJob {
+                id: text.trim_end_matches(':').to_string(),
+                ..SimJob::default()
+            }),
+            4 => {
+                let job = jobs.last_mut().unwrap();
+                if let Some(needs) = text.strip_prefix("needs: [") {
+                    job.needs = needs
+                        .trim_end_matches(']')
+                        .split(", ")
+                        .map(str::to_string)
+                        .collect();
+                } else if text.starts_with("if:") {
+                    job.always = text.contains("always()");
+                }
+            }
+            6 | 8 => {
+                let job = jobs.last_mut().unwrap();
+                let text = match text.strip_prefix("- ") {
+                    Some(rest) => {
+                        job.steps.push(SimStep::default());
+                        rest
+                    }
+                    None => text,
+                };
+                let step = job.steps.last_mut().unwrap();
+                if let Some(uses) = text.strip_prefix("uses: ") {
+                    step.uses = Some(uses.to_string());
+                } else if text == "if: always()" {
+                    step.always = true;
+                } else if text == "run: |" {
+                    in_block = true;
+                } else if let Some(run) = text.strip_prefix("run: ") {
+                    step.run = Some(format!("{run}\n"));
+                }
+            }
+            10 => {
+                let step = jobs.last_mut().unwrap().steps.last_mut().unwrap();
+                if let Some((key, value)) = text.split_once(": ") {
+                    step.with
+                        .insert(key.to_string(), value.trim_matches('\'').to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    jobs
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The exported workflow's jobs run one after another as GitHub would run
+/// them, each on a fresh "runner" (a new checkout of the committed `.nexus`,
+/// its own HOME and RUNNER_TEMP), with artifacts kept between them: a
+/// task's prompt gets its dependency's result through the artifacts, a
+/// failed task's dependents are skipped and the reconcile job marks them
+/// blocked in the state it uploads, memory lines of every job arrive, and an
+/// agent's second task recovers its session with a recap.
+#[test]
+fn the_workflow_carries_state_between_simulated_runners() {
+    let (env, fake) = setup();
+    let plan = json!({"tasks": [
+        {"id": "a", "title": "A", "type": "analysis", "agent": "aria_coordinator"},
+        {"id": "b", "title": "B", "type": "implementation", "agent": "code_developer", "depends_on": ["a"]},
+        {"id": "c", "title": "C", "type": "test_creation", "agent": "alpha_test_creator", "depends_on": ["a"]},
+        {"id": "d", "title": "D", "type": "validation", "agent": "beta_test_validator", "depends_on": ["b", "c"]},
+        {"id": "e", "title": "E", "type": "documentation", "agent": "aria_coordinator", "depends_on": ["a"]}
+    ]});
+    write_plan(&env, "gh", &plan);
+    fake.script(&[
+        Step::reply("SPEC-MARKER-77").matching("# Task `a`"),
+        Step::max_turns().matching("# Task `b`").repeat(),
+        Step::echo().repeat(),
+    ]);
+    let nexus = nexus_bin().display().to_string();
+    let workflow = env
+        .nexus(&["export", "gh", "--to", "github-actions", "--nexus", &nexus])
+        .stdout;
+    let jobs = read_jobs(&workflow);
+    assert_eq!(jobs.len(), 6, "{jobs:?}");
+    // The repository as committed: everything but the machine-local parts.
+    let repository = env.temp.path().join("repository");
+    copy_tree(&env.project, &repository);
+    for local in ["sessions", "logs", "locks"] {
+        let _ = std::fs::remove_dir_all(repository.join(".nexus").join(local));
+    }
+    let artifacts = env.temp.path().join("artifacts");
+    let mut outcome: BTreeMap<String, bool> = BTreeMap::new();
+    for job in &jobs {
+        let needs_ok = job.needs.iter().all(|need| outcome[need]);
+        if !needs_ok && !job.always {
+            outcome.insert(job.id.clone(), false);
+            continue;
+        }
+        let runner = env.temp.path().join("runners").join(&job.id);
+        let (workspace, temp, home) = (
+            runner.join("work"),
+            runner.join("temp"),
+            runner.join("home"),
+        );
+        for dir in [&temp, &home] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        let mut ok = true;
+        for step in &job.steps {
+            if !ok && !step.always {
+                continue;
+            }
+            let path_input = |key: &str| {
+                step.with[key].replace("${{ runner.temp }}", &temp.display().to_string())
+            };
+            match (step.uses.as_deref(), &step.run) {
+                (Some(uses), _) if uses.starts_with("actions/checkout@") => {
+                    copy_tree(&repository, &workspace);
+                }
+                (Some(uses), _) if uses.starts_with("actions/download-artifact@") => {
+                    let prefix = step.with["pattern"].trim_end_matches('*').to_string();
+                    let into = PathBuf::from(path_input("path"));
+                    std::fs::create_dir_all(&into).unwrap();
+                    for entry in std::fs::read_dir(&artifacts).into_iter().flatten() {
+                        let entry = entry.unwrap();
+                        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                            copy_tree(&entry.path(), &into);
+                        }
+                    }
+                }
+                (Some(uses), _) if uses.starts_with("actions/upload-artifact@") => {
+                    let from = PathBuf::from(path_input("path"));
+                    let to = artifacts.join(&step.with["name"]);
+                    let _ = std::fs::remove_dir_all(&to);
+                    if from.is_dir() {
+                        copy_tree(&from, &to);
+                    }
+                }
+                (None, Some(script)) => {
+                    let file = temp.join("step.sh");
+                    std::fs::write(&file, script).unwrap();
+                    let status = env
+                        .command(Path::new("bash"))
+                        .args(["--noprofile", "--norc", "-eo", "pipefail"])
+                        .arg(&file)
+                        .current_dir(&workspace)
+                        .env("RUNNER_TEMP", &temp)
+                        .env("HOME", &home)
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .status()
+                        .unwrap();
+                    ok &= status.success();
+                }
+                other => panic!("a step the simulator does not know: {other:?}"),
+            }
+        }
+        outcome.insert(job.id.clone(), ok);
+    }
+    assert_eq!(
+        outcome,
+        BTreeMap::from([
+            ("task-a".to_string(), true),
+            ("task-b".to_string(), false),
+            ("task-c".to_string(), true),
+            ("task-d".to_string(), false),
+            ("task-e".to_string(), true),
+            ("reconcile".to_string(), false),
+        ]),
+        "the reconcile job fails, as the plan did"
+    );
+    // c's agent got a's result through the artifacts.
+    let prompt_of = |id: &str| {
+        fake.invocations()
+            .into_iter()
+            .filter_map(|call| call.flags.prompt)
+            .find(|prompt| prompt.contains(&format!("# Task `{id}`")))
+            .unwrap_or_else(|| panic!("no call for {id}"))
+    };
+    assert!(prompt_of("c").contains("SPEC-MARKER-77"));
+    assert!(fake.invocations().iter().all(|call| {
+        !call
+            .flags
+            .prompt
+            .as_deref()
+            .unwrap_or("")
+            .contains("# Task `d`")
+    }));
+    // The state the reconcile job uploaded.
+    let state = artifacts.join("nexus-gh-state");
+    let record = |id: &str| -> Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(state.join(format!("plans/gh/tasks/{id}.json"))).unwrap(),
+        )
+        .unwrap()
+    };
+    for (id, expected) in [
+        ("a", "completed"),
+        ("b", "failed"),
+        ("c", "completed"),
+        ("e", "completed"),
+        ("d", "blocked"),
+    ] {
+        assert_eq!(record(id)["state"], expected, "{id}");
+    }
+    assert_eq!(record("d")["reason"], "dependency `b` failed");
+    assert!(state.join("plans/gh/results/c.md").is_file());
+    // Every job's memory lines arrived; Aria's second task, on another
+    // runner, recovered her session with a recap.
+    let memory = std::fs::read_to_string(state.join("memory/aria_coordinator.jsonl")).unwrap();
+    assert!(
+        memory.contains("\"task_id\":\"a\"") && memory.contains("\"task_id\":\"e\""),
+        "{memory}"
+    );
+    assert!(memory.contains("\"kind\":\"recap\""), "{memory}");
+    assert!(prompt_of("e").contains("Recap of your earlier work"));
+    let code = std::fs::read_to_string(state.join("memory/code_developer.jsonl")).unwrap();
+    assert!(code.contains("\"task_id\":\"b\""), "{code}");
+}
