@@ -1,6 +1,8 @@
 //! `nexus export` and `nexus reconcile`: golden files of the three formats,
 //! `-o`'s rules, the exported Makefile under `make -j4` with the fake agent,
-//! reconciling after an executor stopped, `actionlint` on the workflow
+//! reconciling after an executor stopped, the exported workflow's jobs run
+//! one by one on simulated runners (fresh checkout, HOME and RUNNER_TEMP,
+//! artifacts kept between jobs), `actionlint` on the workflow
 //! (`NEXUS_TEST_ACTIONLINT` names the binary), `shellcheck` on the Slurm
 //! script (`NEXUS_TEST_SHELLCHECK`), and the Slurm script submitted to a real
 //! one-node cluster (`NEXUS_TEST_SLURM_CONF` names its `slurm.conf`; `.ci/run`
@@ -1029,6 +1031,9 @@ fn the_workflow_carries_state_between_simulated_runners() {
                         .current_dir(&workspace)
                         .env("RUNNER_TEMP", &temp)
                         .env("HOME", &home)
+                        // No repository around: the branch steps find none
+                        // and do nothing (and never reach a remote).
+                        .env("GIT_CEILING_DIRECTORIES", env.temp.path())
                         .stdout(Stdio::null())
                         .stderr(Stdio::null())
                         .status()
