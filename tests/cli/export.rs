@@ -197,6 +197,31 @@ fn golden_files_for_each_executor() {
     assert!(!github.stdout.contains("Specify"));
 }
 
+/// The README's Makefile is exactly what `export --to make` writes for the
+/// worked example's plan.
+#[test]
+fn the_readme_makefile_is_the_generated_one() {
+    let (env, _fake) = setup();
+    env.nexus(&[
+        "plan",
+        "--planner",
+        "builtin",
+        "--id",
+        "c555b623",
+        "Add a --json flag to the report command",
+    ])
+    .ok();
+    env.nexus(&["assign", "c555b623"]).ok();
+    let makefile = env.nexus(&["export", "c555b623", "--to", "make"]);
+    makefile.ok();
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("```make\n{}```", makefile.stdout)),
+        "README's Makefile differs from:\n{}",
+        makefile.stdout
+    );
+}
+
 #[test]
 fn output_goes_to_exactly_the_named_file() {
     let (env, _fake) = setup();
