@@ -394,6 +394,19 @@ fn the_exported_makefile_runs_a_diamond_in_dependency_order_under_make_j4() {
         "b and c ran side by side: {b:?} {c:?}"
     );
     assert_eq!(fake.invocations().len(), 4);
+    let before = env.snapshot();
+    let reconcile = env.nexus(&["reconcile", "mk"]);
+    reconcile.ok();
+    assert!(
+        reconcile.stderr.contains("0 changed; 4 completed"),
+        "{}",
+        reconcile.stderr
+    );
+    assert_eq!(
+        env.snapshot(),
+        before,
+        "nothing to reconcile, nothing written"
+    );
 }
 
 #[test]
