@@ -31,6 +31,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand plan 'Turn a request into a plan of tasks (prints the plan id)'
             cand assign 'Give unassigned tasks an agent, or assign one task by hand'
             cand run 'Run a plan''s ready tasks in dependency order, in parallel'
+            cand export 'Write a plan''s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`'
+            cand reconcile 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent'
             cand ask 'Send one message to an agent''s session and print the reply'
             cand status 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
             cand metrics 'Print metrics in the Prometheus text format'
@@ -110,6 +112,35 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --force 'With `--task`: run even if dependencies are not completed'
             cand --retry-failed 'Run failed and blocked tasks again'
             cand --dry-run 'Print the argv and prompt of every task that would run; change nothing'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;export'= {
+            cand --to 'The executor to write for'
+            cand -o 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)'
+            cand --output 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)'
+            cand --nexus 'How jobs call nexus (default: `nexus`, found on the executor''s PATH)'
+            cand --partition 'Slurm: every job''s partition (an agent''s `[slurm]` table overrides this and the three below)'
+            cand --time 'Slurm: every job''s time limit (`MINUTES`, `H:MM:SS`, `D-HH:MM:SS`)'
+            cand --cpus-per-task 'Slurm: CPUs per task'
+            cand --mem 'Slurm: memory per job (`4096`, `8G`)'
+            cand --runs-on 'GitHub Actions: the runner label (default: `ubuntu-latest`)'
+            cand --secret 'GitHub Actions: a repository secret every task step gets as the environment variable of the same name (repeatable; default: `ANTHROPIC_API_KEY`)'
+            cand --setup 'GitHub Actions: a shell command run before nexus in every job, such as installing nexus and the agent''s CLI (repeatable)'
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;reconcile'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
             cand --json 'Print data as JSON on stdout'
             cand -q 'Print only data and errors, no progress or notes'
             cand --quiet 'Print only data and errors, no progress or notes'
@@ -345,6 +376,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand plan 'Turn a request into a plan of tasks (prints the plan id)'
             cand assign 'Give unassigned tasks an agent, or assign one task by hand'
             cand run 'Run a plan''s ready tasks in dependency order, in parallel'
+            cand export 'Write a plan''s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`'
+            cand reconcile 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent'
             cand ask 'Send one message to an agent''s session and print the reply'
             cand status 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
             cand metrics 'Print metrics in the Prometheus text format'
@@ -367,6 +400,10 @@ set edit:completion:arg-completer[nexus] = {|@words|
         &'nexus;help;assign'= {
         }
         &'nexus;help;run'= {
+        }
+        &'nexus;help;export'= {
+        }
+        &'nexus;help;reconcile'= {
         }
         &'nexus;help;ask'= {
         }

@@ -36,6 +36,8 @@ complete -c nexus -n "__fish_nexus_needs_command" -f -a "init" -d 'Create `.nexu
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "plan" -d 'Turn a request into a plan of tasks (prints the plan id)'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "assign" -d 'Give unassigned tasks an agent, or assign one task by hand'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "run" -d 'Run a plan\'s ready tasks in dependency order, in parallel'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "export" -d 'Write a plan\'s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "reconcile" -d 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "status" -d 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "metrics" -d 'Print metrics in the Prometheus text format'
@@ -109,6 +111,32 @@ complete -c nexus -n "__fish_nexus_using_subcommand run" -l dry-run -d 'Print th
 complete -c nexus -n "__fish_nexus_using_subcommand run" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand run" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l to -d 'The executor to write for' -r -f -a "make\t'A Makefile: one target per task, for `make -jN`'
+slurm\t'A script of `sbatch` jobs with `afterok` dependencies and a last reconcile job'
+github-actions\t'A workflow with one job per task and `needs:` from the dependencies'"
+complete -c nexus -n "__fish_nexus_using_subcommand export" -s o -l output -d 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l nexus -d 'How jobs call nexus (default: `nexus`, found on the executor\'s PATH)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l partition -d 'Slurm: every job\'s partition (an agent\'s `[slurm]` table overrides this and the three below)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l time -d 'Slurm: every job\'s time limit (`MINUTES`, `H:MM:SS`, `D-HH:MM:SS`)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l cpus-per-task -d 'Slurm: CPUs per task' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l mem -d 'Slurm: memory per job (`4096`, `8G`)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l runs-on -d 'GitHub Actions: the runner label (default: `ubuntu-latest`)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l secret -d 'GitHub Actions: a repository secret every task step gets as the environment variable of the same name (repeatable; default: `ANTHROPIC_API_KEY`)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l setup -d 'GitHub Actions: a shell command run before nexus in every job, such as installing nexus and the agent\'s CLI (repeatable)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand export" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand reconcile" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand reconcile" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand reconcile" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand reconcile" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand reconcile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nexus -n "__fish_nexus_using_subcommand ask" -l instance -d 'The agent instance (0-based)' -r
 complete -c nexus -n "__fish_nexus_using_subcommand ask" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand ask" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
@@ -267,21 +295,23 @@ never\t'Never colour'"
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log agents sessions memory doctor trust completions help" -f -a "init" -d 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log agents sessions memory doctor trust completions help" -f -a "plan" -d 'Turn a request into a plan of tasks (prints the plan id)'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log agents sessions memory doctor trust completions help" -f -a "assign" -d 'Give unassigned tasks an agent, or assign one task by hand'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log agents sessions memory doctor trust completions help" -f -a "run" -d 'Run a plan\'s ready tasks in dependency order, in parallel'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log agents sessions memory doctor trust completions help" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log agents sessions memory doctor trust completions help" -f -a "status" -d 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log agents sessions memory doctor trust completions help" -f -a "metrics" -d 'Print metrics in the Prometheus text format'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log agents sessions memory doctor trust completions help" -f -a "log" -d 'Print a task\'s agent transcript'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log agents sessions memory doctor trust completions help" -f -a "agents" -d 'List and inspect agents'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log agents sessions memory doctor trust completions help" -f -a "sessions" -d 'Inspect, check and collect agent session records'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log agents sessions memory doctor trust completions help" -f -a "memory" -d 'Show or reset an agent\'s memory'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log agents sessions memory doctor trust completions help" -f -a "doctor" -d 'Check the installation: `.nexus`, files, agent CLIs, API key, trust'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log agents sessions memory doctor trust completions help" -f -a "trust" -d 'Allow the commands committed in `.nexus` (verify, checks) to run here'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log agents sessions memory doctor trust completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log agents sessions memory doctor trust completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "init" -d 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "plan" -d 'Turn a request into a plan of tasks (prints the plan id)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "assign" -d 'Give unassigned tasks an agent, or assign one task by hand'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "run" -d 'Run a plan\'s ready tasks in dependency order, in parallel'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "export" -d 'Write a plan\'s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "reconcile" -d 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "status" -d 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "metrics" -d 'Print metrics in the Prometheus text format'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "log" -d 'Print a task\'s agent transcript'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "agents" -d 'List and inspect agents'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "sessions" -d 'Inspect, check and collect agent session records'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "memory" -d 'Show or reset an agent\'s memory'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "doctor" -d 'Check the installation: `.nexus`, files, agent CLIs, API key, trust'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "trust" -d 'Allow the commands committed in `.nexus` (verify, checks) to run here'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from plan" -f -a "adopt" -d 'Adopt the checks a planner\'s model suggested as the task\'s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from agents" -f -a "list" -d 'List the agents'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from agents" -f -a "show" -d 'Show one agent\'s full profile and the system prompt nexus builds'

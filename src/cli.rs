@@ -56,6 +56,12 @@ pub enum Command {
     Assign(AssignArgs),
     /// Run a plan's ready tasks in dependency order, in parallel.
     Run(RunArgs),
+    /// Write a plan's DAG for make, Slurm or GitHub Actions, each task one
+    /// `nexus run PLAN --task T`.
+    Export(ExportArgs),
+    /// Mark tasks that can no longer run (a dependency failed) as blocked,
+    /// after an external executor stopped; runs no agent.
+    Reconcile(ReconcileArgs),
     /// Send one message to an agent's session and print the reply.
     Ask(AskArgs),
     /// Show the dashboard (agents, load, plans, tasks, cost), or one task in full.
@@ -194,6 +200,71 @@ pub struct RunArgs {
     /// Print the argv and prompt of every task that would run; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `nexus export --to`: the executors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportTarget {
+    /// A Makefile: one target per task, for `make -jN`.
+    Make,
+    /// A script of `sbatch` jobs with `afterok` dependencies and a last
+    /// reconcile job.
+    Slurm,
+    /// A workflow with one job per task and `needs:` from the dependencies.
+    GithubActions,
+}
+
+/// `nexus export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The plan (id or unique prefix; default: the newest).
+    pub plan: Option<String>,
+    /// The executor to write for.
+    #[arg(long, value_enum, value_name = "EXECUTOR")]
+    pub to: ExportTarget,
+    /// Write exactly this file (atomically; never through a symlink)
+    /// instead of stdout (`-` is stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// How jobs call nexus (default: `nexus`, found on the executor's PATH).
+    #[arg(long, value_name = "PROGRAM")]
+    pub nexus: Option<String>,
+    /// Slurm: every job's partition (an agent's `[slurm]` table overrides
+    /// this and the three below).
+    #[arg(long, value_name = "NAME", help_heading = "Slurm")]
+    pub partition: Option<String>,
+    /// Slurm: every job's time limit (`MINUTES`, `H:MM:SS`, `D-HH:MM:SS`).
+    #[arg(long, value_name = "TIME", help_heading = "Slurm")]
+    pub time: Option<String>,
+    /// Slurm: CPUs per task.
+    #[arg(long, value_name = "N", help_heading = "Slurm")]
+    pub cpus_per_task: Option<u32>,
+    /// Slurm: memory per job (`4096`, `8G`).
+    #[arg(long, value_name = "SIZE", help_heading = "Slurm")]
+    pub mem: Option<String>,
+    /// GitHub Actions: the runner label (default: `ubuntu-latest`).
+    #[arg(long, value_name = "LABEL", help_heading = "GitHub Actions")]
+    pub runs_on: Option<String>,
+    /// GitHub Actions: a repository secret every task step gets as the
+    /// environment variable of the same name (repeatable; default:
+    /// `ANTHROPIC_API_KEY`).
+    #[arg(long = "secret", value_name = "NAME", help_heading = "GitHub Actions")]
+    pub secrets: Vec<String>,
+    /// GitHub Actions: a shell command run before nexus in every job, such
+    /// as installing nexus and the agent's CLI (repeatable).
+    #[arg(
+        long = "setup",
+        value_name = "COMMAND",
+        help_heading = "GitHub Actions"
+    )]
+    pub setup: Vec<String>,
+}
+
+/// `nexus reconcile`.
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// The plan (id or unique prefix; default: the newest).
+    pub plan: Option<String>,
 }
 
 /// `nexus status`.

@@ -13,7 +13,8 @@ pub const OK: u8 = 0;
 pub const ERROR: u8 = 1;
 /// Bad command-line usage (clap's own code).
 pub const USAGE: u8 = 2;
-/// `run` finished with tasks not completed, or `ask` got a failed turn.
+/// `run` finished with tasks not completed, `ask` got a failed turn, or
+/// `reconcile` found tasks that failed or cannot run.
 pub const TASKS_FAILED: u8 = 3;
 /// A lock is held by another process: a plan being run, a session in use.
 pub const BUSY: u8 = 4;
@@ -42,7 +43,7 @@ pub const TABLE: &[(u8, &str, &str)] = &[
     (
         TASKS_FAILED,
         "tasks-failed",
-        "`run` left tasks not completed; `ask` got a failed turn",
+        "`run` left tasks not completed; `ask` got a failed turn; `reconcile` found tasks that failed or cannot run",
     ),
     (
         BUSY,

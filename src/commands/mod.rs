@@ -5,11 +5,13 @@ pub mod ask;
 pub mod assign;
 pub mod completions;
 pub mod doctor;
+pub mod export;
 pub mod init;
 pub mod log;
 pub mod memory;
 pub mod metrics;
 pub mod plan;
+pub mod reconcile;
 pub mod run;
 pub mod sessions;
 pub mod status;
@@ -29,6 +31,8 @@ pub fn dispatch(ctx: &Ctx, command: &Command) -> Result<u8> {
         Command::Agents(command) => agents::run(ctx, command),
         Command::Ask(args) => ask::run(ctx, args),
         Command::Run(args) => run::run(ctx, args),
+        Command::Reconcile(args) => reconcile::run(ctx, args),
+        Command::Export(args) => export::run(ctx, args),
         Command::Sessions(command) => sessions::run(ctx, command),
         Command::Memory(command) => memory::run(ctx, command),
         Command::Doctor(args) => doctor::run(ctx, args),

@@ -383,23 +383,7 @@ impl<'a> Scheduler<'a> {
         if slot.record.state != TaskState::Running {
             return Ok(());
         }
-        let owner = slot.record.owner.take();
-        slot.record.state = TaskState::Interrupted;
-        slot.record.reason = Some(match owner {
-            Some(owner) => format!("its runner (pid {} on `{}`) is gone", owner.pid, owner.host),
-            None => "its runner is gone".to_string(),
-        });
-        slot.record.progress = None;
-        let now = self.now();
-        if let Some(attempt) = slot
-            .record
-            .attempts
-            .last_mut()
-            .filter(|attempt| attempt.finished_at.is_none())
-        {
-            attempt.outcome = crate::state::outcome::Outcome::Interrupted.into();
-            attempt.finished_at = Some(now);
-        }
+        slot.record.runner_gone(self.now());
         self.write(slot)
     }
 
@@ -569,12 +553,9 @@ impl<'a> Scheduler<'a> {
                 dependency,
                 state: dependency_state,
             } => {
-                let reason = format!(
-                    "dependency `{}` {dependency_state}",
-                    self.graph.ids[dependency]
-                );
-                slots[index].record.state = TaskState::Blocked;
-                slots[index].record.reason = Some(reason.clone());
+                let reason = slots[index]
+                    .record
+                    .block(&self.graph.ids[dependency], dependency_state);
                 self.write(&mut slots[index])?;
                 self.task_event(EventKind::TaskBlocked, index, Some(reason));
             }

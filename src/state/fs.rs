@@ -447,6 +447,44 @@ pub fn list_dir(path: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// Writes `bytes` into exactly the file a user named (`export -o`), through
+/// [`write_atomic`]: never through a symlink (which would write elsewhere),
+/// never over something that is not a regular file, never creating a
+/// directory. Returns whether the file is new.
+pub fn write_named(path: &Path, bytes: &[u8]) -> Result<bool> {
+    let existing = fs::symlink_metadata(path).ok();
+    if let Some(meta) = &existing {
+        if meta.file_type().is_symlink() {
+            return Err(tagged_hint(
+                Kind::Usage,
+                format!(
+                    "`{}` is a symbolic link; only the file named is written",
+                    path.display()
+                ),
+                "name the link's target, or remove the link",
+            ));
+        }
+        if !meta.is_file() {
+            return Err(tagged(
+                Kind::Usage,
+                format!("`{}` exists and is not a regular file", path.display()),
+            ));
+        }
+    }
+    let parent = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    if !parent.is_dir() {
+        return Err(tagged(
+            Kind::Usage,
+            format!("directory `{}` does not exist", parent.display()),
+        ));
+    }
+    write_atomic(path, bytes)?;
+    Ok(existing.is_none())
+}
+
 /// Returns an error for a state file that is missing but required.
 pub fn missing(path: &Path, what: &str) -> anyhow::Error {
     tagged(
@@ -476,6 +514,23 @@ mod tests {
 
     fn error_text(error: &anyhow::Error) -> String {
         format!("{error:#}")
+    }
+
+    #[test]
+    fn named_files_are_written_only_where_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("out.txt");
+        assert!(write_named(&file, b"one").unwrap(), "new");
+        assert!(!write_named(&file, b"two").unwrap(), "replaced");
+        assert_eq!(fs::read_to_string(&file).unwrap(), "two");
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        let error = write_named(&link, b"three").unwrap_err();
+        assert!(error.to_string().contains("symbolic link"), "{error}");
+        assert_eq!(fs::read_to_string(&file).unwrap(), "two");
+        assert!(write_named(dir.path(), b"x").is_err(), "a directory");
+        assert!(write_named(&dir.path().join("no/such.txt"), b"x").is_err());
+        assert!(!dir.path().join("no").exists());
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod ask;
 mod assign;
 mod contract;
 mod doctor;
+mod export;
 mod fake_claude;
 mod foundation;
 mod hostile;
