@@ -118,6 +118,7 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Tasks at the same time (default: `[run] parallel`)')
             [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'Tasks at the same time (default: `[run] parallel`)')
             [CompletionResult]::new('--max-cost', '--max-cost', [CompletionResultType]::ParameterName, 'Stop scheduling before the plan''s cost would pass this (USD)')
+            [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'In a git repository: the commit the plan''s first run starts from (default: `HEAD`); its integration branch `nexus/<plan>` starts there')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'With `--task`: run even if dependencies are not completed')

@@ -1246,7 +1246,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__run)
-            opts="-j -q -h --task --force --parallel --max-cost --retry-failed --dry-run --dir --json --color --quiet --help"
+            opts="-j -q -h --task --force --parallel --max-cost --retry-failed --dry-run --base --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1265,6 +1265,10 @@ _nexus() {
                     return 0
                     ;;
                 --max-cost)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -107,6 +107,7 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand -j 'Tasks at the same time (default: `[run] parallel`)'
             cand --parallel 'Tasks at the same time (default: `[run] parallel`)'
             cand --max-cost 'Stop scheduling before the plan''s cost would pass this (USD)'
+            cand --base 'In a git repository: the commit the plan''s first run starts from (default: `HEAD`); its integration branch `nexus/<plan>` starts there'
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
             cand --color 'When to use colour'
             cand --force 'With `--task`: run even if dependencies are not completed'

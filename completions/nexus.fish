@@ -101,6 +101,7 @@ complete -c nexus -n "__fish_nexus_using_subcommand assign" -s h -l help -d 'Pri
 complete -c nexus -n "__fish_nexus_using_subcommand run" -l task -d 'Run exactly this task (its dependencies must be completed)' -r
 complete -c nexus -n "__fish_nexus_using_subcommand run" -s j -l parallel -d 'Tasks at the same time (default: `[run] parallel`)' -r
 complete -c nexus -n "__fish_nexus_using_subcommand run" -l max-cost -d 'Stop scheduling before the plan\'s cost would pass this (USD)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand run" -l base -d 'In a git repository: the commit the plan\'s first run starts from (default: `HEAD`); its integration branch `nexus/<plan>` starts there' -r
 complete -c nexus -n "__fish_nexus_using_subcommand run" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand run" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'

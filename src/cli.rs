@@ -200,6 +200,10 @@ pub struct RunArgs {
     /// Print the argv and prompt of every task that would run; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// In a git repository: the commit the plan's first run starts from
+    /// (default: `HEAD`); its integration branch `nexus/<plan>` starts there.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
 }
 
 /// `nexus export --to`: the executors.

@@ -21,6 +21,7 @@ pub mod state;
 pub mod taskmaster;
 pub mod time;
 pub mod ui;
+pub mod workspace;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
