@@ -12,6 +12,7 @@ mod contract;
 mod doctor;
 mod fake_claude;
 mod foundation;
+mod graph;
 mod init;
 mod llama;
 mod memory;
