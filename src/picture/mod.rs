@@ -9,5 +9,6 @@ pub mod graph;
 pub mod layout;
 pub mod mermaid;
 pub mod palette;
+pub mod sequence;
 pub mod svg;
 pub mod text;

@@ -3,4 +3,5 @@
 //! JSON or one self-contained HTML page, and the protocol messages in order.
 //! [`output`] sends any of them to stdout or a file.
 
+pub mod flow;
 pub mod output;

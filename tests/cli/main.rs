@@ -16,6 +16,7 @@ mod graph;
 mod init;
 mod llama;
 mod memory;
+mod messages;
 mod openai;
 mod plan;
 mod real_claude;
