@@ -12,3 +12,4 @@ pub mod palette;
 pub mod sequence;
 pub mod svg;
 pub mod text;
+pub mod timeline;

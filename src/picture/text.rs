@@ -63,6 +63,21 @@ pub fn dot(text: &str) -> String {
     out
 }
 
+/// Escapes one line of text for Markdown: on one line (see [`line`]),
+/// with `\`, `<`, `>`, `[`, `]` and `|` backslash-escaped, so no raw HTML,
+/// link, image or table cell can come out of it; emphasis and code spans
+/// stay, as agents write them.
+pub fn markdown(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in line(text, max).chars() {
+        if "\\<>[]|".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Formats milliseconds briefly for a label: `850ms`, `12s`, `4m 05s`,
 /// `10m`, `2h 05m`, `3d 4h`.
 pub fn duration(ms: u64) -> String {
@@ -85,7 +100,8 @@ pub fn duration(ms: u64) -> String {
 
 /// Formats a cost in USD as the dashboard does: `$0.0421`.
 pub fn money(cost: f64) -> String {
-    crate::dashboard::render::money(cost)
+    // `+ 0.0` turns a negative zero (an empty sum) into zero.
+    crate::dashboard::render::money(cost + 0.0)
 }
 
 #[cfg(test)]
@@ -142,6 +158,15 @@ mod tests {
                 assert_eq!(backslashes % 2, 1, "unescaped quote in {escaped}");
             }
         }
+    }
+
+    #[test]
+    fn markdown_leaves_no_html_links_or_cells() {
+        assert_eq!(
+            markdown("<b>x</b> [a](http://t) ![i](u) | `code` \\", 200),
+            "\\<b\\>x\\</b\\> \\[a\\](http://t) !\\[i\\](u) \\| `code` \\\\"
+        );
+        assert_eq!(markdown("two\nlines", 200), "two lines");
     }
 
     #[test]

@@ -304,13 +304,8 @@ pub struct Answer {
     pub payload: ResultPayload,
 }
 
-/// Returns each task's latest answer in plan `plan_id`'s thread, and the
-/// message files that could not be read.
-pub fn latest_answers(
-    store: &Store,
-    plan_id: &str,
-) -> Result<(BTreeMap<String, Answer>, Vec<Problem>)> {
-    let loaded = load(store, &[plan_id.to_string()])?;
+/// Returns each task's latest answer among `loaded` messages.
+pub fn answers(loaded: &Loaded) -> BTreeMap<String, Answer> {
     let mut answers = BTreeMap::new();
     for exchange in exchanges(&loaded.messages) {
         let (Some(task_id), Some(index)) = (exchange.task_id, exchange.result) else {
@@ -328,7 +323,17 @@ pub fn latest_answers(
             );
         }
     }
-    Ok((answers, loaded.problems))
+    answers
+}
+
+/// Returns each task's latest answer in plan `plan_id`'s thread, and the
+/// message files that could not be read.
+pub fn latest_answers(
+    store: &Store,
+    plan_id: &str,
+) -> Result<(BTreeMap<String, Answer>, Vec<Problem>)> {
+    let loaded = load(store, &[plan_id.to_string()])?;
+    Ok((answers(&loaded), loaded.problems))
 }
 
 /// Returns a party as shown: its agent id, with `.N` for instance N > 0.

@@ -4,4 +4,7 @@
 //! [`output`] sends any of them to stdout or a file.
 
 pub mod flow;
+pub mod html;
+pub mod markdown;
+pub mod model;
 pub mod output;

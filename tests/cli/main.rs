@@ -20,6 +20,7 @@ mod messages;
 mod openai;
 mod plan;
 mod real_claude;
+mod report;
 mod run;
 mod sessions;
 mod status;

@@ -79,7 +79,12 @@ pub fn verification(command: &str, exit_code: i32, duration_ms: u64, tail: &str)
 /// laid over sensible defaults; totals are summed from the attempts.
 pub fn task(env: &TestEnv, plan: &str, task: &str, state: &str, fields: Value) {
     let attempts = fields["attempts"].as_array().cloned().unwrap_or_default();
-    let sum = |key: &str| attempts.iter().filter_map(|a| a[key].as_f64()).sum::<f64>();
+    let sum = |key: &str| {
+        attempts
+            .iter()
+            .filter_map(|a| a[key].as_f64())
+            .fold(0.0, |sum, value| sum + value)
+    };
     let mut record = json!({
         "schema": 1, "task_id": task, "state": state,
         "agent": attempts.last().map(|a| a["agent"].clone()).unwrap_or(Value::Null),
