@@ -51,7 +51,7 @@ pub fn mermaid(text: &str) -> String {
 
 /// Escapes one line of text for a Graphviz quoted string: `\` and `"` are
 /// escaped (so `\N`, `\G` or `\l` in a title stay literal), line breaks
-/// and control characters cannot occur (see [`line`]).
+/// and control characters cannot occur (see [`line()`]).
 pub fn dot(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in line(text, usize::MAX).chars() {
@@ -63,7 +63,7 @@ pub fn dot(text: &str) -> String {
     out
 }
 
-/// Escapes one line of text for Markdown: on one line (see [`line`]),
+/// Escapes one line of text for Markdown: on one line (see [`line()`]),
 /// with `\`, `<`, `>`, `[`, `]` and `|` backslash-escaped, so no raw HTML,
 /// link, image or table cell can come out of it; emphasis and code spans
 /// stay, as agents write them.

@@ -2,7 +2,9 @@
 //! ones too), one bar per attempt from its start to its end, so retries,
 //! failures, waiting and parallel work show where the time went. A bar's
 //! outcome is in its label and tooltip as well as its colour: failed bars
-//! are hatched and marked ✗, running ones have a dashed border.
+//! are hatched and marked ✗, running ones have a dashed border. Tasks on
+//! the critical path are marked ★, and each lane ends with what its
+//! instance cost and how long it was busy.
 
 use std::fmt::Write as _;
 
@@ -15,7 +17,7 @@ use crate::state::outcome::{AttemptOutcome, Outcome};
 
 const WIDTH: i64 = 960;
 const LABEL_WIDTH: i64 = 210;
-const RIGHT: i64 = 24;
+const RIGHT: i64 = 140;
 const TOP: i64 = 78;
 const LANE: i64 = 32;
 const BAR: i64 = 22;
@@ -168,6 +170,13 @@ pub fn svg(report: &Report, links: bool) -> String {
         text::xml(&detail)
     );
     write_axis(&mut out, span, lanes, &x_of);
+    let _ = writeln!(
+        out,
+        "<text x=\"{}\" y=\"{}\" fill=\"{}\" font-size=\"11\">cost · busy</text>",
+        WIDTH - RIGHT + 14,
+        TOP - 10,
+        palette::MUTED
+    );
     for (index, lane) in timeline.lanes.iter().enumerate() {
         let top = TOP + i64::try_from(index).unwrap_or(0) * LANE;
         if index % 2 == 0 {
@@ -187,8 +196,27 @@ pub fn svg(report: &Report, links: bool) -> String {
             text::xml(&label)
         );
         for bar in &lane.bars {
-            write_bar(&mut out, bar, &lane.agent, top, &x_of, links);
+            let critical = report
+                .tasks
+                .get(bar.task_index)
+                .is_some_and(|task| task.critical);
+            write_bar(&mut out, bar, &lane.agent, top, critical, &x_of, links);
         }
+        let cost: f64 = lane.bars.iter().map(|bar| bar.cost_usd).sum();
+        let busy = lane
+            .bars
+            .iter()
+            .filter_map(|bar| bar.duration_ms)
+            .fold(0u64, u64::saturating_add);
+        let _ = writeln!(
+            out,
+            "<text class=\"lane-total\" x=\"{}\" y=\"{}\" fill=\"{}\">{} · {}</text>",
+            WIDTH - RIGHT + 14,
+            top + LANE / 2 + 4,
+            palette::TEXT,
+            text::money(cost),
+            text::duration(busy)
+        );
     }
     write_legend(&mut out, legend_top);
     out.push_str("</svg>\n");
@@ -232,6 +260,7 @@ fn write_bar(
     bar: &Bar,
     agent: &str,
     lane_top: i64,
+    critical: bool,
     x_of: &dyn Fn(u64) -> i64,
     links: bool,
 ) {
@@ -276,10 +305,11 @@ fn write_bar(
         Kind::Failed => " ✗",
         Kind::Running => " …",
     };
+    let star = if critical { "★ " } else { "" };
     let label = if bar.attempt > 1 {
-        format!("{} #{}{mark}", bar.task_id, bar.attempt)
+        format!("{star}{} #{}{mark}", bar.task_id, bar.attempt)
     } else {
-        format!("{}{mark}", bar.task_id)
+        format!("{star}{}{mark}", bar.task_id)
     };
     if text_width(label.chars().count()) + 8 <= width {
         let _ = writeln!(
@@ -301,36 +331,39 @@ fn write_legend(out: &mut String, top: i64) {
     out.push_str("<g class=\"legend\">\n");
     let mut x = MARGIN;
     for (kind, words) in [
-        (Kind::Success, "succeeded"),
-        (Kind::Failed, "failed (hatched, ✗)"),
-        (Kind::Running, "running (dashed, …)"),
+        (Some(Kind::Success), "succeeded"),
+        (Some(Kind::Failed), "failed (hatched, ✗)"),
+        (Some(Kind::Running), "running (dashed, …)"),
+        (None, "★ task on the critical path"),
     ] {
-        let colors = kind.colors();
-        let dash = if kind == Kind::Running {
-            " stroke-dasharray=\"4 3\""
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            out,
-            "<rect x=\"{x}\" y=\"{top}\" width=\"26\" height=\"14\" rx=\"3\" fill=\"{}\" stroke=\"{}\"{dash}/>",
-            colors.fill, colors.stroke
-        );
-        if kind == Kind::Failed {
+        if let Some(kind) = kind {
+            let colors = kind.colors();
+            let dash = if kind == Kind::Running {
+                " stroke-dasharray=\"4 3\""
+            } else {
+                ""
+            };
             let _ = writeln!(
                 out,
-                "<rect x=\"{x}\" y=\"{top}\" width=\"26\" height=\"14\" rx=\"3\" fill=\"url(#t-hatch)\"/>"
+                "<rect x=\"{x}\" y=\"{top}\" width=\"26\" height=\"14\" rx=\"3\" fill=\"{}\" stroke=\"{}\"{dash}/>",
+                colors.fill, colors.stroke
             );
+            if kind == Kind::Failed {
+                let _ = writeln!(
+                    out,
+                    "<rect x=\"{x}\" y=\"{top}\" width=\"26\" height=\"14\" rx=\"3\" fill=\"url(#t-hatch)\"/>"
+                );
+            }
+            x += 32;
         }
         let _ = writeln!(
             out,
-            "<text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text>",
-            x + 32,
+            "<text x=\"{x}\" y=\"{}\" fill=\"{}\">{}</text>",
             top + 11,
             palette::TEXT,
             text::xml(words)
         );
-        x += 32 + text_width(words.chars().count()) + 28;
+        x += text_width(words.chars().count()) + 28;
     }
     out.push_str("</g>\n");
 }

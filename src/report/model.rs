@@ -31,7 +31,8 @@
 //!               "cost_usd", "input_tokens", "output_tokens", "turns"}],
 //!   "timeline": {"start", "end", "span_ms",
 //!                "lanes": [{"agent", "instance", "bars": [{"task_id", "attempt", "start_ms",
-//!                           "end_ms", "running", "outcome", "reason"}]}]},
+//!                           "end_ms", "running", "duration_ms", "outcome", "reason",
+//!                           "cost_usd"}]}]},
 //!   "questions" | "next_steps" | "recommendations": [{"task_id", "agent", "text"}],
 //!   "problems": [{"file", "error"}]
 //! }
@@ -299,6 +300,9 @@ pub struct Bar {
     pub end_ms: u64,
     /// Whether it is still running.
     pub running: bool,
+    /// Its recorded wall time (the agent's turn; verification may follow
+    /// before `end_ms`).
+    pub duration_ms: Option<u64>,
     /// How it ended.
     pub outcome: AttemptOutcome,
     /// Why it did not succeed.
@@ -661,6 +665,7 @@ fn timeline(tasks: &[TaskReport], agents: &[AgentReport], now: Timestamp) -> Tim
                     start_ms: millis(origin.until(attempt.started_at)),
                     end_ms: millis(origin.until(end_of(attempt))),
                     running: attempt.finished_at.is_none(),
+                    duration_ms: attempt.duration_ms,
                     outcome: attempt.outcome,
                     reason: attempt.reason.clone(),
                     cost_usd: attempt.cost_usd,
