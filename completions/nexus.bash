@@ -31,6 +31,9 @@ _nexus() {
             nexus,doctor)
                 cmd="nexus__subcmd__doctor"
                 ;;
+            nexus,graph)
+                cmd="nexus__subcmd__graph"
+                ;;
             nexus,help)
                 cmd="nexus__subcmd__help"
                 ;;
@@ -43,11 +46,17 @@ _nexus() {
             nexus,memory)
                 cmd="nexus__subcmd__memory"
                 ;;
+            nexus,messages)
+                cmd="nexus__subcmd__messages"
+                ;;
             nexus,metrics)
                 cmd="nexus__subcmd__metrics"
                 ;;
             nexus,plan)
                 cmd="nexus__subcmd__plan"
+                ;;
+            nexus,report)
+                cmd="nexus__subcmd__report"
                 ;;
             nexus,run)
                 cmd="nexus__subcmd__run"
@@ -91,6 +100,9 @@ _nexus() {
             nexus__subcmd__help,doctor)
                 cmd="nexus__subcmd__help__subcmd__doctor"
                 ;;
+            nexus__subcmd__help,graph)
+                cmd="nexus__subcmd__help__subcmd__graph"
+                ;;
             nexus__subcmd__help,help)
                 cmd="nexus__subcmd__help__subcmd__help"
                 ;;
@@ -103,11 +115,17 @@ _nexus() {
             nexus__subcmd__help,memory)
                 cmd="nexus__subcmd__help__subcmd__memory"
                 ;;
+            nexus__subcmd__help,messages)
+                cmd="nexus__subcmd__help__subcmd__messages"
+                ;;
             nexus__subcmd__help,metrics)
                 cmd="nexus__subcmd__help__subcmd__metrics"
                 ;;
             nexus__subcmd__help,plan)
                 cmd="nexus__subcmd__help__subcmd__plan"
+                ;;
+            nexus__subcmd__help,report)
+                cmd="nexus__subcmd__help__subcmd__report"
                 ;;
             nexus__subcmd__help,run)
                 cmd="nexus__subcmd__help__subcmd__run"
@@ -197,7 +215,7 @@ _nexus() {
 
     case "${cmd}" in
         nexus)
-            opts="-q -h -V --dir --json --color --quiet --help --version init plan assign run ask status metrics log agents sessions memory doctor completions help"
+            opts="-q -h -V --dir --json --color --quiet --help --version init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -432,8 +450,42 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__graph)
+            opts="-o -q -h --format --output --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "mermaid dot svg" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__help)
-            opts="init plan assign run ask status metrics log agents sessions memory doctor completions help"
+            opts="init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -544,6 +596,20 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__help__subcmd__graph)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -628,6 +694,20 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__help__subcmd__messages)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__help__subcmd__metrics)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -643,6 +723,20 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__plan)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__report)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -928,6 +1022,40 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__messages)
+            opts="-o -q -h --format --output --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__metrics)
             opts="-q -h --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -986,6 +1114,36 @@ _nexus() {
                     return 0
                     ;;
                 --id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__report)
+            opts="-o -q -h --html --timeline --output --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

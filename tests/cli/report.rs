@@ -306,3 +306,78 @@ fn keep_for_review(file: &Path) {
         std::fs::copy(file, dir.join(file.file_name().unwrap())).unwrap();
     }
 }
+
+/// Copies `.nexus-example` into the test's project as its `.nexus`.
+fn example_env() -> TestEnv {
+    let mut env = TestEnv::new();
+    env.set("NEXUS_NOW", "2026-11-26T10:00:00.000Z");
+    let example = crate::common::repo_root().join(".nexus-example");
+    for entry in walkdir::WalkDir::new(&example) {
+        let entry = entry.unwrap();
+        let target = env
+            .nexus_dir()
+            .join(entry.path().strip_prefix(&example).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+    env
+}
+
+/// The README's pictures are exactly what nexus draws for `.nexus-example`;
+/// `NEXUS_UPDATE_PICTURES=1 cargo test readme_pictures` redraws them.
+#[test]
+fn readme_pictures_are_drawn_from_the_example() {
+    let env = example_env();
+    let update = std::env::var_os("NEXUS_UPDATE_PICTURES").is_some();
+    for (file, args) in [
+        (
+            "example-graph.svg",
+            &["graph", "example", "--format", "svg"][..],
+        ),
+        (
+            "example-timeline.svg",
+            &["report", "example", "--timeline"][..],
+        ),
+    ] {
+        let run = env.nexus(args);
+        run.ok();
+        let path = crate::common::repo_root().join("docs").join(file);
+        if update {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &run.stdout).unwrap();
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == run.stdout,
+            "docs/{file} is stale: run `NEXUS_UPDATE_PICTURES=1 cargo test readme_pictures`"
+        );
+    }
+    let readme = std::fs::read_to_string(crate::common::repo_root().join("README.md")).unwrap();
+    for file in ["docs/example-graph.svg", "docs/example-timeline.svg"] {
+        assert!(
+            readme.contains(&format!("]({file})")),
+            "README does not show {file}"
+        );
+    }
+}
+
+#[test]
+fn the_example_report_reads_its_whole_run() {
+    let env = example_env();
+    let report = env.nexus(&["report", "--json"]).json();
+    assert_eq!(report["summary"]["by_state"]["completed"], 4);
+    assert_eq!(report["summary"]["retries"], 1);
+    assert_eq!(report["problems"].as_array().unwrap().len(), 0, "{report}");
+    // The analysis answer was written before the ratings existed: it reads.
+    assert_eq!(
+        report["tasks"][0]["answer"]["clarity_rating"],
+        serde_json::Value::Null
+    );
+    assert_eq!(report["tasks"][3]["answer"]["clarity_rating"], 9);
+    let messages = env.nexus(&["messages", "example", "--format", "mermaid"]);
+    messages.ok();
+    assert!(messages.stdout.contains("    par "), "{}", messages.stdout);
+}
