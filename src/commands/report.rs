@@ -9,7 +9,7 @@ use crate::context::Ctx;
 use crate::dashboard::Snapshot;
 use crate::exit::{Kind, tagged};
 use crate::picture::timeline;
-use crate::report::{html, markdown, model, output};
+use crate::report::{build, html, markdown, output};
 
 /// Runs the command.
 pub fn run(ctx: &Ctx, args: &ReportArgs) -> Result<u8> {
@@ -23,7 +23,7 @@ pub fn run(ctx: &Ctx, args: &ReportArgs) -> Result<u8> {
     let store = ctx.store()?;
     let plan_id = store.resolve_plan(args.plan.as_deref())?;
     let snapshot = Snapshot::load(&store)?;
-    let report = model::build(&snapshot, &store, &plan_id, ctx.now())?;
+    let report = build::report(&snapshot, &store, &plan_id, ctx.now())?;
     let text = if ui.json {
         format!("{}\n", serde_json::to_string_pretty(&report)?)
     } else if args.html {

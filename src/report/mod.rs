@@ -3,6 +3,7 @@
 //! JSON or one self-contained HTML page, and the protocol messages in order.
 //! [`output`] sends any of them to stdout or a file.
 
+pub mod build;
 pub mod flow;
 pub mod html;
 pub mod markdown;
