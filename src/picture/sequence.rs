@@ -283,3 +283,102 @@ fn write_exchange(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::flow::exchanges;
+
+    /// Returns an assignment of `task` to `agent` at `sent` and, with
+    /// `answered`, its answer.
+    fn exchange(
+        task: &str,
+        agent: &str,
+        instance: u32,
+        sent: &str,
+        answered: Option<&str>,
+    ) -> Vec<(PathBuf, Message)> {
+        let id = format!("msg_{task}_{sent}");
+        let party = |agent: &str, instance: Option<u32>| serde_json::json!({"agent_id": agent, "agent_type": "t", "instance_id": instance, "session_id": null});
+        let mut messages = vec![serde_json::json!({
+            "schema": 1, "message_id": id, "timestamp": format!("2026-01-01T00:00:{sent}Z"),
+            "protocol_version": "1.0", "from": party("nexus_prime", None),
+            "to": party(agent, Some(instance)), "message_type": "task_assignment",
+            "priority": "medium", "payload": {"task": {"task_id": task, "title": task,
+            "description": "", "prompt": ""}}, "response_expected": true,
+            "conversation_thread": "p", "status": "sent",
+        })];
+        if let Some(answered) = answered {
+            messages.push(serde_json::json!({
+                "schema": 1, "message_id": format!("{id}_r"),
+                "timestamp": format!("2026-01-01T00:00:{answered}Z"), "protocol_version": "1.0",
+                "from": party(agent, Some(instance)), "to": party("nexus_prime", None),
+                "message_type": "task_result", "priority": "medium",
+                "payload": {"task_result": {"summary": "ok", "reply": "ok"}},
+                "response_to": id, "response_expected": false,
+                "conversation_thread": "p", "status": "completed",
+            }));
+        }
+        messages
+            .into_iter()
+            .map(|value| (PathBuf::new(), serde_json::from_value(value).unwrap()))
+            .collect()
+    }
+
+    fn draw(parts: Vec<Vec<(PathBuf, Message)>>) -> String {
+        let mut messages: Vec<(PathBuf, Message)> = parts.into_iter().flatten().collect();
+        messages.sort_by(|a, b| {
+            (a.1.timestamp, &a.1.message_id).cmp(&(b.1.timestamp, &b.1.message_id))
+        });
+        diagram(&messages, &exchanges(&messages), &BTreeMap::new(), None)
+    }
+
+    #[test]
+    fn only_overlapping_exchanges_share_a_par_block() {
+        // a and b overlap; c starts exactly when b ends: not parallel.
+        let text = draw(vec![
+            exchange("a", "x", 0, "01", Some("05")),
+            exchange("b", "y", 0, "02", Some("08")),
+            exchange("c", "z", 0, "08", Some("09")),
+        ]);
+        assert_eq!(text.matches("    par ").count(), 1, "{text}");
+        assert!(
+            text.contains("    par x a\n        NEXUS->>A0: a: a\n"),
+            "{text}"
+        );
+        assert!(text.contains("    and y b\n"), "{text}");
+        assert!(text.contains("    end\n    NEXUS->>A2: c: c\n"), "{text}");
+    }
+
+    #[test]
+    fn one_instance_working_in_turn_is_one_branch() {
+        // x does a then c while y does b the whole time: two branches, and
+        // x's tasks stay in order in one of them.
+        let text = draw(vec![
+            exchange("a", "x", 0, "01", Some("03")),
+            exchange("b", "y", 0, "02", Some("09")),
+            exchange("c", "x", 0, "04", Some("06")),
+        ]);
+        assert!(text.contains("    par x a, c\n"), "{text}");
+        assert_eq!(text.matches("    and ").count(), 1, "{text}");
+        // Another instance of the same agent is a branch of its own.
+        let instances = draw(vec![
+            exchange("a", "x", 0, "01", Some("05")),
+            exchange("b", "x", 1, "02", Some("06")),
+        ]);
+        assert!(
+            instances.contains("    par x a\n") && instances.contains("    and x.1 b\n"),
+            "{instances}"
+        );
+    }
+
+    #[test]
+    fn an_exchange_without_answer_lasts_until_the_last_message() {
+        let text = draw(vec![
+            exchange("a", "x", 0, "01", None),
+            exchange("b", "y", 0, "03", Some("04")),
+        ]);
+        assert!(text.contains("    par x a\n"), "{text}");
+        assert!(text.contains("Note over A0: a: no answer yet"), "{text}");
+    }
+}

@@ -166,7 +166,11 @@ fn agents(out: &mut String, report: &Report) {
             "| {} ({}) | {} | {} | {} | {} | {} | {} | {} |",
             agent.id,
             text::markdown(&agent.name, 40),
-            agent.tasks.join(", "),
+            if agent.tasks.is_empty() {
+                "—".to_string()
+            } else {
+                agent.tasks.join(", ")
+            },
             agent.attempts,
             agent.failed_attempts,
             text::duration(agent.busy_ms),
