@@ -34,6 +34,8 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Turn a request into a plan of tasks (prints the plan id)')
             [CompletionResult]::new('assign', 'assign', [CompletionResultType]::ParameterValue, 'Give unassigned tasks an agent, or assign one task by hand')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a plan''s ready tasks in dependency order, in parallel')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write a plan''s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`')
+            [CompletionResult]::new('reconcile', 'reconcile', [CompletionResultType]::ParameterValue, 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Send one message to an agent''s session and print the reply')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Print metrics in the Prometheus text format')
@@ -44,7 +46,8 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('agents', 'agents', [CompletionResultType]::ParameterValue, 'List and inspect agents')
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'Inspect, check and collect agent session records')
             [CompletionResult]::new('memory', 'memory', [CompletionResultType]::ParameterValue, 'Show or reset an agent''s memory')
-            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the installation: `.nexus`, files, `claude`, API key')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the installation: `.nexus`, files, agent CLIs, API key, trust')
+            [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Allow the commands committed in `.nexus` (verify, checks) to run here')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -77,6 +80,29 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('adopt', 'adopt', [CompletionResultType]::ParameterValue, 'Adopt the checks a planner''s model suggested as the task''s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'nexus;plan;adopt' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'nexus;plan;help' {
+            [CompletionResult]::new('adopt', 'adopt', [CompletionResultType]::ParameterValue, 'Adopt the checks a planner''s model suggested as the task''s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'nexus;plan;help;adopt' {
+            break
+        }
+        'nexus;plan;help;help' {
             break
         }
         'nexus;assign' {
@@ -100,6 +126,37 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'With `--task`: run even if dependencies are not completed')
             [CompletionResult]::new('--retry-failed', '--retry-failed', [CompletionResultType]::ParameterName, 'Run failed and blocked tasks again')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the argv and prompt of every task that would run; change nothing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'nexus;export' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The executor to write for')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)')
+            [CompletionResult]::new('--nexus', '--nexus', [CompletionResultType]::ParameterName, 'How jobs call nexus (default: `nexus`, found on the executor''s PATH)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Slurm: every job''s partition (an agent''s `[slurm]` table overrides this and the three below)')
+            [CompletionResult]::new('--time', '--time', [CompletionResultType]::ParameterName, 'Slurm: every job''s time limit (`MINUTES`, `H:MM:SS`, `D-HH:MM:SS`)')
+            [CompletionResult]::new('--cpus-per-task', '--cpus-per-task', [CompletionResultType]::ParameterName, 'Slurm: CPUs per task')
+            [CompletionResult]::new('--mem', '--mem', [CompletionResultType]::ParameterName, 'Slurm: memory per job (`4096`, `8G`)')
+            [CompletionResult]::new('--runs-on', '--runs-on', [CompletionResultType]::ParameterName, 'GitHub Actions: the runner label (default: `ubuntu-latest`)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'GitHub Actions: a repository secret every task step gets as the environment variable of the same name (repeatable; default: `ANTHROPIC_API_KEY`)')
+            [CompletionResult]::new('--setup', '--setup', [CompletionResultType]::ParameterName, 'GitHub Actions: a shell command run before nexus in every job, such as installing nexus and the agent''s CLI (repeatable)')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'nexus;reconcile' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
@@ -381,6 +438,18 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'nexus;trust' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'Only list the commands and whether they are trusted; change nothing')
+            [CompletionResult]::new('--revoke', '--revoke', [CompletionResultType]::ParameterName, 'Forget every command trusted for this `.nexus`')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'nexus;completions' {
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
@@ -396,6 +465,8 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Turn a request into a plan of tasks (prints the plan id)')
             [CompletionResult]::new('assign', 'assign', [CompletionResultType]::ParameterValue, 'Give unassigned tasks an agent, or assign one task by hand')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a plan''s ready tasks in dependency order, in parallel')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write a plan''s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`')
+            [CompletionResult]::new('reconcile', 'reconcile', [CompletionResultType]::ParameterValue, 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Send one message to an agent''s session and print the reply')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Print metrics in the Prometheus text format')
@@ -406,7 +477,8 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('agents', 'agents', [CompletionResultType]::ParameterValue, 'List and inspect agents')
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'Inspect, check and collect agent session records')
             [CompletionResult]::new('memory', 'memory', [CompletionResultType]::ParameterValue, 'Show or reset an agent''s memory')
-            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the installation: `.nexus`, files, `claude`, API key')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the installation: `.nexus`, files, agent CLIs, API key, trust')
+            [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Allow the commands committed in `.nexus` (verify, checks) to run here')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -415,12 +487,22 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             break
         }
         'nexus;help;plan' {
+            [CompletionResult]::new('adopt', 'adopt', [CompletionResultType]::ParameterValue, 'Adopt the checks a planner''s model suggested as the task''s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)')
+            break
+        }
+        'nexus;help;plan;adopt' {
             break
         }
         'nexus;help;assign' {
             break
         }
         'nexus;help;run' {
+            break
+        }
+        'nexus;help;export' {
+            break
+        }
+        'nexus;help;reconcile' {
             break
         }
         'nexus;help;ask' {
@@ -486,6 +568,9 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             break
         }
         'nexus;help;doctor' {
+            break
+        }
+        'nexus;help;trust' {
             break
         }
         'nexus;help;completions' {

@@ -31,6 +31,9 @@ _nexus() {
             nexus,doctor)
                 cmd="nexus__subcmd__doctor"
                 ;;
+            nexus,export)
+                cmd="nexus__subcmd__export"
+                ;;
             nexus,graph)
                 cmd="nexus__subcmd__graph"
                 ;;
@@ -55,6 +58,9 @@ _nexus() {
             nexus,plan)
                 cmd="nexus__subcmd__plan"
                 ;;
+            nexus,reconcile)
+                cmd="nexus__subcmd__reconcile"
+                ;;
             nexus,report)
                 cmd="nexus__subcmd__report"
                 ;;
@@ -66,6 +72,9 @@ _nexus() {
                 ;;
             nexus,status)
                 cmd="nexus__subcmd__status"
+                ;;
+            nexus,trust)
+                cmd="nexus__subcmd__trust"
                 ;;
             nexus__subcmd__agents,help)
                 cmd="nexus__subcmd__agents__subcmd__help"
@@ -100,6 +109,9 @@ _nexus() {
             nexus__subcmd__help,doctor)
                 cmd="nexus__subcmd__help__subcmd__doctor"
                 ;;
+            nexus__subcmd__help,export)
+                cmd="nexus__subcmd__help__subcmd__export"
+                ;;
             nexus__subcmd__help,graph)
                 cmd="nexus__subcmd__help__subcmd__graph"
                 ;;
@@ -124,6 +136,9 @@ _nexus() {
             nexus__subcmd__help,plan)
                 cmd="nexus__subcmd__help__subcmd__plan"
                 ;;
+            nexus__subcmd__help,reconcile)
+                cmd="nexus__subcmd__help__subcmd__reconcile"
+                ;;
             nexus__subcmd__help,report)
                 cmd="nexus__subcmd__help__subcmd__report"
                 ;;
@@ -136,6 +151,9 @@ _nexus() {
             nexus__subcmd__help,status)
                 cmd="nexus__subcmd__help__subcmd__status"
                 ;;
+            nexus__subcmd__help,trust)
+                cmd="nexus__subcmd__help__subcmd__trust"
+                ;;
             nexus__subcmd__help__subcmd__agents,list)
                 cmd="nexus__subcmd__help__subcmd__agents__subcmd__list"
                 ;;
@@ -147,6 +165,9 @@ _nexus() {
                 ;;
             nexus__subcmd__help__subcmd__memory,show)
                 cmd="nexus__subcmd__help__subcmd__memory__subcmd__show"
+                ;;
+            nexus__subcmd__help__subcmd__plan,adopt)
+                cmd="nexus__subcmd__help__subcmd__plan__subcmd__adopt"
                 ;;
             nexus__subcmd__help__subcmd__sessions,check)
                 cmd="nexus__subcmd__help__subcmd__sessions__subcmd__check"
@@ -177,6 +198,18 @@ _nexus() {
                 ;;
             nexus__subcmd__memory__subcmd__help,show)
                 cmd="nexus__subcmd__memory__subcmd__help__subcmd__show"
+                ;;
+            nexus__subcmd__plan,adopt)
+                cmd="nexus__subcmd__plan__subcmd__adopt"
+                ;;
+            nexus__subcmd__plan,help)
+                cmd="nexus__subcmd__plan__subcmd__help"
+                ;;
+            nexus__subcmd__plan__subcmd__help,adopt)
+                cmd="nexus__subcmd__plan__subcmd__help__subcmd__adopt"
+                ;;
+            nexus__subcmd__plan__subcmd__help,help)
+                cmd="nexus__subcmd__plan__subcmd__help__subcmd__help"
                 ;;
             nexus__subcmd__sessions,check)
                 cmd="nexus__subcmd__sessions__subcmd__check"
@@ -215,7 +248,7 @@ _nexus() {
 
     case "${cmd}" in
         nexus)
-            opts="-q -h -V --dir --json --color --quiet --help --version init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help"
+            opts="-q -h -V --dir --json --color --quiet --help --version init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -450,6 +483,72 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__export)
+            opts="-o -q -h --to --output --nexus --partition --time --cpus-per-task --mem --runs-on --secret --setup --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -W "make slurm github-actions" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --nexus)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --partition)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cpus-per-task)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mem)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --runs-on)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --setup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__graph)
             opts="-o -q -h --format --output --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -485,7 +584,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help)
-            opts="init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help"
+            opts="init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -583,6 +682,20 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -723,6 +836,34 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__plan)
+            opts="adopt"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__plan__subcmd__adopt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__reconcile)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -835,6 +976,20 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__trust)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1079,7 +1234,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__plan)
-            opts="-q -h --from --planner --model --priority --deadline --context --context-file --id --dry-run --dir --json --color --quiet --help"
+            opts="-q -h --from --planner --model --priority --deadline --context --context-file --id --dry-run --dir --json --color --quiet --help adopt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1117,6 +1272,92 @@ _nexus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__plan__subcmd__adopt)
+            opts="-q -h --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__plan__subcmd__help)
+            opts="adopt help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__plan__subcmd__help__subcmd__adopt)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__plan__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__reconcile)
+            opts="-q -h --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1409,6 +1650,28 @@ _nexus() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__trust)
+            opts="-q -h --list --revoke --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -31,6 +31,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand plan 'Turn a request into a plan of tasks (prints the plan id)'
             cand assign 'Give unassigned tasks an agent, or assign one task by hand'
             cand run 'Run a plan''s ready tasks in dependency order, in parallel'
+            cand export 'Write a plan''s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`'
+            cand reconcile 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent'
             cand ask 'Send one message to an agent''s session and print the reply'
             cand status 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
             cand metrics 'Print metrics in the Prometheus text format'
@@ -41,7 +43,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand agents 'List and inspect agents'
             cand sessions 'Inspect, check and collect agent session records'
             cand memory 'Show or reset an agent''s memory'
-            cand doctor 'Check the installation: `.nexus`, files, `claude`, API key'
+            cand doctor 'Check the installation: `.nexus`, files, agent CLIs, API key, trust'
+            cand trust 'Allow the commands committed in `.nexus` (verify, checks) to run here'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -72,6 +75,25 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --quiet 'Print only data and errors, no progress or notes'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand adopt 'Adopt the checks a planner''s model suggested as the task''s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;plan;adopt'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;plan;help'= {
+            cand adopt 'Adopt the checks a planner''s model suggested as the task''s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;plan;help;adopt'= {
+        }
+        &'nexus;plan;help;help'= {
         }
         &'nexus;assign'= {
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
@@ -93,6 +115,35 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --force 'With `--task`: run even if dependencies are not completed'
             cand --retry-failed 'Run failed and blocked tasks again'
             cand --dry-run 'Print the argv and prompt of every task that would run; change nothing'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;export'= {
+            cand --to 'The executor to write for'
+            cand -o 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)'
+            cand --output 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)'
+            cand --nexus 'How jobs call nexus (default: `nexus`, found on the executor''s PATH)'
+            cand --partition 'Slurm: every job''s partition (an agent''s `[slurm]` table overrides this and the three below)'
+            cand --time 'Slurm: every job''s time limit (`MINUTES`, `H:MM:SS`, `D-HH:MM:SS`)'
+            cand --cpus-per-task 'Slurm: CPUs per task'
+            cand --mem 'Slurm: memory per job (`4096`, `8G`)'
+            cand --runs-on 'GitHub Actions: the runner label (default: `ubuntu-latest`)'
+            cand --secret 'GitHub Actions: a repository secret every task step gets as the environment variable of the same name (repeatable; default: `ANTHROPIC_API_KEY`)'
+            cand --setup 'GitHub Actions: a shell command run before nexus in every job, such as installing nexus and the agent''s CLI (repeatable)'
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;reconcile'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
             cand --json 'Print data as JSON on stdout'
             cand -q 'Print only data and errors, no progress or notes'
             cand --quiet 'Print only data and errors, no progress or notes'
@@ -340,6 +391,17 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'nexus;trust'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --list 'Only list the commands and whether they are trusted; change nothing'
+            cand --revoke 'Forget every command trusted for this `.nexus`'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'nexus;completions'= {
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
             cand --color 'When to use colour'
@@ -354,6 +416,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand plan 'Turn a request into a plan of tasks (prints the plan id)'
             cand assign 'Give unassigned tasks an agent, or assign one task by hand'
             cand run 'Run a plan''s ready tasks in dependency order, in parallel'
+            cand export 'Write a plan''s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`'
+            cand reconcile 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent'
             cand ask 'Send one message to an agent''s session and print the reply'
             cand status 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
             cand metrics 'Print metrics in the Prometheus text format'
@@ -364,17 +428,25 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand agents 'List and inspect agents'
             cand sessions 'Inspect, check and collect agent session records'
             cand memory 'Show or reset an agent''s memory'
-            cand doctor 'Check the installation: `.nexus`, files, `claude`, API key'
+            cand doctor 'Check the installation: `.nexus`, files, agent CLIs, API key, trust'
+            cand trust 'Allow the commands committed in `.nexus` (verify, checks) to run here'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'nexus;help;init'= {
         }
         &'nexus;help;plan'= {
+            cand adopt 'Adopt the checks a planner''s model suggested as the task''s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
+        }
+        &'nexus;help;plan;adopt'= {
         }
         &'nexus;help;assign'= {
         }
         &'nexus;help;run'= {
+        }
+        &'nexus;help;export'= {
+        }
+        &'nexus;help;reconcile'= {
         }
         &'nexus;help;ask'= {
         }
@@ -421,6 +493,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
         &'nexus;help;memory;reset'= {
         }
         &'nexus;help;doctor'= {
+        }
+        &'nexus;help;trust'= {
         }
         &'nexus;help;completions'= {
         }

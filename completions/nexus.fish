@@ -36,6 +36,8 @@ complete -c nexus -n "__fish_nexus_needs_command" -f -a "init" -d 'Create `.nexu
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "plan" -d 'Turn a request into a plan of tasks (prints the plan id)'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "assign" -d 'Give unassigned tasks an agent, or assign one task by hand'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "run" -d 'Run a plan\'s ready tasks in dependency order, in parallel'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "export" -d 'Write a plan\'s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "reconcile" -d 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "status" -d 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "metrics" -d 'Print metrics in the Prometheus text format'
@@ -46,7 +48,8 @@ complete -c nexus -n "__fish_nexus_needs_command" -f -a "graph" -d 'Draw a plan\
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "agents" -d 'List and inspect agents'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "sessions" -d 'Inspect, check and collect agent session records'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "memory" -d 'Show or reset an agent\'s memory'
-complete -c nexus -n "__fish_nexus_needs_command" -f -a "doctor" -d 'Check the installation: `.nexus`, files, `claude`, API key'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "doctor" -d 'Check the installation: `.nexus`, files, agent CLIs, API key, trust'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "trust" -d 'Allow the commands committed in `.nexus` (verify, checks) to run here'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nexus -n "__fish_nexus_using_subcommand init" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
@@ -57,28 +60,39 @@ complete -c nexus -n "__fish_nexus_using_subcommand init" -l force -d 'Overwrite
 complete -c nexus -n "__fish_nexus_using_subcommand init" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand init" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nexus -n "__fish_nexus_using_subcommand plan" -l from -d 'Import a hand-written plan (JSON) instead of asking a planner; `-` reads stdin' -r -F
-complete -c nexus -n "__fish_nexus_using_subcommand plan" -l planner -d 'The planner (default: `NEXUS_PLANNER`, else `[brain] planner` in config)' -r -f -a "auto\t'`openai` when its key variable is set, else `builtin`'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l from -d 'Import a hand-written plan (JSON) instead of asking a planner; `-` reads stdin' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l planner -d 'The planner (default: `NEXUS_PLANNER`, else `[brain] planner` in config)' -r -f -a "auto\t'`openai` when its key variable is set, else `builtin`'
 openai\t'An OpenAI-compatible Chat Completions server'
 claude\t'The Claude CLI itself'
 builtin\t'The offline pipeline of the original flow'"
-complete -c nexus -n "__fish_nexus_using_subcommand plan" -l model -d 'The model for the openai or claude planner' -r
-complete -c nexus -n "__fish_nexus_using_subcommand plan" -l priority -d 'The plan\'s priority' -r -f -a "critical\t'Must be done first'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l model -d 'The model for the openai or claude planner' -r
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l priority -d 'The plan\'s priority' -r -f -a "critical\t'Must be done first'
 high\t'Important'
 medium\t'Normal'
 low\t'Whenever'"
-complete -c nexus -n "__fish_nexus_using_subcommand plan" -l deadline -d 'A deadline, passed to the planner and agents as written' -r
-complete -c nexus -n "__fish_nexus_using_subcommand plan" -l context -d 'Context for the planner and every task (repeatable)' -r
-complete -c nexus -n "__fish_nexus_using_subcommand plan" -l context-file -d 'Context from a file: a JSON object or `KEY=VALUE` lines' -r -F
-complete -c nexus -n "__fish_nexus_using_subcommand plan" -l id -d 'The plan id (default: a new random id)' -r
-complete -c nexus -n "__fish_nexus_using_subcommand plan" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
-complete -c nexus -n "__fish_nexus_using_subcommand plan" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l deadline -d 'A deadline, passed to the planner and agents as written' -r
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l context -d 'Context for the planner and every task (repeatable)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l context-file -d 'Context from a file: a JSON object or `KEY=VALUE` lines' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l id -d 'The plan id (default: a new random id)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c nexus -n "__fish_nexus_using_subcommand plan" -l dry-run -d 'Print the plan without writing it'
-complete -c nexus -n "__fish_nexus_using_subcommand plan" -l json -d 'Print data as JSON on stdout'
-complete -c nexus -n "__fish_nexus_using_subcommand plan" -s q -l quiet -d 'Print only data and errors, no progress or notes'
-complete -c nexus -n "__fish_nexus_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l dry-run -d 'Print the plan without writing it'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -a "adopt" -d 'Adopt the checks a planner\'s model suggested as the task\'s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from adopt" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from adopt" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from adopt" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from adopt" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from adopt" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from help" -f -a "adopt" -d 'Adopt the checks a planner\'s model suggested as the task\'s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nexus -n "__fish_nexus_using_subcommand assign" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand assign" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
@@ -100,6 +114,32 @@ complete -c nexus -n "__fish_nexus_using_subcommand run" -l dry-run -d 'Print th
 complete -c nexus -n "__fish_nexus_using_subcommand run" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand run" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l to -d 'The executor to write for' -r -f -a "make\t'A Makefile: one target per task, for `make -jN`'
+slurm\t'A script of `sbatch` jobs with `afterok` dependencies and a last reconcile job'
+github-actions\t'A workflow with one job per task and `needs:` from the dependencies'"
+complete -c nexus -n "__fish_nexus_using_subcommand export" -s o -l output -d 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l nexus -d 'How jobs call nexus (default: `nexus`, found on the executor\'s PATH)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l partition -d 'Slurm: every job\'s partition (an agent\'s `[slurm]` table overrides this and the three below)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l time -d 'Slurm: every job\'s time limit (`MINUTES`, `H:MM:SS`, `D-HH:MM:SS`)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l cpus-per-task -d 'Slurm: CPUs per task' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l mem -d 'Slurm: memory per job (`4096`, `8G`)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l runs-on -d 'GitHub Actions: the runner label (default: `ubuntu-latest`)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l secret -d 'GitHub Actions: a repository secret every task step gets as the environment variable of the same name (repeatable; default: `ANTHROPIC_API_KEY`)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l setup -d 'GitHub Actions: a shell command run before nexus in every job, such as installing nexus and the agent\'s CLI (repeatable)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand export" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand export" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand reconcile" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand reconcile" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand reconcile" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand reconcile" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand reconcile" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nexus -n "__fish_nexus_using_subcommand ask" -l instance -d 'The agent instance (0-based)' -r
 complete -c nexus -n "__fish_nexus_using_subcommand ask" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand ask" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
@@ -273,6 +313,15 @@ never\t'Never colour'"
 complete -c nexus -n "__fish_nexus_using_subcommand doctor" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand doctor" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand trust" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand trust" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand trust" -l list -d 'Only list the commands and whether they are trusted; change nothing'
+complete -c nexus -n "__fish_nexus_using_subcommand trust" -l revoke -d 'Forget every command trusted for this `.nexus`'
+complete -c nexus -n "__fish_nexus_using_subcommand trust" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand trust" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand trust" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
@@ -280,23 +329,27 @@ never\t'Never colour'"
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "init" -d 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "plan" -d 'Turn a request into a plan of tasks (prints the plan id)'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "assign" -d 'Give unassigned tasks an agent, or assign one task by hand'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "run" -d 'Run a plan\'s ready tasks in dependency order, in parallel'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "status" -d 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "metrics" -d 'Print metrics in the Prometheus text format'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "log" -d 'Print a task\'s agent transcript'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "report" -d 'Collect what each agent did: results, verification, questions, next steps (Markdown, `--json`, or one HTML page with `--html`)'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "messages" -d 'List the protocol messages in order: who sent what to whom, when, about which task (text, `--json`, or a Mermaid sequence diagram)'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "graph" -d 'Draw a plan\'s dependency graph with states, estimates and the critical path (Mermaid, Graphviz DOT or SVG)'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "agents" -d 'List and inspect agents'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "sessions" -d 'Inspect, check and collect agent session records'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "memory" -d 'Show or reset an agent\'s memory'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "doctor" -d 'Check the installation: `.nexus`, files, `claude`, API key'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run ask status metrics log report messages graph agents sessions memory doctor completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "init" -d 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "plan" -d 'Turn a request into a plan of tasks (prints the plan id)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "assign" -d 'Give unassigned tasks an agent, or assign one task by hand'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "run" -d 'Run a plan\'s ready tasks in dependency order, in parallel'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "export" -d 'Write a plan\'s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "reconcile" -d 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "status" -d 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "metrics" -d 'Print metrics in the Prometheus text format'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "log" -d 'Print a task\'s agent transcript'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "report" -d 'Collect what each agent did: results, verification, questions, next steps (Markdown, `--json`, or one HTML page with `--html`)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "messages" -d 'List the protocol messages in order: who sent what to whom, when, about which task (text, `--json`, or a Mermaid sequence diagram)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "graph" -d 'Draw a plan\'s dependency graph with states, estimates and the critical path (Mermaid, Graphviz DOT or SVG)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "agents" -d 'List and inspect agents'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "sessions" -d 'Inspect, check and collect agent session records'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "memory" -d 'Show or reset an agent\'s memory'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "doctor" -d 'Check the installation: `.nexus`, files, agent CLIs, API key, trust'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "trust" -d 'Allow the commands committed in `.nexus` (verify, checks) to run here'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from plan" -f -a "adopt" -d 'Adopt the checks a planner\'s model suggested as the task\'s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from agents" -f -a "list" -d 'List the agents'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from agents" -f -a "show" -d 'Show one agent\'s full profile and the system prompt nexus builds'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "list" -d 'List session records with age, idle time, turns, cost and validity'

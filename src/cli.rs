@@ -14,7 +14,7 @@ use crate::state::plan::Priority;
 #[command(name = "nexus", version, about, long_about = None, max_term_width = 100)]
 #[command(
     after_help = "Exit codes: 0 ok, 1 error, 2 usage, 3 tasks failed, 4 busy, 5 invalid state, \
-6 brain failed, 7 plan invalid, 130 interrupted."
+6 brain failed, 7 plan invalid, 8 untrusted, 130 interrupted."
 )]
 pub struct Cli {
     /// The `.nexus` directory to use (default: found by walking up from the cwd).
@@ -56,6 +56,12 @@ pub enum Command {
     Assign(AssignArgs),
     /// Run a plan's ready tasks in dependency order, in parallel.
     Run(RunArgs),
+    /// Write a plan's DAG for make, Slurm or GitHub Actions, each task one
+    /// `nexus run PLAN --task T`.
+    Export(ExportArgs),
+    /// Mark tasks that can no longer run (a dependency failed) as blocked,
+    /// after an external executor stopped; runs no agent.
+    Reconcile(ReconcileArgs),
     /// Send one message to an agent's session and print the reply.
     Ask(AskArgs),
     /// Show the dashboard (agents, load, plans, tasks, cost), or one task in full.
@@ -82,8 +88,10 @@ pub enum Command {
     /// Show or reset an agent's memory.
     #[command(subcommand)]
     Memory(MemoryCommand),
-    /// Check the installation: `.nexus`, files, `claude`, API key.
+    /// Check the installation: `.nexus`, files, agent CLIs, API key, trust.
     Doctor(DoctorArgs),
+    /// Allow the commands committed in `.nexus` (verify, checks) to run here.
+    Trust(TrustArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -98,7 +106,11 @@ pub struct InitArgs {
 
 /// `nexus plan`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct PlanArgs {
+    /// Act on an existing plan instead of making one.
+    #[command(subcommand)]
+    pub action: Option<PlanCommand>,
     /// What the team should do.
     #[arg(required_unless_present = "from", value_name = "REQUEST")]
     pub request: Option<String>,
@@ -129,6 +141,34 @@ pub struct PlanArgs {
     /// Print the plan without writing it.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `nexus plan <action>`.
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Adopt the checks a planner's model suggested as the task's `verify`
+    /// commands (shown by `nexus status PLAN TASK`; never run until adopted).
+    Adopt(AdoptArgs),
+}
+
+/// `nexus plan adopt`.
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// The plan (id or unique prefix).
+    pub plan: String,
+    /// Only this task (default: every task with suggested checks).
+    pub task: Option<String>,
+}
+
+/// `nexus trust`.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// Only list the commands and whether they are trusted; change nothing.
+    #[arg(long, conflicts_with = "revoke")]
+    pub list: bool,
+    /// Forget every command trusted for this `.nexus`.
+    #[arg(long)]
+    pub revoke: bool,
 }
 
 /// `nexus assign`.
@@ -169,6 +209,71 @@ pub struct RunArgs {
     /// Print the argv and prompt of every task that would run; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `nexus export --to`: the executors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportTarget {
+    /// A Makefile: one target per task, for `make -jN`.
+    Make,
+    /// A script of `sbatch` jobs with `afterok` dependencies and a last
+    /// reconcile job.
+    Slurm,
+    /// A workflow with one job per task and `needs:` from the dependencies.
+    GithubActions,
+}
+
+/// `nexus export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The plan (id or unique prefix; default: the newest).
+    pub plan: Option<String>,
+    /// The executor to write for.
+    #[arg(long, value_enum, value_name = "EXECUTOR")]
+    pub to: ExportTarget,
+    /// Write exactly this file (atomically; never through a symlink)
+    /// instead of stdout (`-` is stdout).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// How jobs call nexus (default: `nexus`, found on the executor's PATH).
+    #[arg(long, value_name = "PROGRAM")]
+    pub nexus: Option<String>,
+    /// Slurm: every job's partition (an agent's `[slurm]` table overrides
+    /// this and the three below).
+    #[arg(long, value_name = "NAME", help_heading = "Slurm")]
+    pub partition: Option<String>,
+    /// Slurm: every job's time limit (`MINUTES`, `H:MM:SS`, `D-HH:MM:SS`).
+    #[arg(long, value_name = "TIME", help_heading = "Slurm")]
+    pub time: Option<String>,
+    /// Slurm: CPUs per task.
+    #[arg(long, value_name = "N", help_heading = "Slurm")]
+    pub cpus_per_task: Option<u32>,
+    /// Slurm: memory per job (`4096`, `8G`).
+    #[arg(long, value_name = "SIZE", help_heading = "Slurm")]
+    pub mem: Option<String>,
+    /// GitHub Actions: the runner label (default: `ubuntu-latest`).
+    #[arg(long, value_name = "LABEL", help_heading = "GitHub Actions")]
+    pub runs_on: Option<String>,
+    /// GitHub Actions: a repository secret every task step gets as the
+    /// environment variable of the same name (repeatable; default:
+    /// `ANTHROPIC_API_KEY`).
+    #[arg(long = "secret", value_name = "NAME", help_heading = "GitHub Actions")]
+    pub secrets: Vec<String>,
+    /// GitHub Actions: a shell command run before nexus in every job, such
+    /// as installing nexus and the agent's CLI (repeatable).
+    #[arg(
+        long = "setup",
+        value_name = "COMMAND",
+        help_heading = "GitHub Actions"
+    )]
+    pub setup: Vec<String>,
+}
+
+/// `nexus reconcile`.
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// The plan (id or unique prefix; default: the newest).
+    pub plan: Option<String>,
 }
 
 /// `nexus status`.

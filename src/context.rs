@@ -60,7 +60,8 @@ impl Ctx {
         let no_color = env
             .get(env_vars::NO_COLOR)
             .is_some_and(|value| !value.is_empty());
-        let ui = Ui::new(cli.json, cli.quiet, cli.color, no_color);
+        let ui = Ui::new(cli.json, cli.quiet, cli.color, no_color)
+            .with_redactor(crate::ui::Redactor::from_env(&env));
         let dir_flag = cli.dir.as_ref().map(|dir| {
             if dir.is_absolute() {
                 dir.clone()
@@ -110,11 +111,10 @@ impl Ctx {
                     "point it at an existing `.nexus`, or create one with `nexus init`",
                 ));
             }
-            return Ok(Store::at(dir.clone(), self.lock_timeout));
+            return Store::open(dir, self.lock_timeout);
         }
-        Store::find(&self.cwd)
-            .map(|root| Store::at(root, self.lock_timeout))
-            .ok_or_else(|| Store::not_found(&self.cwd))
+        let root = Store::find(&self.cwd).ok_or_else(|| Store::not_found(&self.cwd))?;
+        Store::open(&root, self.lock_timeout)
     }
 
     /// Returns the lock wait for short read-modify-writes.

@@ -13,7 +13,8 @@ pub const OK: u8 = 0;
 pub const ERROR: u8 = 1;
 /// Bad command-line usage (clap's own code).
 pub const USAGE: u8 = 2;
-/// `run` finished with tasks not completed, or `ask` got a failed turn.
+/// `run` finished with tasks not completed, `ask` got a failed turn, or
+/// `reconcile` found tasks that failed or cannot run.
 pub const TASKS_FAILED: u8 = 3;
 /// A lock is held by another process: a plan being run, a session in use.
 pub const BUSY: u8 = 4;
@@ -23,6 +24,9 @@ pub const STATE_INVALID: u8 = 5;
 pub const BRAIN_FAILED: u8 = 6;
 /// A plan failed validation (cycle, duplicate id, unknown dependency …).
 pub const PLAN_INVALID: u8 = 7;
+/// Commands committed in `.nexus` (verify, checks) are not trusted yet on
+/// this machine (`nexus trust`).
+pub const UNTRUSTED: u8 = 8;
 /// Interrupted by SIGINT or SIGTERM (128 + SIGINT).
 pub const INTERRUPTED: u8 = 130;
 
@@ -39,7 +43,7 @@ pub const TABLE: &[(u8, &str, &str)] = &[
     (
         TASKS_FAILED,
         "tasks-failed",
-        "`run` left tasks not completed; `ask` got a failed turn",
+        "`run` left tasks not completed; `ask` got a failed turn; `reconcile` found tasks that failed or cannot run",
     ),
     (
         BUSY,
@@ -57,6 +61,11 @@ pub const TABLE: &[(u8, &str, &str)] = &[
         "the planner's server or CLI failed",
     ),
     (PLAN_INVALID, "plan-invalid", "a plan failed validation"),
+    (
+        UNTRUSTED,
+        "untrusted",
+        "commands committed in `.nexus` are not trusted on this machine yet",
+    ),
     (INTERRUPTED, "interrupted", "interrupted by SIGINT/SIGTERM"),
 ];
 
@@ -75,6 +84,8 @@ pub enum Kind {
     BrainFailed,
     /// A plan failed validation.
     PlanInvalid,
+    /// Commands that would run are not trusted yet.
+    Untrusted,
     /// Interrupted by a signal.
     Interrupted,
 }
@@ -89,6 +100,7 @@ impl Kind {
             Kind::StateInvalid => STATE_INVALID,
             Kind::BrainFailed => BRAIN_FAILED,
             Kind::PlanInvalid => PLAN_INVALID,
+            Kind::Untrusted => UNTRUSTED,
             Kind::Interrupted => INTERRUPTED,
         }
     }

@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod dispatch;
 pub mod env_vars;
 pub mod exit;
+pub mod export;
 pub mod ids;
 pub mod picture;
 pub mod plan;

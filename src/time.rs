@@ -38,6 +38,33 @@ impl Timestamp {
     }
 }
 
+/// Checks a deadline as a user gives it: a date (`2026-12-24`) or an RFC
+/// 3339 time in UTC (`2026-12-24T17:00:00Z`); returns it normalized (a date as
+/// given, a time in UTC with milliseconds).
+pub fn parse_deadline(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let bytes = text.as_bytes();
+    let is_date = bytes.len() == 10
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && text
+            .chars()
+            .enumerate()
+            .all(|(index, c)| index == 4 || index == 7 || c.is_ascii_digit());
+    if is_date {
+        // The date must exist: check it as the start of that day.
+        return Timestamp::parse(&format!("{text}T00:00:00Z"))
+            .map(|_| text.to_string())
+            .map_err(|_| format!("`{text}` is not a real date"));
+    }
+    match Timestamp::parse(text) {
+        Ok(time) if time.is_representable() => Ok(time.to_string()),
+        _ => Err(format!(
+            "`{text}` is not a deadline: give a date (`2026-12-24`) or an RFC 3339 time (`2026-12-24T17:00:00Z`)"
+        )),
+    }
+}
+
 impl Timestamp {
     /// Returns whether RFC 3339 can write this time (years up to 9999).
     pub fn is_representable(self) -> bool {
@@ -132,6 +159,23 @@ pub fn short_duration(duration: Duration) -> String {
         format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60)
     } else {
         format!("{}d {}h", secs / 86_400, (secs % 86_400) / 3600)
+    }
+}
+
+#[cfg(test)]
+mod deadline_tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_are_dates_or_times() {
+        assert_eq!(parse_deadline("2026-12-24").unwrap(), "2026-12-24");
+        assert_eq!(
+            parse_deadline("2026-12-24T17:00:00Z").unwrap(),
+            "2026-12-24T17:00:00.000Z"
+        );
+        for bad in ["garbage", "2026-13-40", "tomorrow", "", "2026-02-30"] {
+            assert!(parse_deadline(bad).is_err(), "{bad}");
+        }
     }
 }
 

@@ -40,6 +40,49 @@ pub enum Tone {
     Accent,
 }
 
+/// Secret values (API keys and tokens from the environment) that must never
+/// be printed or stored: a server that echoes the `Authorization` header
+/// would otherwise put its key on the terminal and in `logs/brain/`.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    secrets: std::sync::Arc<Vec<String>>,
+}
+
+impl Redactor {
+    /// Returns a redactor of the values of `env`'s variables whose names say
+    /// they hold a secret (at least 8 characters long, so that `1` or `true`
+    /// is never taken for one).
+    pub fn from_env(env: &std::collections::BTreeMap<String, String>) -> Self {
+        let mut secrets: Vec<String> = env
+            .iter()
+            .filter(|(name, value)| crate::proc::env::looks_secret(name) && value.len() >= 8)
+            .map(|(_, value)| value.clone())
+            .collect();
+        // The longest first, so a key containing another is replaced whole.
+        secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+        secrets.dedup();
+        Redactor {
+            secrets: std::sync::Arc::new(secrets),
+        }
+    }
+
+    /// Returns `text` with every secret value replaced by `[REDACTED]`.
+    pub fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        if !self
+            .secrets
+            .iter()
+            .any(|secret| text.contains(secret.as_str()))
+        {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        let mut out = text.to_string();
+        for secret in self.secrets.iter() {
+            out = out.replace(secret.as_str(), "[REDACTED]");
+        }
+        std::borrow::Cow::Owned(out)
+    }
+}
+
 /// Output settings and the print functions.
 #[derive(Debug, Clone)]
 pub struct Ui {
@@ -49,6 +92,7 @@ pub struct Ui {
     pub quiet: bool,
     color_out: bool,
     color_err: bool,
+    redactor: Redactor,
 }
 
 impl Ui {
@@ -64,7 +108,20 @@ impl Ui {
             quiet,
             color_out: decide(std::io::stdout().is_terminal()),
             color_err: decide(std::io::stderr().is_terminal()),
+            redactor: Redactor::default(),
         }
+    }
+
+    /// Returns this output with `redactor` applied to everything it prints.
+    #[must_use]
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
+    /// Returns the redactor of secrets.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     /// Returns whether stdout gets colour.
@@ -87,8 +144,20 @@ impl Ui {
         paint(text, tone, self.color_err)
     }
 
-    /// Writes data to stdout as is.
+    /// Writes data to stdout: as is into a pipe or file; on a terminal with
+    /// every control character but colours escaped (agent output and task
+    /// text are untrusted, and `ESC]0;…` would retitle the terminal).
     pub fn out(&self, text: &str) -> Result<()> {
+        let text = self.redactor.redact(text);
+        let text = text.as_ref();
+        if self.stdout_is_terminal() {
+            self.raw_out(&sanitize(text, true))
+        } else {
+            self.raw_out(text)
+        }
+    }
+
+    fn raw_out(&self, text: &str) -> Result<()> {
         let mut stdout = std::io::stdout().lock();
         match stdout
             .write_all(text.as_bytes())
@@ -105,7 +174,11 @@ impl Ui {
     /// Redraws the whole terminal with `text` in one write: home the cursor,
     /// clear the screen, print (`status --watch`).
     pub fn frame(&self, text: &str) -> Result<()> {
-        self.out(&format!("\u{1b}[H\u{1b}[2J{text}"))
+        if self.stdout_is_terminal() {
+            self.raw_out(&format!("\u{1b}[H\u{1b}[2J{}", sanitize(text, true)))
+        } else {
+            self.raw_out(&format!("\u{1b}[H\u{1b}[2J{text}"))
+        }
     }
 
     /// Writes one line of data to stdout.
@@ -128,20 +201,26 @@ impl Ui {
     /// Writes a progress or status note to stderr (silenced by `-q`).
     pub fn note(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            eprintln!("{}", sanitize(&self.redactor.redact(text), true));
         }
     }
 
     /// Writes a warning to stderr (not silenced by `-q`).
     pub fn warn(&self, text: &str) {
-        eprintln!("{} {text}", self.paint_err("warning:", Tone::Warn));
+        eprintln!(
+            "{} {}",
+            self.paint_err("warning:", Tone::Warn),
+            sanitize(&self.redactor.redact(text), true)
+        );
     }
 
     /// Writes an error with its causes and hint to stderr.
     pub fn error(&self, error: &anyhow::Error) {
+        // Error texts quote ids, paths and answers from files and servers:
+        // no control character of theirs reaches the terminal.
         let mut chain = error
             .chain()
-            .map(ToString::to_string)
+            .map(|cause| sanitize(&self.redactor.redact(&cause.to_string()), false).into_owned())
             .filter(|text| !text.is_empty());
         let head = chain.next().unwrap_or_else(|| "unknown error".to_string());
         let mut text = format!("{} {head}", self.paint_err("error:", Tone::Bad));
@@ -154,7 +233,9 @@ impl Ui {
                 text.push_str(&format!("\n  {cause}"));
             }
         }
-        if let Some(hint) = crate::exit::hint_for(error) {
+        if let Some(hint) =
+            crate::exit::hint_for(error).map(|hint| sanitize(&hint, false).into_owned())
+        {
             text.push_str(&format!(
                 "\n\n{} {hint}",
                 self.paint_err("hint:", Tone::Accent)
@@ -162,6 +243,46 @@ impl Ui {
         }
         eprintln!("{text}");
     }
+}
+
+/// Returns `text` with every control character escaped as `\u{..}`, but
+/// newlines and tabs — and, with `keep_colours`, the SGR colour sequences
+/// (`ESC [ … m`) nexus paints with. Cursor movement, screen clearing, window
+/// titles (OSC), bells and carriage returns never pass.
+pub fn sanitize(text: &str, keep_colours: bool) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if c == '\u{1b}' && keep_colours {
+            let rest = &text[at + 1..];
+            if let Some(body) = rest.strip_prefix('[') {
+                let end = body
+                    .char_indices()
+                    .find(|(_, c)| !(c.is_ascii_digit() || *c == ';'));
+                if let Some((index, 'm')) = end {
+                    out.push('\u{1b}');
+                    out.push('[');
+                    out.push_str(&body[..=index]);
+                    for _ in 0..=index + 1 {
+                        chars.next();
+                    }
+                    continue;
+                }
+            }
+        }
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn paint(text: &str, tone: Tone, enabled: bool) -> String {
@@ -283,6 +404,22 @@ mod tests {
     fn boxes_fit_their_widest_line() {
         let text = boxed("T", "ab\nabcd\n", 0);
         assert_eq!(text, "┌─ T ──┐\n│ ab   │\n│ abcd │\n└──────┘\n");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_but_colours_kept() {
+        let hostile = "id \u{1b}]0;owned\u{7}title \u{1b}[2Jclear \u{1b}[31mred\u{1b}[0m \r\u{8}";
+        let kept = sanitize(hostile, true);
+        assert!(
+            !kept.contains("\u{1b}]") && !kept.contains("\u{1b}[2J"),
+            "{kept:?}"
+        );
+        assert!(kept.contains("\u{1b}[31mred\u{1b}[0m"), "{kept:?}");
+        assert!(kept.contains("\\u{1b}]0;owned\\u{7}"), "{kept:?}");
+        assert!(kept.contains("\\u{d}\\u{8}"), "{kept:?}");
+        let none = sanitize(hostile, false);
+        assert!(!none.contains('\u{1b}'), "{none:?}");
+        assert_eq!(sanitize("plain\ttext\n", false), "plain\ttext\n");
     }
 
     #[test]

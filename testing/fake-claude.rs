@@ -801,6 +801,15 @@ struct Run {
     messages: Vec<J>,
 }
 
+/// Returns the names of every variable in this process's environment.
+fn env_names() -> Vec<String> {
+    let mut names: Vec<String> = std::env::vars_os()
+        .filter_map(|(name, _)| name.into_string().ok())
+        .collect();
+    names.sort();
+    names
+}
+
 impl Run {
     fn start() -> Run {
         let argv: Vec<String> = std::env::args().collect();
@@ -863,6 +872,7 @@ impl Run {
                 "CLAUDE_CODE_ENTRYPOINT": env("CLAUDE_CODE_ENTRYPOINT"),
                 "CLAUDE_CODE_MAX_OUTPUT_TOKENS": env("CLAUDE_CODE_MAX_OUTPUT_TOKENS"),
             },
+            "env_names": env_names(),
             "started_at": rfc3339(self.started),
             "ended_at": ended.then(|| rfc3339(SystemTime::now())),
             "exit_code": exit_code,

@@ -2,10 +2,10 @@
 //! `nexus ask` and by the scheduler.
 //!
 //! Order matters for crash safety: the session lock is taken first (one turn
-//! per session at a time); a new session's record is written **before** the
-//! CLI is called, so a killed call is still resumable; the assignment message
-//! is written before the call and the result message, session update and
-//! memory entry after it.
+//! per session at a time); a new session's record and the assignment message
+//! are on disk **before** the CLI is called (written side by side), so a
+//! killed call is still resumable and its assignment recorded; the result
+//! message, session update and memory entry are written after it.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -275,6 +275,7 @@ impl Runtime {
         let holder = Holder::current(self.now());
         let started = std::time::Instant::now();
         let mut stop = stop.clone();
+        let mut next_note = started;
         loop {
             if *stop.borrow() != Stop::None {
                 return Err(tagged(
@@ -296,6 +297,19 @@ impl Runtime {
                         if started.elapsed() < limit
                             && crate::exit::code_for(&error) == crate::exit::BUSY =>
                     {
+                        // Never wait silently: say who holds the session
+                        // (perhaps an agent orphaned by a killed nexus) and
+                        // for how long we have waited, every 30 s.
+                        if std::time::Instant::now() >= next_note {
+                            let holders = lock::describe_holders(&path)
+                                .unwrap_or_else(|| "another process".to_string());
+                            self.ctx.ui.note(&format!(
+                                "waiting for {what}, held by {holders} (waited {} of at most {})",
+                                crate::time::short_duration(started.elapsed()),
+                                crate::time::short_duration(limit)
+                            ));
+                            next_note += Duration::from_secs(30);
+                        }
                         tokio::select! {
                             () = tokio::time::sleep(Duration::from_millis(100)) => {}
                             changed = stop.changed() => {
@@ -492,22 +506,19 @@ impl Runtime {
                 recovered.clone(),
             )?;
             let session_path = self.store.session_path(&agent.id, instance);
-            let mut session = match (&mode, &record) {
-                (SessionMode::Resume(_), Some(existing)) => existing.clone(),
+            let (mut session, record_write) = match (&mode, &record) {
+                (SessionMode::Resume(_), Some(existing)) => (existing.clone(), None),
                 _ => {
                     let recovery = recovered
                         .as_deref()
                         .zip(previous_id.as_deref())
                         .map(|(reason, from)| (from, reason));
                     let fresh = self.new_record(agent, instance, &turn, recovery);
-                    // Persisted before the call: a killed call stays resumable.
-                    fs::write_json(&session_path, &fresh)?;
-                    fresh
+                    let write = spawn_json(session_path.clone(), fresh.clone());
+                    (fresh, Some(write))
                 }
             };
             let started_at = self.now();
-            // The assignment is written while the agent works; it is on disk
-            // before the result is (both are awaited below).
             let (assignment_id, assignment_write) = self.write_assignment(
                 agent,
                 instance,
@@ -516,8 +527,11 @@ impl Runtime {
                 options,
                 started_at,
             )?;
+            // Both are on disk before the call: a killed call stays
+            // resumable, and its assignment is recorded.
+            join(vec![record_write, Some(assignment_write)]).await?;
             let mut log = match &options.log_path {
-                Some(path) => Some(TurnLog::open(path)?),
+                Some(path) => Some(TurnLog::open(path, self.ctx.ui.redactor().clone())?),
                 None => None,
             };
             if let Some(log) = &mut log {
@@ -606,7 +620,7 @@ impl Runtime {
                         .unwrap_or_else(|| "no conversation found".to_string()),
                 );
                 mode = SessionMode::New(ids::uuid_v4());
-                join(vec![Some(assignment_write), session_write]).await?;
+                join(vec![session_write]).await?;
                 continue;
             }
             let mut result = message::result_payload(&output.reply);
@@ -641,13 +655,7 @@ impl Runtime {
                     recovered.as_deref(),
                 ))
             };
-            join(vec![
-                Some(assignment_write),
-                session_write,
-                Some(result_write),
-                memory_write,
-            ])
-            .await?;
+            join(vec![session_write, Some(result_write), memory_write]).await?;
             return Ok(TurnReport {
                 session_id: session.session_id.clone(),
                 resumed: turn.mode.is_resume(),
@@ -855,6 +863,7 @@ fn truncate(text: &str, max: usize) -> String {
 /// (never held whole in memory), owner-only, capped at [`MAX_LOG_BYTES`].
 struct TurnLog {
     path: PathBuf,
+    redactor: crate::ui::Redactor,
     writer: Option<std::io::BufWriter<std::fs::File>>,
     written: u64,
     dropped_lines: u64,
@@ -862,10 +871,11 @@ struct TurnLog {
 }
 
 impl TurnLog {
-    fn open(path: &Path) -> Result<Self> {
+    fn open(path: &Path, redactor: crate::ui::Redactor) -> Result<Self> {
         let file = fs::open_log(path)?;
         Ok(TurnLog {
             path: path.to_path_buf(),
+            redactor,
             writer: Some(std::io::BufWriter::new(file)),
             written: 0,
             dropped_lines: 0,
@@ -875,6 +885,8 @@ impl TurnLog {
 
     fn line(&mut self, line: &str) {
         use std::io::Write as _;
+        let line = self.redactor.redact(line);
+        let line = line.as_ref();
         if self.written + line.len() as u64 + 1 > MAX_LOG_BYTES {
             self.dropped_lines += 1;
             return;

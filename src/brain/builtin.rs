@@ -125,6 +125,8 @@ pub fn plan(input: &PlanInput, agents: &[Agent]) -> Vec<TaskSpec> {
                     .map(|text| (*text).to_string())
                     .collect(),
                 verify: Vec::new(),
+                suggested_verify: Vec::new(),
+                adopted: None,
                 estimate_minutes: Some(step.estimate_minutes),
             }
         })

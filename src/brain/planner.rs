@@ -156,7 +156,7 @@ pub fn draft(
                 },
                 notify,
             );
-            finish(store, plan_id, "openai", &log, result)
+            finish(ctx.ui.redactor(), store, plan_id, "openai", &log, result)
         }
         PlannerKind::Claude => {
             let model =
@@ -179,13 +179,14 @@ pub fn draft(
                 },
                 notify,
             );
-            finish(store, plan_id, "claude", &log, result)
+            finish(ctx.ui.redactor(), store, plan_id, "claude", &log, result)
         }
     }
 }
 
 /// Writes the raw log (always), and adds its path to an invalid-plan error.
 fn finish(
+    redactor: &crate::ui::Redactor,
     store: &Store,
     plan_id: &str,
     planner: &str,
@@ -193,10 +194,13 @@ fn finish(
     result: std::result::Result<Drafted, Failed>,
 ) -> Result<Drafted> {
     let path = log_path(store, plan_id);
-    let written = fs::write_json(
-        &path,
-        &json!({"schema": 1, "planner": planner, "calls": log}),
-    );
+    // A server may echo the request's `Authorization` header: no key is
+    // stored. The raw log is machine-local and owner-only.
+    let written = fs::to_json_bytes(&json!({"schema": 1, "planner": planner, "calls": log}))
+        .and_then(|bytes| {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            fs::write_private(&path, redactor.redact(&text).as_bytes())
+        });
     let shown = path.display().to_string();
     match result {
         Ok(drafted) => {
@@ -248,6 +252,7 @@ where
                 &agent_ids,
                 input.priority,
                 validate::MAX_TASKS,
+                validate::Author::Model,
             ) {
                 Ok(draft) => {
                     return Ok(Drafted {

@@ -83,11 +83,74 @@ pub fn checks(ctx: &Ctx) -> Vec<Check> {
         }
     };
     checks.push(files_check(&store));
+    checks.push(litter_check(&store));
+    checks.push(trust_check(ctx, &store));
     if let Some(config) = config {
         checks.extend(backend_checks(ctx, &store, &config));
         checks.push(key_check(ctx, &config));
     }
     checks
+}
+
+/// Lists the committed commands this machine has not trusted yet.
+fn trust_check(ctx: &Ctx, store: &Store) -> Check {
+    let trust = match crate::state::trust::Trust::load(ctx.env(), store) {
+        Ok(trust) => trust,
+        Err(error) => return check("trust", Verdict::Fail, format!("{error:#}")),
+    };
+    let committed = match crate::state::trust::committed(store) {
+        Ok(committed) => committed,
+        Err(error) => return check("trust", Verdict::Fail, format!("{error:#}")),
+    };
+    let untrusted: Vec<String> = committed
+        .iter()
+        .filter(|item| !trust.is_trusted(&item.command))
+        .map(|item| format!("`{}` ({})", item.command, item.source))
+        .collect();
+    if untrusted.is_empty() {
+        return check(
+            "trust",
+            Verdict::Ok,
+            format!("{} committed command(s), all trusted", committed.len()),
+        );
+    }
+    let mut warned = check(
+        "trust",
+        Verdict::Warn,
+        format!(
+            "{} command(s) not trusted yet:\n{}",
+            untrusted.len(),
+            untrusted.join("\n")
+        ),
+    );
+    warned.hint = Some("read them, then `nexus trust` allows them".to_string());
+    warned
+}
+
+/// Lists what killed writers left (temp files, staging directories).
+fn litter_check(store: &Store) -> Check {
+    let found = crate::state::litter::find(store.root());
+    if found.is_empty() {
+        return check("litter", Verdict::Ok, "no leftovers of killed writers");
+    }
+    let mut warned = check(
+        "litter",
+        Verdict::Warn,
+        format!(
+            "{} leftover(s) of killed writers:\n{}",
+            found.len(),
+            found
+                .iter()
+                .map(|path| format!("`{}`", path.display()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    );
+    warned.hint = Some(
+        "`nexus run` removes them from the directories it writes; they are safe to delete"
+            .to_string(),
+    );
+    warned
 }
 
 fn files_check(store: &Store) -> Check {

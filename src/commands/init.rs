@@ -59,7 +59,7 @@ pub fn run(ctx: &Ctx, args: &InitArgs) -> Result<u8> {
             ));
         }
     }
-    let store = Store::at(root.clone(), ctx.lock_timeout());
+    let store = Store::open(&root, ctx.lock_timeout())?;
     store.create_dirs()?;
     let mut report = Report {
         schema: 1,

@@ -18,6 +18,7 @@ const POLL: Duration = Duration::from_millis(200);
 
 /// Reads what was appended to `path` since `offset`; a missing file is empty.
 fn read_from(path: &Path, offset: u64) -> Result<Vec<u8>> {
+    crate::state::confine::check(path)?;
     let mut file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),

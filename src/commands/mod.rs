@@ -5,6 +5,7 @@ pub mod ask;
 pub mod assign;
 pub mod completions;
 pub mod doctor;
+pub mod export;
 pub mod graph;
 pub mod init;
 pub mod log;
@@ -12,10 +13,12 @@ pub mod memory;
 pub mod messages;
 pub mod metrics;
 pub mod plan;
+pub mod reconcile;
 pub mod report;
 pub mod run;
 pub mod sessions;
 pub mod status;
+pub mod trust;
 
 use anyhow::Result;
 
@@ -31,6 +34,8 @@ pub fn dispatch(ctx: &Ctx, command: &Command) -> Result<u8> {
         Command::Agents(command) => agents::run(ctx, command),
         Command::Ask(args) => ask::run(ctx, args),
         Command::Run(args) => run::run(ctx, args),
+        Command::Reconcile(args) => reconcile::run(ctx, args),
+        Command::Export(args) => export::run(ctx, args),
         Command::Sessions(command) => sessions::run(ctx, command),
         Command::Memory(command) => memory::run(ctx, command),
         Command::Doctor(args) => doctor::run(ctx, args),
@@ -40,6 +45,7 @@ pub fn dispatch(ctx: &Ctx, command: &Command) -> Result<u8> {
         Command::Report(args) => report::run(ctx, args),
         Command::Messages(args) => messages::run(ctx, args),
         Command::Graph(args) => graph::run(ctx, args),
+        Command::Trust(args) => trust::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
     }
 }

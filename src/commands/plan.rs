@@ -9,17 +9,26 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::brain::planner::{self, PlanInput};
-use crate::cli::PlanArgs;
+use crate::cli::{AdoptArgs, PlanArgs, PlanCommand};
 use crate::context::Ctx;
 use crate::exit::{Kind, tagged, tagged_hint};
 use crate::ids;
 use crate::plan::create;
 use crate::state::fs;
-use crate::state::plan::Plan;
+use crate::state::plan::{Adoption, Plan};
 use crate::ui::{Tone, shorten, table};
 
 /// Runs the command.
 pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
+    if let Some(PlanCommand::Adopt(adopt_args)) = &args.action {
+        return adopt(ctx, adopt_args);
+    }
+    let deadline_flag = args
+        .deadline
+        .as_deref()
+        .map(crate::time::parse_deadline)
+        .transpose()
+        .map_err(|problem| tagged(Kind::Usage, format!("`--deadline`: {problem}")))?;
     let store = ctx.store()?;
     let config = store.load_config()?;
     let agents = store.load_agents()?;
@@ -72,7 +81,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
                 .or(draft.request)
                 .unwrap_or_else(|| format!("imported from `{source}`"));
             let priority = args.priority.or(draft.priority).unwrap_or_default();
-            let deadline = args.deadline.clone().or(draft.deadline);
+            let deadline = deadline_flag.clone().or(draft.deadline);
             ctx.ui.note(&format!(
                 "imported {} tasks from `{source}`",
                 draft.tasks.len()
@@ -95,7 +104,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
             let input = PlanInput {
                 request: request.clone(),
                 priority: args.priority.unwrap_or_default(),
-                deadline: args.deadline.clone(),
+                deadline: deadline_flag.clone(),
                 context: context.clone(),
             };
             let ui = &ctx.ui;
@@ -136,8 +145,18 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
             )
         }
     };
+    // Suggested or adopted checks need schema 2 (an older nexus would not
+    // know them); a plan without them stays readable by older ones.
+    let schema = if tasks
+        .iter()
+        .any(|task| !task.suggested_verify.is_empty() || task.adopted.is_some())
+    {
+        2
+    } else {
+        1
+    };
     let plan = Plan {
-        schema: 1,
+        schema,
         id: plan_id,
         request,
         planner: planner_name,
@@ -181,6 +200,101 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
             plan.id
         ));
     }
+    let suggested: usize = plan
+        .tasks
+        .iter()
+        .map(|task| task.suggested_verify.len())
+        .sum();
+    if suggested > 0 {
+        ui.note(&format!(
+            "the planner suggested {suggested} check(s); they never run unless you adopt them: nexus plan adopt {}",
+            plan.id
+        ));
+    }
+    let trust = crate::state::trust::Trust::load(ctx.env(), &store)?;
+    let untrusted = crate::state::trust::plan_commands(&plan)
+        .into_iter()
+        .filter(|item| !trust.is_trusted(&item.command))
+        .count();
+    if untrusted > 0 {
+        ui.note(&format!(
+            "{untrusted} verify command(s) of this plan run only once you trust them: nexus trust"
+        ));
+    }
+    Ok(crate::exit::OK)
+}
+
+/// `nexus plan adopt PLAN [TASK]`: a person adopts the checks a planner's
+/// model suggested; they become the tasks' `verify` commands, recorded with
+/// who and when, and trusted on this machine.
+fn adopt(ctx: &Ctx, args: &AdoptArgs) -> Result<u8> {
+    let store = ctx.store()?;
+    let plan_id = store.resolve_plan(Some(&args.plan))?;
+    let _guard = store.lock_plan_edit(&plan_id)?;
+    let mut plan = store.load_plan(&plan_id)?;
+    if let Some(task) = &args.task
+        && plan.task(task).is_none()
+    {
+        return Err(tagged_hint(
+            Kind::Usage,
+            format!("plan `{plan_id}` has no task `{task}`"),
+            format!("`nexus status {plan_id}` lists its tasks"),
+        ));
+    }
+    let by = format!(
+        "{}@{}",
+        ctx.var("USER")
+            .or_else(|| ctx.var("LOGNAME"))
+            .unwrap_or("unknown"),
+        crate::state::lock::hostname()
+    );
+    let now = ctx.now();
+    let mut trust = crate::state::trust::Trust::load(ctx.env(), &store)?;
+    let mut adopted = Vec::new();
+    for task in &mut plan.tasks {
+        if args.task.as_ref().is_some_and(|only| *only != task.id)
+            || task.suggested_verify.is_empty()
+        {
+            continue;
+        }
+        let commands = std::mem::take(&mut task.suggested_verify);
+        for command in &commands {
+            if !task.verify.contains(command) {
+                task.verify.push(command.clone());
+            }
+            trust.trust(
+                command,
+                &format!(
+                    "plan `{plan_id}` task `{}` verify (adopted by {by})",
+                    task.id
+                ),
+                now,
+            );
+            adopted.push((task.id.clone(), command.clone()));
+        }
+        task.adopted = Some(Adoption {
+            by: by.clone(),
+            at: now,
+            commands,
+        });
+    }
+    let ui = &ctx.ui;
+    if adopted.is_empty() {
+        ui.note(&format!(
+            "nothing to adopt: no suggested checks in plan `{plan_id}`"
+        ));
+        return Ok(crate::exit::OK);
+    }
+    plan.schema = 2;
+    fs::write_json(&store.plan_path(&plan_id), &plan)?;
+    trust.save()?;
+    for (task, command) in &adopted {
+        ui.line(&format!("{task}\t{command}"))?;
+    }
+    ui.note(&format!(
+        "adopted {} check(s) as verify commands of plan `{plan_id}` (by {by})",
+        adopted.len()
+    ));
     Ok(crate::exit::OK)
 }
 

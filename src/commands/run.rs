@@ -48,6 +48,12 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<u8> {
             "`--max-cost` must be 0 (no limit) or a positive amount of USD",
         ));
     }
+    // Commands committed in `.nexus` run only once trusted here.
+    let trust = crate::state::trust::Trust::load(ctx.env(), &store)?;
+    let untrusted: Vec<_> = scheduler::commands_to_run(&store, &plan, &options)?
+        .into_iter()
+        .filter(|item| !trust.is_trusted(&item.command))
+        .collect();
     let runtime = Arc::new(Runtime::new(ctx, store, config));
     let ui = &ctx.ui;
     if args.dry_run {
@@ -70,6 +76,16 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<u8> {
                 if !task.verify.is_empty() {
                     text.push_str(&format!("verify: {}\n", task.verify.join(" && ")));
                 }
+                for command in task
+                    .verify
+                    .iter()
+                    .filter(|command| untrusted.iter().any(|item| item.command == **command))
+                {
+                    text.push_str(&format!(
+                        "{} `{command}` is not trusted yet: `nexus trust`\n",
+                        ui.paint("untrusted:", Tone::Warn)
+                    ));
+                }
                 text.push_str(&format!(
                     "{}\n{}\n\n",
                     ui.paint("--- prompt ---", Tone::Dim),
@@ -79,6 +95,16 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<u8> {
             ui.out(&text)?;
         }
         return Ok(crate::exit::OK);
+    }
+    if !untrusted.is_empty() {
+        return Err(crate::state::trust::untrusted_error(&untrusted));
+    }
+    let swept = runtime.store.sweep_litter(&plan.id)?;
+    if !swept.is_empty() {
+        ui.note(&format!(
+            "removed {} leftover temp file(s) of killed writers",
+            swept.len()
+        ));
     }
     let plan_name = plan.id.clone();
     let summary = crate::proc::block_on_multi(options.parallel as usize + 1, async {

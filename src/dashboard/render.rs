@@ -555,6 +555,26 @@ pub fn detail(detail: &TaskDetail, ui: &Ui, boxes: bool) -> String {
         for command in &spec.verify {
             let _ = writeln!(about, "  $ {command}");
         }
+        if let Some(adopted) = &spec.adopted {
+            let _ = writeln!(
+                about,
+                "  (suggested by the planner, adopted by {} at {})",
+                adopted.by, adopted.at
+            );
+        }
+    }
+    if !spec.suggested_verify.is_empty() {
+        let _ = writeln!(
+            about,
+            "{}",
+            ui.paint(
+                "suggested checks (not run; `nexus plan adopt` adopts them)",
+                Tone::Dim
+            )
+        );
+        for command in &spec.suggested_verify {
+            let _ = writeln!(about, "  ? {command}");
+        }
     }
     out.add("Description", &about);
 

@@ -6,6 +6,7 @@
 pub mod dry_run;
 pub mod event;
 pub mod prompt;
+pub mod reconcile;
 pub mod scheduler;
 pub mod state;
 pub mod worker;

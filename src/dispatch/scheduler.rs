@@ -92,6 +92,40 @@ pub(crate) fn will_run(state: TaskState, options: &RunOptions) -> bool {
     }
 }
 
+/// Returns the commands a run of `plan` with `options` may execute: the
+/// `verify` commands (the task's, then its agent's) of every task in scope
+/// that will run, with where each comes from.
+pub fn commands_to_run(
+    store: &Store,
+    plan: &Plan,
+    options: &RunOptions,
+) -> Result<Vec<crate::state::trust::Committed>> {
+    let mut found = Vec::new();
+    for spec in &plan.tasks {
+        if options.task.as_ref().is_some_and(|task| *task != spec.id) {
+            continue;
+        }
+        if !will_run(store.load_task(&plan.id, &spec.id)?.state, options) {
+            continue;
+        }
+        let Some(agent_id) = &spec.agent else {
+            continue;
+        };
+        let agent = store.load_agent(agent_id)?;
+        for command in crate::dispatch::prompt::verify_commands(spec, &agent) {
+            let source = if spec.verify.contains(&command) {
+                format!("plan `{}` task `{}` verify", plan.id, spec.id)
+            } else {
+                format!("agent `{}` verify", agent.id)
+            };
+            found.push(crate::state::trust::Committed { command, source });
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
 /// The state the shell keeps per task.
 struct Slot {
     record: TaskRecord,
@@ -252,9 +286,14 @@ impl<'a> Scheduler<'a> {
 
     /// Runs to the end (or a signal); returns the summary.
     pub async fn run(mut self, stop: StopReceiver) -> Result<Summary> {
-        let outcome = self.run_inner(stop).await;
-        // Every queued state write lands before we return, error or not.
+        let (plan_lock, task_locks, scope, slots) = self.lock_and_load()?;
+        let outcome = self.run_inner(stop, scope, slots).await;
+        // Every queued state write lands before we return, error or not, and
+        // before the locks go: another `run --task` that takes them next
+        // must read what this run wrote.
         let writes = self.writes.finish().await;
+        drop(task_locks);
+        drop(plan_lock);
         let summary = outcome?;
         writes?;
         Ok(summary)
@@ -344,23 +383,7 @@ impl<'a> Scheduler<'a> {
         if slot.record.state != TaskState::Running {
             return Ok(());
         }
-        let owner = slot.record.owner.take();
-        slot.record.state = TaskState::Interrupted;
-        slot.record.reason = Some(match owner {
-            Some(owner) => format!("its runner (pid {} on `{}`) is gone", owner.pid, owner.host),
-            None => "its runner is gone".to_string(),
-        });
-        slot.record.progress = None;
-        let now = self.now();
-        if let Some(attempt) = slot
-            .record
-            .attempts
-            .last_mut()
-            .filter(|attempt| attempt.finished_at.is_none())
-        {
-            attempt.outcome = crate::state::outcome::Outcome::Interrupted.into();
-            attempt.finished_at = Some(now);
-        }
+        slot.record.runner_gone(self.now());
         self.write(slot)
     }
 
@@ -424,10 +447,14 @@ impl<'a> Scheduler<'a> {
         ))
     }
 
-    async fn run_inner(&mut self, stop: StopReceiver) -> Result<Summary> {
+    async fn run_inner(
+        &mut self,
+        stop: StopReceiver,
+        scope: Vec<usize>,
+        mut slots: Vec<Slot>,
+    ) -> Result<Summary> {
         let started = Instant::now();
         let plan_id = self.plan.id.clone();
-        let (_plan_lock, _task_locks, scope, mut slots) = self.lock_and_load()?;
         if let Some(&index) = scope.first().filter(|_| self.options.task.is_some()) {
             self.check_single_task(index, &slots)?;
         }
@@ -526,12 +553,9 @@ impl<'a> Scheduler<'a> {
                 dependency,
                 state: dependency_state,
             } => {
-                let reason = format!(
-                    "dependency `{}` {dependency_state}",
-                    self.graph.ids[dependency]
-                );
-                slots[index].record.state = TaskState::Blocked;
-                slots[index].record.reason = Some(reason.clone());
+                let reason = slots[index]
+                    .record
+                    .block(&self.graph.ids[dependency], dependency_state);
                 self.write(&mut slots[index])?;
                 self.task_event(EventKind::TaskBlocked, index, Some(reason));
             }

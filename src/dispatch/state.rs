@@ -215,14 +215,7 @@ impl RunState {
             }
             let failed = self.graph.deps[index].iter().copied().find(|&dep| {
                 let task = &self.tasks[dep];
-                matches!(
-                    task.state,
-                    TaskState::Failed
-                        | TaskState::Blocked
-                        | TaskState::Skipped
-                        | TaskState::Interrupted
-                ) && !task.pending
-                    && task.running_on.is_none()
+                task.state.blocks_dependents() && !task.pending && task.running_on.is_none()
             });
             if let Some(dependency) = failed {
                 let task = &mut self.tasks[index];
@@ -450,6 +443,8 @@ mod tests {
                     expected_output: None,
                     acceptance: vec![],
                     verify: vec![],
+                    suggested_verify: Vec::new(),
+                    adopted: None,
                     estimate_minutes: Some(*minutes),
                 })
                 .collect(),

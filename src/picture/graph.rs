@@ -231,6 +231,8 @@ pub(crate) mod tests {
                     acceptance: vec![],
                     verify: vec![],
                     estimate_minutes: Some(*minutes),
+                    suggested_verify: vec![],
+                    adopted: None,
                 })
                 .collect(),
         };

@@ -247,6 +247,8 @@ mod tests {
                     expected_output: None,
                     acceptance: Vec::new(),
                     verify: Vec::new(),
+                    suggested_verify: Vec::new(),
+                    adopted: None,
                     estimate_minutes: None,
                 })
                 .collect(),

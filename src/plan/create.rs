@@ -2,7 +2,7 @@
 //! (`nexus plan --from`), new plan ids, and saving a plan whole (one pending
 //! task file per task, `plan.json` last, all renamed into place at once).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::Value;
 
 use crate::exit::{Kind, tagged, tagged_hint};
@@ -55,6 +55,7 @@ pub fn import(
         &agent_ids,
         default_priority,
         validate::MAX_IMPORT_TASKS,
+        validate::Author::Person,
     )
     .map_err(|problems| invalid(&format!("plan file `{source}`"), &problems, None))
 }
@@ -82,9 +83,12 @@ pub fn save(store: &Store, plan: &Plan) -> Result<()> {
     // The whole plan appears at once: it is written into a hidden directory
     // (plan listings skip dot names) and renamed into place, so a failure
     // half-way leaves no partial plan behind.
-    let staging = store
-        .plans_dir()
-        .join(format!(".tmp-{}-{}", plan.id, crate::ids::random_hex(8)));
+    let staging = store.plans_dir().join(format!(
+        "{}{}-{}",
+        crate::state::litter::temp_prefix(),
+        plan.id,
+        crate::ids::random_hex(8)
+    ));
     let written = (|| -> Result<()> {
         fs::create_dir_all(&staging.join("tasks"))?;
         for task in &plan.tasks {
@@ -94,16 +98,10 @@ pub fn save(store: &Store, plan: &Plan) -> Result<()> {
             )?;
         }
         fs::write_json(&staging.join("plan.json"), plan)?;
-        std::fs::rename(&staging, &dir).with_context(|| {
-            format!(
-                "failed to move `{}` to `{}`",
-                staging.display(),
-                dir.display()
-            )
-        })
+        fs::rename(&staging, &dir)
     })();
     if written.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
+        let _ = fs::remove_dir_all(&staging);
     }
     written
 }

@@ -197,6 +197,8 @@ mod tests {
             expected_output: None,
             acceptance: vec![],
             verify: vec![],
+            suggested_verify: Vec::new(),
+            adopted: None,
             estimate_minutes: minutes,
         }
     }

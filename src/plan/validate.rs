@@ -42,8 +42,21 @@ pub const TASK_FIELDS: &[&str] = &[
     "expected_output",
     "acceptance",
     "verify",
+    "suggested_verify",
+    "adopted",
     "estimate_minutes",
 ];
+
+/// Who wrote a plan document: its commands are run only if a person did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Author {
+    /// A person (`nexus plan --from`): `verify` commands are commands.
+    Person,
+    /// A language model (a planner's answer): `verify` commands are only
+    /// suggestions, kept as `suggested_verify` until a person adopts them
+    /// (`nexus plan adopt`).
+    Model,
+}
 
 /// Top-level fields of a plan document besides `tasks`. A stored
 /// `plan.json` can be imported as is: its metadata (`schema`, `id`,
@@ -81,6 +94,7 @@ pub fn parse_plan(
     agent_ids: &[String],
     default_priority: Priority,
     max_tasks: usize,
+    author: Author,
 ) -> Result<Draft, Vec<String>> {
     let mut problems = Vec::new();
     let Some(object) = document.as_object() else {
@@ -98,7 +112,16 @@ pub fn parse_plan(
         }
     }
     draft.request = optional_string(object, "request", "the plan", &mut problems);
-    draft.deadline = optional_string(object, "deadline", "the plan", &mut problems);
+    draft.deadline =
+        optional_string(object, "deadline", "the plan", &mut problems).and_then(|text| {
+            match crate::time::parse_deadline(&text) {
+                Ok(deadline) => Some(deadline),
+                Err(problem) => {
+                    problems.push(format!("the plan's `deadline`: {problem}"));
+                    None
+                }
+            }
+        });
     if let Some(text) = optional_string(object, "priority", "the plan", &mut problems) {
         match Priority::parse(&text) {
             Some(priority) => draft.priority = Some(priority),
@@ -154,7 +177,14 @@ pub fn parse_plan(
     }
     let mut specs = Vec::new();
     for (index, task) in tasks.iter().enumerate() {
-        if let Some(spec) = parse_task(index, task, agent_ids, default_priority, &mut problems) {
+        if let Some(spec) = parse_task(
+            index,
+            task,
+            agent_ids,
+            default_priority,
+            author,
+            &mut problems,
+        ) {
             specs.push((index, spec));
         }
     }
@@ -171,7 +201,13 @@ pub fn parse_plan(
 /// builtin planner's output): ids, dependencies, cycles, agents, sizes.
 pub fn check_tasks(tasks: &[TaskSpec], agent_ids: &[String]) -> Vec<String> {
     let document = serde_json::json!({ "tasks": tasks });
-    match parse_plan(&document, agent_ids, Priority::default(), MAX_IMPORT_TASKS) {
+    match parse_plan(
+        &document,
+        agent_ids,
+        Priority::default(),
+        MAX_IMPORT_TASKS,
+        Author::Person,
+    ) {
         Ok(_) => Vec::new(),
         Err(problems) => problems,
     }
@@ -291,6 +327,7 @@ fn parse_task(
     task: &Value,
     agent_ids: &[String],
     default_priority: Priority,
+    author: Author,
     problems: &mut Vec<String>,
 ) -> Option<TaskSpec> {
     let position = index + 1;
@@ -422,7 +459,17 @@ fn parse_task(
         check_length(text, "expected_output", MAX_SHORT_TEXT, &label, problems);
     }
     let acceptance = string_list(object, "acceptance", &label, MAX_SHORT_TEXT, problems);
-    let verify = string_list(object, "verify", &label, MAX_SHORT_TEXT, problems);
+    let mut verify = string_list(object, "verify", &label, MAX_SHORT_TEXT, problems);
+    let mut suggested_verify =
+        string_list(object, "suggested_verify", &label, MAX_SHORT_TEXT, problems);
+    if author == Author::Model {
+        // A model's commands never run unchecked: they wait for a person.
+        for command in verify.drain(..) {
+            if !suggested_verify.contains(&command) {
+                suggested_verify.push(command);
+            }
+        }
+    }
     let estimate_minutes = match object.get("estimate_minutes") {
         None | Some(Value::Null) => None,
         Some(value) => match value
@@ -453,6 +500,8 @@ fn parse_task(
         expected_output,
         acceptance,
         verify,
+        suggested_verify,
+        adopted: None,
         estimate_minutes,
     };
     Some(spec)
@@ -533,13 +582,27 @@ mod tests {
     }
 
     fn problems(document: &Value) -> Vec<String> {
-        parse_plan(document, &agents(), Priority::Medium, MAX_TASKS).unwrap_err()
+        parse_plan(
+            document,
+            &agents(),
+            Priority::Medium,
+            MAX_TASKS,
+            Author::Person,
+        )
+        .unwrap_err()
     }
 
     #[test]
     fn a_good_plan_parses_with_defaults() {
         let document = json!({"tasks": [task("a", &[]), task("b", &["a"])], "priority": "high"});
-        let draft = parse_plan(&document, &agents(), Priority::Medium, MAX_TASKS).unwrap();
+        let draft = parse_plan(
+            &document,
+            &agents(),
+            Priority::Medium,
+            MAX_TASKS,
+            Author::Person,
+        )
+        .unwrap();
         assert_eq!(draft.tasks.len(), 2);
         assert_eq!(draft.tasks[1].depends_on, vec!["a".to_string()]);
         assert_eq!(draft.tasks[0].priority, Priority::High);
@@ -621,7 +684,14 @@ mod tests {
             .iter()
             .map(|(id, _)| (*id).to_string())
             .collect();
-        let draft = parse_plan(&document, &agents, Priority::Medium, MAX_TASKS).unwrap();
+        let draft = parse_plan(
+            &document,
+            &agents,
+            Priority::Medium,
+            MAX_TASKS,
+            Author::Person,
+        )
+        .unwrap();
         assert_eq!(draft.tasks.len(), 4);
         assert_eq!(
             draft.context.get("language").map(String::as_str),

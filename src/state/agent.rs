@@ -72,6 +72,9 @@ pub struct Agent {
     pub personality: Personality,
     /// Expertise.
     pub expertise: Expertise,
+    /// Slurm resources of this agent's jobs (`nexus export --to slurm`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slurm: Option<SlurmSettings>,
     /// The file the agent was read from, and its text.
     #[serde(skip)]
     pub source: Source,
@@ -93,6 +96,7 @@ const FIELDS: &[&str] = &[
     "permission",
     "personality",
     "expertise",
+    "slurm",
 ];
 
 /// A file's path and text, kept so that each backend can read its own table
@@ -167,6 +171,93 @@ pub struct Expertise {
     pub capabilities: Vec<String>,
 }
 
+/// `[slurm]`: what this agent's jobs ask Slurm for when a plan is exported
+/// with `nexus export --to slurm`; each key set here overrides the
+/// command's flag of the same name for this agent's tasks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlurmSettings {
+    /// `--partition` (a name, or a comma-separated list).
+    #[serde(default)]
+    pub partition: Option<String>,
+    /// `--time`: `MINUTES`, `H:MM:SS`, `D-HH[:MM[:SS]]` or `UNLIMITED`.
+    #[serde(default)]
+    pub time: Option<String>,
+    /// `--cpus-per-task`.
+    #[serde(default)]
+    pub cpus_per_task: Option<u32>,
+    /// `--mem`: a size in megabytes, or with a `K`, `M`, `G` or `T` suffix.
+    #[serde(default)]
+    pub mem: Option<String>,
+}
+
+impl SlurmSettings {
+    /// Returns the first value Slurm would not accept, as `(key, problem)`.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        if let Some(partition) = &self.partition
+            && (partition.is_empty()
+                || !partition
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.,-".contains(c)))
+        {
+            return Some((
+                "partition",
+                format!(
+                    "`{partition}` is not a partition name (letters, digits, `_`, `.`, `-`; `,` between several)"
+                ),
+            ));
+        }
+        if let Some(time) = &self.time
+            && !is_slurm_time(time)
+        {
+            return Some((
+                "time",
+                format!(
+                    "`{time}` is not a Slurm time limit (`MINUTES`, `H:MM:SS`, `D-HH:MM:SS` or `UNLIMITED`)"
+                ),
+            ));
+        }
+        if self.cpus_per_task == Some(0) {
+            return Some(("cpus_per_task", "must be at least 1".to_string()));
+        }
+        if let Some(mem) = &self.mem {
+            let digits = mem.trim_end_matches(['K', 'M', 'G', 'T']);
+            if digits.is_empty()
+                || mem.len() - digits.len() > 1
+                || !digits.chars().all(|c| c.is_ascii_digit())
+            {
+                return Some((
+                    "mem",
+                    format!(
+                        "`{mem}` is not a memory size (megabytes, or digits with a `K`, `M`, `G` or `T` suffix)"
+                    ),
+                ));
+            }
+        }
+        None
+    }
+}
+
+/// Returns whether `text` is a time limit `sbatch --time` takes: `MINUTES`,
+/// `MINUTES:SECONDS`, `HOURS:MINUTES:SECONDS`, `DAYS-HOURS`,
+/// `DAYS-HOURS:MINUTES`, `DAYS-HOURS:MINUTES:SECONDS`, or no limit.
+fn is_slurm_time(text: &str) -> bool {
+    if matches!(text, "UNLIMITED" | "INFINITE" | "unlimited" | "infinite") {
+        return true;
+    }
+    let numbers = |part: &str, most: usize| {
+        let fields: Vec<&str> = part.split(':').collect();
+        fields.len() <= most
+            && fields
+                .iter()
+                .all(|field| !field.is_empty() && field.chars().all(|c| c.is_ascii_digit()))
+    };
+    match text.split_once('-') {
+        Some((days, rest)) => numbers(days, 1) && numbers(rest, 3),
+        None => numbers(text, 3),
+    }
+}
+
 /// The most sessions one agent may run in parallel.
 pub const MAX_INSTANCES: u32 = 64;
 
@@ -224,6 +315,12 @@ impl Agent {
                         crate::agents::backend_names()
                     )
                 })
+                .or_else(|| {
+                    self.slurm
+                        .as_ref()
+                        .and_then(SlurmSettings::problem)
+                        .map(|(key, problem)| format!("field `slurm.{key}`: {problem}"))
+                })
         };
         match problem {
             Some(problem) => Err(tagged(
@@ -264,6 +361,51 @@ mod tests {
                 "no default agent takes {task_type:?}"
             );
         }
+    }
+
+    #[test]
+    fn slurm_settings_are_checked_key_by_key() {
+        let good = SlurmSettings {
+            partition: Some("gpu,batch".into()),
+            time: Some("1-02:30:00".into()),
+            cpus_per_task: Some(4),
+            mem: Some("16G".into()),
+        };
+        assert_eq!(good.problem(), None);
+        for time in ["90", "30:00", "2:00:00", "2-12", "2-12:30", "UNLIMITED"] {
+            assert!(is_slurm_time(time), "{time}");
+        }
+        for time in ["", "1h", "1:2:3:4", "-5", "2-", "a-1"] {
+            assert!(!is_slurm_time(time), "{time}");
+        }
+        let bad = |settings: SlurmSettings| settings.problem().map(|(key, _)| key);
+        assert_eq!(
+            bad(SlurmSettings {
+                partition: Some("a b".into()),
+                ..SlurmSettings::default()
+            }),
+            Some("partition")
+        );
+        assert_eq!(
+            bad(SlurmSettings {
+                mem: Some("8GB".into()),
+                ..SlurmSettings::default()
+            }),
+            Some("mem")
+        );
+        assert_eq!(
+            bad(SlurmSettings {
+                cpus_per_task: Some(0),
+                ..SlurmSettings::default()
+            }),
+            Some("cpus_per_task")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("code_developer.toml");
+        let text = format!("{}\n[slurm]\ntime = \"2h\"\n", DEFAULT_AGENTS[1].1);
+        std::fs::write(&path, text).unwrap();
+        let message = format!("{:#}", Agent::load(&path).unwrap_err());
+        assert!(message.contains("field `slurm.time`"), "{message}");
     }
 
     #[test]

@@ -18,6 +18,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::exit::{Kind, tagged, tagged_hint};
+use crate::state::confine;
 
 /// A state file type with a schema version.
 pub trait Versioned {
@@ -29,11 +30,13 @@ pub trait Versioned {
 
 /// Reads a file to a string, naming the path on failure.
 pub fn read_to_string(path: &Path) -> Result<String> {
+    confine::check(path)?;
     fs::read_to_string(path).with_context(|| format!("failed to read `{}`", path.display()))
 }
 
 /// Reads a file if it exists.
 pub fn read_optional(path: &Path) -> Result<Option<String>> {
+    confine::check(path)?;
     match fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -43,6 +46,7 @@ pub fn read_optional(path: &Path) -> Result<Option<String>> {
 
 /// Creates a directory and its parents, naming it on failure.
 pub fn create_dir_all(path: &Path) -> Result<()> {
+    confine::check(path)?;
     fs::create_dir_all(path)
         .with_context(|| format!("failed to create directory `{}`", path.display()))
 }
@@ -50,8 +54,20 @@ pub fn create_dir_all(path: &Path) -> Result<()> {
 /// Writes `bytes` to `path` atomically; returns `false` when the file already
 /// held exactly these bytes and nothing was written.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<bool> {
+    write_with_mode(path, bytes, None)
+}
+
+/// Writes `bytes` to `path` atomically, readable by its owner only
+/// (machine-local logs, the trust file).
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<bool> {
+    write_with_mode(path, bytes, Some(0o600))
+}
+
+fn write_with_mode(path: &Path, bytes: &[u8], fixed_mode: Option<u32>) -> Result<bool> {
+    confine::check(path)?;
     if let Ok(existing) = fs::read(path)
         && existing == bytes
+        && fixed_mode.is_none()
     {
         return Ok(false);
     }
@@ -61,18 +77,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<bool> {
         .unwrap_or_else(|| Path::new("."));
     create_dir_all(dir)?;
     let mut temp = tempfile::Builder::new()
-        .prefix(".tmp")
+        .prefix(&crate::state::litter::temp_prefix())
         .tempfile_in(dir)
         .with_context(|| format!("failed to create a temp file in `{}`", dir.display()))?;
     // tempfile creates 0600 files; a state file is meant to be read (and
     // committed) like any other: keep the old file's mode, else the umask's.
-    let mode = fs::metadata(path).map_or_else(
-        |_| 0o666 & !umask(),
-        |meta| {
-            use std::os::unix::fs::PermissionsExt;
-            meta.permissions().mode() & 0o7777
-        },
-    );
+    let mode = fixed_mode.unwrap_or_else(|| {
+        fs::metadata(path).map_or_else(
+            |_| 0o666 & !umask(),
+            |meta| {
+                use std::os::unix::fs::PermissionsExt;
+                meta.permissions().mode() & 0o7777
+            },
+        )
+    });
     {
         use std::os::unix::fs::PermissionsExt;
         temp.as_file()
@@ -301,6 +319,7 @@ pub fn append_line(path: &Path, line: &str) -> Result<()> {
 /// directories too), starting on a new line after a line torn by a crash.
 pub fn open_log(path: &Path) -> Result<fs::File> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    confine::check(path)?;
     if let Some(dir) = path.parent() {
         fs::DirBuilder::new()
             .recursive(true)
@@ -334,6 +353,7 @@ pub fn append_log(path: &Path, text: &str) -> Result<()> {
 }
 
 fn append(path: &Path, text: &str, durable: bool) -> Result<()> {
+    confine::check(path)?;
     if !durable {
         let mut file = open_log(path)?;
         let mut bytes = text.trim_end_matches('\n').as_bytes().to_vec();
@@ -385,8 +405,28 @@ pub fn remove_file(path: &Path) -> Result<bool> {
     }
 }
 
+/// Renames `from` to `to` (both state paths).
+pub fn rename(from: &Path, to: &Path) -> Result<()> {
+    confine::check(from)?;
+    confine::check(to)?;
+    fs::rename(from, to)
+        .with_context(|| format!("failed to move `{}` to `{}`", from.display(), to.display()))
+}
+
+/// Removes a directory and everything in it (a symlink in it is removed,
+/// never followed); a missing directory is not an error.
+pub fn remove_dir_all(path: &Path) -> Result<()> {
+    confine::check(path)?;
+    match fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(error).with_context(|| format!("failed to remove `{}`", path.display())),
+    }
+}
+
 /// Lists the entries of a directory (names, sorted), empty when missing.
 pub fn list_dir(path: &Path) -> Result<Vec<String>> {
+    confine::check(path)?;
     let entries = match fs::read_dir(path) {
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -405,6 +445,44 @@ pub fn list_dir(path: &Path) -> Result<Vec<String>> {
     }
     names.sort();
     Ok(names)
+}
+
+/// Writes `bytes` into exactly the file a user named (`export -o`), through
+/// [`write_atomic`]: never through a symlink (which would write elsewhere),
+/// never over something that is not a regular file, never creating a
+/// directory. Returns whether the file is new.
+pub fn write_named(path: &Path, bytes: &[u8]) -> Result<bool> {
+    let existing = fs::symlink_metadata(path).ok();
+    if let Some(meta) = &existing {
+        if meta.file_type().is_symlink() {
+            return Err(tagged_hint(
+                Kind::Usage,
+                format!(
+                    "`{}` is a symbolic link; only the file named is written",
+                    path.display()
+                ),
+                "name the link's target, or remove the link",
+            ));
+        }
+        if !meta.is_file() {
+            return Err(tagged(
+                Kind::Usage,
+                format!("`{}` exists and is not a regular file", path.display()),
+            ));
+        }
+    }
+    let parent = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    if !parent.is_dir() {
+        return Err(tagged(
+            Kind::Usage,
+            format!("directory `{}` does not exist", parent.display()),
+        ));
+    }
+    write_atomic(path, bytes)?;
+    Ok(existing.is_none())
 }
 
 /// Returns an error for a state file that is missing but required.
@@ -436,6 +514,23 @@ mod tests {
 
     fn error_text(error: &anyhow::Error) -> String {
         format!("{error:#}")
+    }
+
+    #[test]
+    fn named_files_are_written_only_where_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("out.txt");
+        assert!(write_named(&file, b"one").unwrap(), "new");
+        assert!(!write_named(&file, b"two").unwrap(), "replaced");
+        assert_eq!(fs::read_to_string(&file).unwrap(), "two");
+        let link = dir.path().join("link.txt");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        let error = write_named(&link, b"three").unwrap_err();
+        assert!(error.to_string().contains("symbolic link"), "{error}");
+        assert_eq!(fs::read_to_string(&file).unwrap(), "two");
+        assert!(write_named(dir.path(), b"x").is_err(), "a directory");
+        assert!(write_named(&dir.path().join("no/such.txt"), b"x").is_err());
+        assert!(!dir.path().join("no").exists());
     }
 
     #[test]

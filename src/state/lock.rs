@@ -105,15 +105,17 @@ impl Drop for LockGuard {
 }
 
 fn open(path: &Path) -> Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("failed to create directory `{}`", dir.display()))?;
+        crate::state::fs::create_dir_all(dir)?;
     }
+    crate::state::confine::check(path)?;
     OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(false)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(path)
         .with_context(|| format!("failed to open lock file `{}`", path.display()))
 }
@@ -124,16 +126,89 @@ fn read_holder(path: &Path) -> Option<Holder> {
     serde_json::from_str(&text).ok()
 }
 
+/// A process that has a lock file open (so may hold its lock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenBy {
+    /// Its pid.
+    pub pid: u32,
+    /// Its command line, shortened.
+    pub command: String,
+}
+
+/// Returns the processes of this host that have `path` open, from `/proc`
+/// (Linux): what really holds a lock, even when the process that took it
+/// is gone and a child it started (an agent CLI, a grandchild of it)
+/// inherited the descriptor. Empty where `/proc` is not readable.
+pub fn open_by(path: &Path) -> Vec<OpenBy> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(target) = std::fs::metadata(path) else {
+        return Vec::new();
+    };
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for process in processes.flatten() {
+        let Some(pid) = process
+            .file_name()
+            .to_str()
+            .and_then(|name| name.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(fds) = std::fs::read_dir(process.path().join("fd")) else {
+            continue;
+        };
+        let holds = fds.flatten().any(|fd| {
+            std::fs::metadata(fd.path())
+                .is_ok_and(|meta| meta.dev() == target.dev() && meta.ino() == target.ino())
+        });
+        if holds {
+            let command = std::fs::read(process.path().join("cmdline"))
+                .map(|bytes| {
+                    String::from_utf8_lossy(&bytes)
+                        .split('\0')
+                        .filter(|part| !part.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .unwrap_or_default();
+            found.push(OpenBy {
+                pid,
+                command: crate::ui::shorten(&command, 100),
+            });
+        }
+    }
+    found.retain(|process| process.pid != std::process::id());
+    found
+}
+
+/// Describes who holds `path`: the live processes that have it open, else
+/// the holder the file records.
+pub fn describe_holders(path: &Path) -> Option<String> {
+    let live = open_by(path);
+    if !live.is_empty() {
+        return Some(
+            live.iter()
+                .map(|process| format!("pid {} (`{}`)", process.pid, process.command))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    read_holder(path).map(|holder| holder.describe())
+}
+
 fn busy(path: &Path, what: &str) -> anyhow::Error {
     // Shared holders (e.g. `nexus run --task`) do not record themselves, and
-    // the file may still name an earlier exclusive holder: only trust the
-    // record while the lock is held exclusively.
+    // the file may name a holder that is gone while a child it started
+    // (an agent CLI) still holds the lock: name the live processes that
+    // have the file open when that can be seen.
     let holder = match probe(path) {
         Probe::Shared => {
             "held shared by other nexus processes (such as `nexus run --task`)".to_string()
         }
-        Probe::Exclusive | Probe::Free => match read_holder(path) {
-            Some(holder) => format!("held by {}", holder.describe()),
+        Probe::Exclusive | Probe::Free => match describe_holders(path) {
+            Some(holders) => format!("held by {holders}"),
             None => "held by another nexus process".to_string(),
         },
     };

@@ -91,6 +91,7 @@ pub const RECENT_BYTES: u64 = 128 * 1024;
 /// the file, from the first whole line.
 pub fn read_recent(path: &Path, max_bytes: u64) -> Result<Vec<Entry>> {
     use std::io::{Read, Seek, SeekFrom};
+    crate::state::confine::check(path)?;
     let mut file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),

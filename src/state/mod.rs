@@ -3,7 +3,9 @@
 
 pub mod agent;
 pub mod config;
+pub mod confine;
 pub mod fs;
+pub mod litter;
 pub mod lock;
 pub mod memory;
 pub mod message;
@@ -12,4 +14,5 @@ pub mod plan;
 pub mod session;
 pub mod store;
 pub mod task;
+pub mod trust;
 pub mod usage;

@@ -177,7 +177,7 @@ pub struct Plan {
 }
 
 impl Versioned for Plan {
-    const SCHEMA: u32 = 1;
+    const SCHEMA: u32 = 2;
     const WHAT: &'static str = "plan";
 }
 
@@ -210,12 +210,31 @@ pub struct TaskSpec {
     /// Acceptance criteria.
     #[serde(default)]
     pub acceptance: Vec<String>,
-    /// Commands nexus runs after the agent to verify the task.
+    /// Commands nexus runs after the agent to verify the task (a person's:
+    /// written in a plan file, or adopted with `nexus plan adopt`).
     #[serde(default)]
     pub verify: Vec<String>,
+    /// Checks a planner's model proposed: shown, never run until a person
+    /// adopts them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suggested_verify: Vec<String>,
+    /// Who adopted suggested checks into `verify`, and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adopted: Option<Adoption>,
     /// Estimated minutes, for progress and completion estimates.
     #[serde(default)]
     pub estimate_minutes: Option<u32>,
+}
+
+/// A person's adoption of a model's suggested checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Adoption {
+    /// Who (`user@host`).
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+    /// The commands adopted.
+    pub commands: Vec<String>,
 }
 
 impl Plan {

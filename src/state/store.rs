@@ -26,9 +26,14 @@ pub struct Store {
 }
 
 impl Store {
-    /// Returns a store at `root` (the `.nexus` directory itself).
-    pub fn at(root: PathBuf, lock_timeout: Duration) -> Self {
-        Store { root, lock_timeout }
+    /// Returns the store at `root` (the `.nexus` directory itself, which
+    /// need not exist yet): its canonical path, registered so that nothing
+    /// under it is read or written through a symlink (see `state::confine`).
+    /// A `.nexus` that is itself a symlink is refused.
+    pub fn open(root: &Path, lock_timeout: Duration) -> Result<Self> {
+        let root = crate::state::confine::canonical_root(root)?;
+        crate::state::confine::confine(&root);
+        Ok(Store { root, lock_timeout })
     }
 
     /// Finds `.nexus` by walking up from `start`, like git finds `.git`.
@@ -36,7 +41,7 @@ impl Store {
         start
             .ancestors()
             .map(|dir| dir.join(DIR_NAME))
-            .find(|candidate| candidate.is_dir())
+            .find(|candidate| candidate.is_dir() || candidate.is_symlink())
     }
 
     /// Returns the error for "no `.nexus` here or above".
@@ -338,6 +343,24 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Removes what killed writers left in the directories a run of
+    /// `plan_id` writes (see `state::litter`); returns what was removed.
+    pub fn sweep_litter(&self, plan_id: &str) -> Result<Vec<PathBuf>> {
+        let mut removed = Vec::new();
+        for dir in [
+            self.root.clone(),
+            self.sessions_dir(),
+            self.plans_dir(),
+            self.plan_dir(plan_id),
+            self.plan_dir(plan_id).join("tasks"),
+            self.plan_dir(plan_id).join("results"),
+            self.messages_dir().join(plan_id),
+        ] {
+            removed.extend(crate::state::litter::sweep(&dir)?);
+        }
+        Ok(removed)
     }
 
     /// Creates the directories every store has.

@@ -44,6 +44,17 @@ impl TaskState {
         TaskState::Skipped,
     ];
 
+    /// Returns whether a dependency in this state blocks its dependents
+    /// when no run is about to retry it: failed, blocked, skipped (budget)
+    /// and interrupted. The scheduler and `nexus reconcile` apply this one
+    /// rule.
+    pub fn blocks_dependents(self) -> bool {
+        matches!(
+            self,
+            TaskState::Failed | TaskState::Blocked | TaskState::Skipped | TaskState::Interrupted
+        )
+    }
+
     /// Returns the snake_case name.
     pub fn name(self) -> &'static str {
         match self {
@@ -267,6 +278,35 @@ impl TaskRecord {
             schema: Self::SCHEMA,
             task_id: task_id.to_string(),
             ..TaskRecord::default()
+        }
+    }
+
+    /// Marks the task blocked by `dependency`, which is in `state`; returns
+    /// the reason recorded.
+    pub fn block(&mut self, dependency: &str, state: TaskState) -> String {
+        let reason = format!("dependency `{dependency}` {state}");
+        self.state = TaskState::Blocked;
+        self.reason = Some(reason.clone());
+        reason
+    }
+
+    /// Marks a task left `running` by a runner that is gone (its task lock
+    /// was free) as interrupted, closing its open attempt at `now`.
+    pub fn runner_gone(&mut self, now: Timestamp) {
+        self.state = TaskState::Interrupted;
+        self.reason = Some(match &self.owner {
+            Some(owner) => format!("its runner (pid {} on `{}`) is gone", owner.pid, owner.host),
+            None => "its runner is gone".to_string(),
+        });
+        self.owner = None;
+        self.progress = None;
+        if let Some(attempt) = self
+            .attempts
+            .last_mut()
+            .filter(|attempt| attempt.finished_at.is_none())
+        {
+            attempt.outcome = crate::state::outcome::Outcome::Interrupted.into();
+            attempt.finished_at = Some(now);
         }
     }
 }

@@ -1083,6 +1083,8 @@ fn spec(
             &format!(" [cut to fit; the full text is {where_full}]"),
         ),
         verify: Vec::new(),
+        suggested_verify: Vec::new(),
+        adopted: None,
         estimate_minutes: None,
     }
 }

@@ -297,6 +297,8 @@ fn a_two_task_plan_runs_end_to_end_with_the_real_cli() {
     );
     env.nexus(&["plan", "--from", "plan.json", "--id", "two"])
         .ok();
+    // The plan's verify command runs once trusted on this machine.
+    env.nexus(&["trust"]).ok();
     let run = env.nexus(&["run", "two"]);
     run.ok();
     let task = |id: &str| -> Value {

@@ -34,7 +34,7 @@ fn builtin_is_the_offline_default_and_prints_only_the_id() {
         "--priority",
         "high",
         "--deadline",
-        "friday",
+        "2026-11-27",
         "--context",
         "language=rust",
     ]);
@@ -49,7 +49,7 @@ fn builtin_is_the_offline_default_and_prints_only_the_id() {
     let plan = stored(&env, &id);
     assert_eq!(plan["planner"], "builtin");
     assert_eq!(plan["priority"], "high");
-    assert_eq!(plan["deadline"], "friday");
+    assert_eq!(plan["deadline"], "2026-11-27");
     assert_eq!(plan["context"]["language"], "rust");
     let ids: Vec<&str> = plan["tasks"]
         .as_array()

@@ -352,6 +352,17 @@ fn verification_decides_completion_and_stores_evidence() {
         Step::write("made.txt", "hi").matching("# Task `good`"),
         Step::echo().repeat(),
     ]);
+    // A plan's commands run only once trusted on this machine.
+    let refused = env.nexus(&["run", "p1"]);
+    refused.code(8);
+    assert!(
+        refused.stderr.contains("test -f made.txt && echo verified")
+            && refused.stderr.contains("nexus trust"),
+        "{}",
+        refused.stderr
+    );
+    assert!(fake.invocations().is_empty(), "nothing ran");
+    env.nexus(&["trust"]).ok();
     let run = env.nexus(&["run", "p1"]);
     run.code(3);
     assert!(env.project.join("made.txt").is_file());

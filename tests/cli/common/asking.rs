@@ -224,9 +224,16 @@ impl Background {
     /// all, and returns the latest invocation.
     #[track_caller]
     pub fn wait_for_call(&self, fake: &FakeClaude, count: usize) -> Invocation {
+        // The fake logs a call first with its argv alone, then again once
+        // it has parsed its flags: wait for the parsed record.
+        let parsed = |fake: &FakeClaude| {
+            fake.invocations()
+                .into_iter()
+                .filter(|call| call.flags.print)
+                .count()
+        };
         assert!(
-            wait_until(Duration::from_secs(20), || fake.invocations().len()
-                >= count),
+            wait_until(Duration::from_secs(20), || parsed(fake) >= count),
             "the fake was not called {count} time(s) within 20 s"
         );
         fake.invocations().pop().expect("an invocation")

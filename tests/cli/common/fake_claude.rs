@@ -310,6 +310,9 @@ pub struct Invocation {
     pub stdin: String,
     /// The watched environment variables (None when unset).
     pub env: BTreeMap<String, Option<String>>,
+    /// The names of every variable in its environment.
+    #[serde(default)]
+    pub env_names: Vec<String>,
     /// RFC 3339 start time.
     pub started_at: String,
     /// RFC 3339 end time; None when killed from outside.
