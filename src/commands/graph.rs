@@ -35,6 +35,6 @@ pub fn run(ctx: &Ctx, args: &GraphArgs) -> Result<u8> {
             GraphFormat::Svg => svg::graph(&graph, false),
         }
     };
-    output::emit(ui, &text, args.output.as_deref())?;
+    output::emit(ui, &ctx.cwd, &text, args.output.as_deref())?;
     Ok(crate::exit::OK)
 }

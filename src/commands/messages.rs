@@ -91,6 +91,6 @@ pub fn run(ctx: &Ctx, args: &MessagesArgs) -> Result<u8> {
         let listing = flow::build(&loaded, scope.as_deref(), &threads, ctx.now());
         flow::render(&listing, ui)
     };
-    output::emit(ui, &text, args.output.as_deref())?;
+    output::emit(ui, &ctx.cwd, &text, args.output.as_deref())?;
     Ok(crate::exit::OK)
 }

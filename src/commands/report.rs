@@ -33,6 +33,6 @@ pub fn run(ctx: &Ctx, args: &ReportArgs) -> Result<u8> {
     } else {
         markdown::render(&report)
     };
-    output::emit(ui, &text, args.output.as_deref())?;
+    output::emit(ui, &ctx.cwd, &text, args.output.as_deref())?;
     Ok(crate::exit::OK)
 }

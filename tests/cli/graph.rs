@@ -145,15 +145,19 @@ fn output_goes_to_the_named_file_and_never_through_a_symlink() {
     let link = env.temp.path().join("link.svg");
     std::os::unix::fs::symlink(&target, &link).unwrap();
     let refused = env.nexus(&["graph", "p-rel", "-o", link.to_str().unwrap()]);
-    refused.code(1);
+    refused.code(2);
     assert!(
-        refused.stderr.contains("is a symlink"),
+        refused.stderr.contains("is a symbolic link"),
         "{}",
         refused.stderr
     );
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
     let missing = env.temp.path().join("no/such/dir/g.svg");
     env.nexus(&["graph", "p-rel", "-o", missing.to_str().unwrap()])
-        .code(1);
+        .code(2);
+    // A relative path is relative to the working directory.
+    env.nexus(&["graph", "p-rel", "--format", "dot", "-o", "g.dot"])
+        .ok();
+    assert!(env.read("g.dot").starts_with("// plan p-rel"));
     env.nexus(&["graph", "nope"]).code(2);
 }

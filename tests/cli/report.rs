@@ -381,3 +381,23 @@ fn the_example_report_reads_its_whole_run() {
     messages.ok();
     assert!(messages.stdout.contains("    par "), "{}", messages.stdout);
 }
+
+#[test]
+fn secrets_from_the_environment_are_redacted_from_written_files() {
+    let mut env = env();
+    env.set("OPENAI_API_KEY", "sk-test-0123456789abcdef");
+    crate::common::store::result(
+        &env,
+        "p-rel",
+        "spec",
+        "the key is sk-test-0123456789abcdef\n",
+    );
+    let file = env.temp.path().join("report.html");
+    env.nexus(&["report", "p-rel", "--html", "-o", file.to_str().unwrap()])
+        .ok();
+    let html = std::fs::read_to_string(&file).unwrap();
+    assert!(!html.contains("sk-test-0123456789abcdef"));
+    assert!(html.contains("the key is [REDACTED]"));
+    let markdown = env.nexus(&["report", "p-rel", "--json"]);
+    assert!(!markdown.stdout.contains("sk-test-0123456789abcdef"));
+}
