@@ -35,26 +35,6 @@ fn resolve(store: &Store, given: Option<&str>) -> Result<(Option<String>, Vec<St
     Ok((Some(given.to_string()), vec![given.to_string()]))
 }
 
-/// Returns what the diagram says about the plan in scope, if it is one.
-fn plan_context(snapshot: &Snapshot, scope: Option<&str>) -> Option<PlanContext> {
-    let loaded = snapshot.plan(scope?)?;
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for task in &loaded.tasks {
-        *counts.entry(task.shown_state()).or_insert(0) += 1;
-    }
-    let states = crate::dashboard::panel::SHOWN_STATES
-        .iter()
-        .filter_map(|state| counts.get(state).map(|count| (*state, *count)))
-        .collect();
-    Some(PlanContext {
-        plan_id: loaded.plan.id.clone(),
-        request: loaded.plan.request.clone(),
-        planner: loaded.plan.planner.clone(),
-        tasks: loaded.plan.tasks.len(),
-        states,
-    })
-}
-
 /// Runs the command.
 pub fn run(ctx: &Ctx, args: &MessagesArgs) -> Result<u8> {
     let ui = &ctx.ui;
@@ -85,7 +65,11 @@ pub fn run(ctx: &Ctx, args: &MessagesArgs) -> Result<u8> {
             &loaded.messages,
             &exchanges,
             &names,
-            plan_context(&snapshot, scope.as_deref()).as_ref(),
+            scope
+                .as_deref()
+                .and_then(|plan| snapshot.plan(plan))
+                .map(PlanContext::from_plan)
+                .as_ref(),
         )
     } else {
         let listing = flow::build(&loaded, scope.as_deref(), &threads, ctx.now());

@@ -9,9 +9,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use crate::dashboard::snapshot::LoadedPlan;
 use crate::picture::text;
 use crate::report::flow::Exchange;
 use crate::state::message::{Message, MessageStatus};
+use crate::state::outcome::AttemptOutcome;
 use crate::time::Timestamp;
 
 /// Longest text on one arrow.
@@ -30,6 +32,55 @@ pub struct PlanContext {
     pub tasks: usize,
     /// Shown states with their counts, in the dashboard's order.
     pub states: Vec<(&'static str, usize)>,
+    /// What nexus decided after an agent's answer, by task and attempt
+    /// number: a failed verification turns a ✓ answer into a failed
+    /// attempt, drawn as NEXUS Prime's own step.
+    pub verdicts: BTreeMap<(String, u32), String>,
+}
+
+impl PlanContext {
+    /// Returns what the diagram says about a loaded plan: its request,
+    /// task states, and the attempts nexus failed after a ✓ answer.
+    pub fn from_plan(loaded: &LoadedPlan) -> Self {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for task in &loaded.tasks {
+            *counts.entry(task.shown_state()).or_insert(0) += 1;
+        }
+        let states = crate::dashboard::panel::SHOWN_STATES
+            .iter()
+            .filter_map(|state| counts.get(state).map(|count| (*state, *count)))
+            .collect();
+        let mut verdicts = BTreeMap::new();
+        for (spec, task) in loaded.plan.tasks.iter().zip(&loaded.tasks) {
+            let attempts = task.record.iter().flat_map(|record| record.attempts.iter());
+            for attempt in
+                attempts.filter(|attempt| attempt.outcome == AttemptOutcome::VerificationFailed)
+            {
+                let check = attempt.verification.iter().find(|check| !check.passed);
+                let what = check.map_or_else(
+                    || "verification failed".to_string(),
+                    |check| match check.exit_code {
+                        Some(code) => {
+                            format!("verification `{}` failed (exit {code})", check.command)
+                        }
+                        None => format!("verification `{}` failed", check.command),
+                    },
+                );
+                verdicts.insert(
+                    (spec.id.clone(), attempt.number),
+                    format!("{}: {what}", spec.id),
+                );
+            }
+        }
+        PlanContext {
+            plan_id: loaded.plan.id.clone(),
+            request: loaded.plan.request.clone(),
+            planner: loaded.plan.planner.clone(),
+            tasks: loaded.plan.tasks.len(),
+            states,
+            verdicts,
+        }
+    }
 }
 
 /// Returns the agents in order of first appearance (their participant ids
@@ -213,6 +264,17 @@ pub fn diagram(
                     let id = &id_of[exchanges[index].agent.as_str()];
                     let exchange = &exchanges[index];
                     write_exchange(&mut out, indent, id, exchange, numbers[index], messages);
+                    let verdict = exchange
+                        .task_id
+                        .as_ref()
+                        .and_then(|task| plan?.verdicts.get(&(task.clone(), numbers[index])));
+                    if let Some(verdict) = verdict {
+                        let _ = writeln!(
+                            out,
+                            "{indent}NEXUS->>NEXUS: ✗ {}",
+                            text::mermaid(&text::line(verdict, MESSAGE_CHARS))
+                        );
+                    }
                 }
             }
             if parallel {

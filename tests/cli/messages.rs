@@ -95,6 +95,11 @@ fn the_sequence_diagram_shows_overlaps_as_par_blocks() {
     assert_eq!(text.matches("\n    end\n").count(), 2, "{text}");
     assert!(text.contains("--xNEXUS: ✗ check: timeout"), "{text}");
     assert!(text.contains("build (attempt 2)"), "{text}");
+    // The first build answer was ✓, but its verification failed: said so.
+    assert!(
+        text.contains("NEXUS->>NEXUS: ✗ build: verification #96;cargo build#96; failed (exit 101)"),
+        "{text}"
+    );
     assert!(
         text.contains("Note over A3: notes: no answer yet"),
         "{text}"
