@@ -40,6 +40,9 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Print metrics in the Prometheus text format')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print a task''s agent transcript')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Collect what each agent did: results, verification, questions, next steps (Markdown, `--json`, or one HTML page with `--html`)')
+            [CompletionResult]::new('messages', 'messages', [CompletionResultType]::ParameterValue, 'List the protocol messages in order: who sent what to whom, when, about which task (text, `--json`, or a Mermaid sequence diagram)')
+            [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Draw a plan''s dependency graph with states, estimates and the critical path (Mermaid, Graphviz DOT or SVG)')
             [CompletionResult]::new('agents', 'agents', [CompletionResultType]::ParameterValue, 'List and inspect agents')
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'Inspect, check and collect agent session records')
             [CompletionResult]::new('memory', 'memory', [CompletionResultType]::ParameterValue, 'Show or reset an agent''s memory')
@@ -201,6 +204,46 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Keep printing as the transcript grows, until the task stops running or Ctrl-C. `--json` prints the raw stream-json lines')
             [CompletionResult]::new('--follow', '--follow', [CompletionResultType]::ParameterName, 'Keep printing as the transcript grows, until the task stops running or Ctrl-C. `--json` prints the raw stream-json lines')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'nexus;report' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to FILE (atomically; a symlink there is refused) instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to FILE (atomically; a symlink there is refused) instead of stdout')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'One self-contained HTML page (summary, graph, timeline, cost per agent, every task''s result); readable offline, no script')
+            [CompletionResult]::new('--timeline', '--timeline', [CompletionResultType]::ParameterName, 'Only the timeline, as SVG: every attempt on one lane per agent instance')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'nexus;messages' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to show them')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to FILE (atomically; a symlink there is refused) instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to FILE (atomically; a symlink there is refused) instead of stdout')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'nexus;graph' {
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'The picture''s language (default: mermaid)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write to FILE (atomically; a symlink there is refused) instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write to FILE (atomically; a symlink there is refused) instead of stdout')
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
@@ -429,6 +472,9 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full')
             [CompletionResult]::new('metrics', 'metrics', [CompletionResultType]::ParameterValue, 'Print metrics in the Prometheus text format')
             [CompletionResult]::new('log', 'log', [CompletionResultType]::ParameterValue, 'Print a task''s agent transcript')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Collect what each agent did: results, verification, questions, next steps (Markdown, `--json`, or one HTML page with `--html`)')
+            [CompletionResult]::new('messages', 'messages', [CompletionResultType]::ParameterValue, 'List the protocol messages in order: who sent what to whom, when, about which task (text, `--json`, or a Mermaid sequence diagram)')
+            [CompletionResult]::new('graph', 'graph', [CompletionResultType]::ParameterValue, 'Draw a plan''s dependency graph with states, estimates and the critical path (Mermaid, Graphviz DOT or SVG)')
             [CompletionResult]::new('agents', 'agents', [CompletionResultType]::ParameterValue, 'List and inspect agents')
             [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'Inspect, check and collect agent session records')
             [CompletionResult]::new('memory', 'memory', [CompletionResultType]::ParameterValue, 'Show or reset an agent''s memory')
@@ -470,6 +516,15 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             break
         }
         'nexus;help;log' {
+            break
+        }
+        'nexus;help;report' {
+            break
+        }
+        'nexus;help;messages' {
+            break
+        }
+        'nexus;help;graph' {
             break
         }
         'nexus;help;agents' {

@@ -34,6 +34,9 @@ _nexus() {
             nexus,export)
                 cmd="nexus__subcmd__export"
                 ;;
+            nexus,graph)
+                cmd="nexus__subcmd__graph"
+                ;;
             nexus,help)
                 cmd="nexus__subcmd__help"
                 ;;
@@ -46,6 +49,9 @@ _nexus() {
             nexus,memory)
                 cmd="nexus__subcmd__memory"
                 ;;
+            nexus,messages)
+                cmd="nexus__subcmd__messages"
+                ;;
             nexus,metrics)
                 cmd="nexus__subcmd__metrics"
                 ;;
@@ -54,6 +60,9 @@ _nexus() {
                 ;;
             nexus,reconcile)
                 cmd="nexus__subcmd__reconcile"
+                ;;
+            nexus,report)
+                cmd="nexus__subcmd__report"
                 ;;
             nexus,run)
                 cmd="nexus__subcmd__run"
@@ -103,6 +112,9 @@ _nexus() {
             nexus__subcmd__help,export)
                 cmd="nexus__subcmd__help__subcmd__export"
                 ;;
+            nexus__subcmd__help,graph)
+                cmd="nexus__subcmd__help__subcmd__graph"
+                ;;
             nexus__subcmd__help,help)
                 cmd="nexus__subcmd__help__subcmd__help"
                 ;;
@@ -115,6 +127,9 @@ _nexus() {
             nexus__subcmd__help,memory)
                 cmd="nexus__subcmd__help__subcmd__memory"
                 ;;
+            nexus__subcmd__help,messages)
+                cmd="nexus__subcmd__help__subcmd__messages"
+                ;;
             nexus__subcmd__help,metrics)
                 cmd="nexus__subcmd__help__subcmd__metrics"
                 ;;
@@ -123,6 +138,9 @@ _nexus() {
                 ;;
             nexus__subcmd__help,reconcile)
                 cmd="nexus__subcmd__help__subcmd__reconcile"
+                ;;
+            nexus__subcmd__help,report)
+                cmd="nexus__subcmd__help__subcmd__report"
                 ;;
             nexus__subcmd__help,run)
                 cmd="nexus__subcmd__help__subcmd__run"
@@ -230,7 +248,7 @@ _nexus() {
 
     case "${cmd}" in
         nexus)
-            opts="-q -h -V --dir --json --color --quiet --help --version init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help"
+            opts="-q -h -V --dir --json --color --quiet --help --version init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -531,8 +549,42 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__graph)
+            opts="-o -q -h --format --output --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "mermaid dot svg" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__help)
-            opts="init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help"
+            opts="init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -657,6 +709,20 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__help__subcmd__graph)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -741,6 +807,20 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__help__subcmd__messages)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__help__subcmd__metrics)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -784,6 +864,20 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__reconcile)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__report)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1083,6 +1177,40 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__messages)
+            opts="-o -q -h --format --output --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__metrics)
             opts="-q -h --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1230,6 +1358,36 @@ _nexus() {
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__report)
+            opts="-o -q -h --html --timeline --output --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -37,6 +37,9 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand status 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
             cand metrics 'Print metrics in the Prometheus text format'
             cand log 'Print a task''s agent transcript'
+            cand report 'Collect what each agent did: results, verification, questions, next steps (Markdown, `--json`, or one HTML page with `--html`)'
+            cand messages 'List the protocol messages in order: who sent what to whom, when, about which task (text, `--json`, or a Mermaid sequence diagram)'
+            cand graph 'Draw a plan''s dependency graph with states, estimates and the critical path (Mermaid, Graphviz DOT or SVG)'
             cand agents 'List and inspect agents'
             cand sessions 'Inspect, check and collect agent session records'
             cand memory 'Show or reset an agent''s memory'
@@ -184,6 +187,43 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --color 'When to use colour'
             cand -f 'Keep printing as the transcript grows, until the task stops running or Ctrl-C. `--json` prints the raw stream-json lines'
             cand --follow 'Keep printing as the transcript grows, until the task stops running or Ctrl-C. `--json` prints the raw stream-json lines'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;report'= {
+            cand -o 'Write to FILE (atomically; a symlink there is refused) instead of stdout'
+            cand --output 'Write to FILE (atomically; a symlink there is refused) instead of stdout'
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --html 'One self-contained HTML page (summary, graph, timeline, cost per agent, every task''s result); readable offline, no script'
+            cand --timeline 'Only the timeline, as SVG: every attempt on one lane per agent instance'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;messages'= {
+            cand --format 'How to show them'
+            cand -o 'Write to FILE (atomically; a symlink there is refused) instead of stdout'
+            cand --output 'Write to FILE (atomically; a symlink there is refused) instead of stdout'
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;graph'= {
+            cand --format 'The picture''s language (default: mermaid)'
+            cand -o 'Write to FILE (atomically; a symlink there is refused) instead of stdout'
+            cand --output 'Write to FILE (atomically; a symlink there is refused) instead of stdout'
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
             cand --json 'Print data as JSON on stdout'
             cand -q 'Print only data and errors, no progress or notes'
             cand --quiet 'Print only data and errors, no progress or notes'
@@ -383,6 +423,9 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand status 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
             cand metrics 'Print metrics in the Prometheus text format'
             cand log 'Print a task''s agent transcript'
+            cand report 'Collect what each agent did: results, verification, questions, next steps (Markdown, `--json`, or one HTML page with `--html`)'
+            cand messages 'List the protocol messages in order: who sent what to whom, when, about which task (text, `--json`, or a Mermaid sequence diagram)'
+            cand graph 'Draw a plan''s dependency graph with states, estimates and the critical path (Mermaid, Graphviz DOT or SVG)'
             cand agents 'List and inspect agents'
             cand sessions 'Inspect, check and collect agent session records'
             cand memory 'Show or reset an agent''s memory'
@@ -413,6 +456,12 @@ set edit:completion:arg-completer[nexus] = {|@words|
         &'nexus;help;metrics'= {
         }
         &'nexus;help;log'= {
+        }
+        &'nexus;help;report'= {
+        }
+        &'nexus;help;messages'= {
+        }
+        &'nexus;help;graph'= {
         }
         &'nexus;help;agents'= {
             cand list 'List the agents'

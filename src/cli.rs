@@ -70,6 +70,15 @@ pub enum Command {
     Metrics(MetricsArgs),
     /// Print a task's agent transcript.
     Log(LogArgs),
+    /// Collect what each agent did: results, verification, questions, next
+    /// steps (Markdown, `--json`, or one HTML page with `--html`).
+    Report(ReportArgs),
+    /// List the protocol messages in order: who sent what to whom, when,
+    /// about which task (text, `--json`, or a Mermaid sequence diagram).
+    Messages(MessagesArgs),
+    /// Draw a plan's dependency graph with states, estimates and the
+    /// critical path (Mermaid, Graphviz DOT or SVG).
+    Graph(GraphArgs),
     /// List and inspect agents.
     #[command(subcommand)]
     Agents(AgentsCommand),
@@ -378,6 +387,75 @@ pub struct LogArgs {
 /// `nexus metrics`.
 #[derive(Debug, Args)]
 pub struct MetricsArgs {}
+
+/// `nexus report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The plan (id or unique prefix; default: the newest).
+    pub plan: Option<String>,
+    /// One self-contained HTML page (summary, graph, timeline, cost per
+    /// agent, every task's result); readable offline, no script.
+    #[arg(long, conflicts_with = "timeline")]
+    pub html: bool,
+    /// Only the timeline, as SVG: every attempt on one lane per agent
+    /// instance.
+    #[arg(long)]
+    pub timeline: bool,
+    /// Write to FILE (atomically; a symlink there is refused) instead of
+    /// stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `nexus messages`.
+#[derive(Debug, Args)]
+pub struct MessagesArgs {
+    /// A plan (id or unique prefix) or a thread (`ask-<agent>`); default:
+    /// every thread.
+    #[arg(value_name = "PLAN|THREAD")]
+    pub scope: Option<String>,
+    /// How to show them.
+    #[arg(long, value_enum, default_value_t = MessagesFormat::Text)]
+    pub format: MessagesFormat,
+    /// Write to FILE (atomically; a symlink there is refused) instead of
+    /// stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `nexus messages --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessagesFormat {
+    /// One line per message.
+    Text,
+    /// A Mermaid `sequenceDiagram`, with `par` blocks where tasks overlapped.
+    Mermaid,
+}
+
+/// `nexus graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The plan (id or unique prefix; default: the newest).
+    pub plan: Option<String>,
+    /// The picture's language (default: mermaid).
+    #[arg(long, value_enum)]
+    pub format: Option<GraphFormat>,
+    /// Write to FILE (atomically; a symlink there is refused) instead of
+    /// stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `nexus graph --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart (renders on GitHub and GitLab).
+    Mermaid,
+    /// Graphviz DOT (`| dot -Tpng`).
+    Dot,
+    /// SVG, laid out by nexus itself.
+    Svg,
+}
 
 /// `nexus doctor`.
 #[derive(Debug, Args)]

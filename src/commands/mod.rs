@@ -6,12 +6,15 @@ pub mod assign;
 pub mod completions;
 pub mod doctor;
 pub mod export;
+pub mod graph;
 pub mod init;
 pub mod log;
 pub mod memory;
+pub mod messages;
 pub mod metrics;
 pub mod plan;
 pub mod reconcile;
+pub mod report;
 pub mod run;
 pub mod sessions;
 pub mod status;
@@ -39,6 +42,9 @@ pub fn dispatch(ctx: &Ctx, command: &Command) -> Result<u8> {
         Command::Status(args) => status::run(ctx, args),
         Command::Metrics(args) => metrics::run(ctx, args),
         Command::Log(args) => log::run(ctx, args),
+        Command::Report(args) => report::run(ctx, args),
+        Command::Messages(args) => messages::run(ctx, args),
+        Command::Graph(args) => graph::run(ctx, args),
         Command::Trust(args) => trust::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
     }
