@@ -6,7 +6,9 @@
 pub mod anthropic_server;
 pub mod asking;
 pub mod fake_claude;
+pub mod gemini_server;
 pub mod openai_server;
+pub mod responses_server;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
