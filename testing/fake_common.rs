@@ -31,6 +31,12 @@ pub enum J {
     O(Vec<(String, J)>),
 }
 
+impl std::fmt::Display for J {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(&self.to_line())
+    }
+}
+
 impl J {
     fn render(&self, out: &mut String) {
         match self {
