@@ -972,7 +972,7 @@ impl Run {
             ("timestamp", Run::now()),
             ("tool_name", v(name.clone())),
             ("tool_id", v(call_id.clone())),
-            ("parameters", v(args.clone())),
+            ("parameters", parameters(&name, &args)),
         ]));
         let mode = self.approval_mode();
         let editing = matches!(name.as_str(), "write_file" | "replace");
@@ -1166,6 +1166,19 @@ impl Run {
             ),
         ]);
         result.to_pretty()
+    }
+}
+
+/// The tool's parameters as the model sent them: `write_file` in its
+/// declared order (`file_path`, `content`), others with sorted keys.
+fn parameters(name: &str, args: &Value) -> J {
+    match (name, args["file_path"].as_str(), args["content"].as_str()) {
+        ("write_file", Some(file_path), Some(content))
+            if args.as_object().is_some_and(|map| map.len() == 2) =>
+        {
+            o(vec![("file_path", v(file_path)), ("content", v(content))])
+        }
+        _ => v(args.clone()),
     }
 }
 

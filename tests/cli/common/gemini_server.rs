@@ -50,8 +50,8 @@ pub enum Reply {
     FunctionCall {
         /// Tool name.
         name: String,
-        /// Arguments.
-        args: Value,
+        /// Arguments, in the order they are sent (the CLI echoes it).
+        args: Vec<(String, Value)>,
     },
     /// An HTTP error with Google's error body.
     Error {
@@ -76,7 +76,10 @@ impl Reply {
     pub fn write_file(file_path: &str, content: &str) -> Reply {
         Reply::FunctionCall {
             name: "write_file".to_string(),
-            args: json!({"file_path": file_path, "content": content}),
+            args: vec![
+                ("file_path".to_string(), Value::from(file_path)),
+                ("content".to_string(), Value::from(content)),
+            ],
         }
     }
 
@@ -259,26 +262,34 @@ fn respond(shared: &Shared, request: &Request, writer: &mut TcpStream) -> bool {
                 .is_ok();
         }
         Reply::FunctionCall { name, args } => {
-            json!([{"functionCall": {"name": name, "args": args}}])
+            let args: Vec<String> = args
+                .iter()
+                .map(|(key, value)| format!("{}:{value}", Value::from(key.as_str())))
+                .collect();
+            format!(
+                "[{{\"functionCall\":{{\"name\":{},\"args\":{{{}}}}}}}]",
+                Value::from(name),
+                args.join(",")
+            )
         }
-        Reply::Text(text) => json!([{"text": text}]),
+        Reply::Text(text) => json!([{"text": text}]).to_string(),
         Reply::Echo => {
             let prompts = request.prompts();
             let last = prompts.last().cloned().unwrap_or_default();
             json!([{"text": format!("FAKE-REPLY turn={} last_user={last}", prompts.len())}])
+                .to_string()
         }
     };
-    let chunk = json!({
-        "candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}],
-        "usageMetadata": {
+    let chunk = format!(
+        "{{\"candidates\":[{{\"content\":{{\"role\":\"model\",\"parts\":{parts}}},\"finishReason\":\"STOP\",\"index\":0}}],\"usageMetadata\":{},\"modelVersion\":\"fake-model\"}}",
+        json!({
             "promptTokenCount": usage.prompt,
             "candidatesTokenCount": usage.candidates,
             "totalTokenCount": usage.prompt + usage.candidates,
-        },
-        "modelVersion": "fake-model",
-    });
+        })
+    );
     let response = if request.path.contains(":generateContent") {
-        http(200, "application/json", &chunk.to_string(), &[])
+        http(200, "application/json", &chunk, &[])
     } else {
         http(
             200,
