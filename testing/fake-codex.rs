@@ -46,7 +46,9 @@
 //!
 //! # Output (`--json`)
 //!
-//! `thread.started{thread_id}`, an `error` item for a model name the real
+//! `thread.started{thread_id}`, on a resume with another model than the
+//! thread's last turn an `error` item `This session was recorded with model
+//! \`A\` but is resuming with \`B\`. …`, an `error` item for a model name the real
 //! CLI has no metadata for (any but `gpt-5.5`, `gpt-6.2-sol` and the other
 //! bundled slugs; the default model is `gpt-6.2-sol`), `turn.started`, tool
 //! items, `item.completed{agent_message}`, `turn.completed{usage}` with
@@ -449,6 +451,8 @@ struct Run {
     log: Option<(PathBuf, u64)>,
     items: u64,
     last_message: Option<String>,
+    /// The model of the thread's last turn (resume).
+    recorded_model: Option<String>,
 }
 
 impl Run {
@@ -467,6 +471,7 @@ impl Run {
             log: fake_common::claim_log("FAKE_CODEX_LOG"),
             items: 0,
             last_message: None,
+            recorded_model: None,
         };
         run.write_log(None, None);
         run
@@ -714,6 +719,20 @@ impl Run {
             .find(|line| line["payload"]["type"] == "token_count")
             .map(|line| Usage::from_value(&line["payload"]["info"]["total_token_usage"]))
             .unwrap_or_default();
+        self.recorded_model = history
+            .iter()
+            .rev()
+            .find(|line| line["type"] == "turn_context")
+            .and_then(|line| line["payload"]["model"].as_str().map(str::to_string));
+        let model = self
+            .flags
+            .model
+            .clone()
+            .unwrap_or_else(|| DEFAULT_MODEL.to_string());
+        self.append_rollout(
+            "turn_context",
+            json!({"cwd": self.cwd, "model": model, "sandbox": self.sandbox()}),
+        );
         self.append_rollout(
             "response_item",
             json!({"type": "message", "role": "user", "content": [{"type": "input_text", "text": prompt}]}),
@@ -748,6 +767,21 @@ impl Run {
             .model
             .clone()
             .unwrap_or_else(|| DEFAULT_MODEL.to_string());
+        if let Some(recorded) = self
+            .recorded_model
+            .clone()
+            .filter(|recorded| *recorded != model)
+        {
+            let id = self.next_item();
+            let text = format!(
+                "This session was recorded with model `{recorded}` but is resuming with `{model}`. Consider switching back to `{recorded}` as it may affect Codex performance."
+            );
+            self.emit(&item(
+                "item.completed",
+                &id,
+                vec![("type", v("error")), ("message", v(text))],
+            ));
+        }
         if !KNOWN_MODELS.contains(&model.as_str()) {
             let id = self.next_item();
             let text = format!(

@@ -302,6 +302,19 @@ fn a_killed_turn_stays_resumable_and_options_are_checked() {
         "FAKE-REPLY turn=2 last_user=after kill"
     );
 
+    // Model and sandbox are not kept: resuming without `-m` warns.
+    let other = fake.run(&[
+        "--json",
+        "--skip-git-repo-check",
+        "resume",
+        &thread,
+        "which model",
+    ]);
+    assert_eq!(
+        other.stdout.lines().nth(1),
+        sample("codex-c32_resume_nomodel.jsonl").lines().nth(1)
+    );
+
     let bad = fake.run(&["--json", "resume", "-s", "workspace-write", "x"]);
     assert_eq!(bad.code, Some(2));
     let expected = sample("codex-c30_resume_sandbox_after.stderr.txt");

@@ -402,6 +402,26 @@ fn fake_codex_matches_the_real_cli() {
     assert_eq!(fake_call.lines()[0]["thread_id"], fake_id.as_str());
     assert!(rollout(&fake_place.home, &fake_id).is_some());
 
+    // Resuming with another model: a warning item.
+    let args = [
+        "--json",
+        "--skip-git-repo-check",
+        "resume",
+        &real_id,
+        "other model",
+    ];
+    let real_call = real(&codex, &real_place, &server, &args);
+    let args = [
+        "--json",
+        "--skip-git-repo-check",
+        "resume",
+        &fake_id,
+        "other model",
+    ];
+    let fake_call = fake(&fake_place, &server, &json!([]), &args);
+    compare("resume with another model", &real_call, &fake_call);
+    assert_eq!(real_call.lines()[1], fake_call.lines()[1]);
+
     // API errors: same messages.
     for status in [500u16, 429, 401] {
         server.push(Reply::error(status));
