@@ -68,7 +68,7 @@
 //! | key | meaning |
 //! |---|---|
 //! | `match`, `repeat` | as in fake-claude |
-//! | `kind` | `success` (default), `api_error`, `connection_refused`, `invalid_content` |
+//! | `kind` | `success` (default), `api_error`, `connection_refused` (also what a closed connection gives) |
 //! | `reply` | string: the answer |
 //! | `status` | int: HTTP status of an `api_error` (default 500) |
 //! | `message` | string: replaces the error text |
@@ -115,12 +115,7 @@ const KEYS: &[&str] = &[
     "tools",
     "write",
 ];
-const KINDS: &[&str] = &[
-    "success",
-    "api_error",
-    "connection_refused",
-    "invalid_content",
-];
+const KINDS: &[&str] = &["success", "api_error", "connection_refused"];
 const USAGE: &str = "Usage: gemini [options] [command]\n\nGemini CLI - Defaults to interactive mode. Use -p/--prompt for non-interactive (headless) mode.\n\n(fake-gemini: see testing/fake-gemini.rs)";
 const WARNINGS: &str = "Warning: 256-color support not detected. Using a terminal with at least 256-color support is recommended for a better visual experience.\nRipgrep is not available. Falling back to GrepTool.";
 
@@ -866,10 +861,6 @@ impl Run {
             let (message, code) = match kind.as_str() {
                 "connection_refused" => (
                     "[API Error: exception TypeError: fetch failed sending request]".to_string(),
-                    1,
-                ),
-                "invalid_content" => (
-                    "[API Error: Model stream ended with empty response text.]".to_string(),
                     1,
                 ),
                 _ => match status {
