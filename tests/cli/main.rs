@@ -30,6 +30,7 @@ mod report;
 mod run;
 mod sessions;
 mod status;
+mod workspaces;
 
 /// Every `.rs` file under `tests/cli` is a module of this binary, so none is
 /// silently skipped.
