@@ -92,6 +92,15 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Allow the commands committed in `.nexus` (verify, checks) to run here.
     Trust(TrustArgs),
+    /// Show what a plan (or one task) changed, from its branch.
+    Diff(DiffArgs),
+    /// Bring a finished plan's branch into your current branch.
+    Land(LandArgs),
+    /// Take a merged task back out of its plan's branch and queue it again.
+    Reject(RejectArgs),
+    /// List and prune the agents' worktrees and nexus's branches.
+    #[command(subcommand)]
+    Workspaces(WorkspacesCommand),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -146,9 +155,75 @@ pub struct PlanArgs {
 /// `nexus plan <action>`.
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {
+    /// Delete a plan: its files under `.nexus` and its branches.
+    Rm(PlanRmArgs),
     /// Adopt the checks a planner's model suggested as the task's `verify`
     /// commands (shown by `nexus status PLAN TASK`; never run until adopted).
     Adopt(AdoptArgs),
+}
+
+/// `nexus plan rm`.
+#[derive(Debug, Args)]
+pub struct PlanRmArgs {
+    /// The plan (id or unique prefix).
+    pub plan: String,
+    /// Do not ask.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// `nexus diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The plan (id or unique prefix; default: the newest).
+    pub plan: Option<String>,
+    /// One task: what it changed against the tip it started from.
+    pub task: Option<String>,
+    /// Only the files changed and their line counts.
+    #[arg(long)]
+    pub stat: bool,
+}
+
+/// `nexus land`.
+#[derive(Debug, Args)]
+pub struct LandArgs {
+    /// The plan (id or unique prefix; default: the newest).
+    pub plan: Option<String>,
+    /// One commit with all of the plan's changes instead of its history.
+    #[arg(long)]
+    pub squash: bool,
+    /// Land what is merged even though tasks are not completed.
+    #[arg(long)]
+    pub partial: bool,
+}
+
+/// `nexus reject`.
+#[derive(Debug, Args)]
+pub struct RejectArgs {
+    /// The plan (id or unique prefix).
+    pub plan: String,
+    /// The merged task to take back out.
+    pub task: String,
+    /// Why: the agent reads it when it does the task again.
+    #[arg(long)]
+    pub reason: String,
+}
+
+/// `nexus workspaces …`.
+#[derive(Debug, Subcommand)]
+pub enum WorkspacesCommand {
+    /// List the agents' worktrees: commit, changes, size, idle time.
+    List,
+    /// Remove idle worktrees and the branches of finished or deleted plans.
+    Prune(PruneArgs),
+}
+
+/// `nexus workspaces prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Print what would be removed; remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `nexus plan adopt`.

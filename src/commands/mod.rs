@@ -19,6 +19,7 @@ pub mod run;
 pub mod sessions;
 pub mod status;
 pub mod trust;
+pub mod workspaces;
 
 use anyhow::Result;
 
@@ -46,6 +47,10 @@ pub fn dispatch(ctx: &Ctx, command: &Command) -> Result<u8> {
         Command::Messages(args) => messages::run(ctx, args),
         Command::Graph(args) => graph::run(ctx, args),
         Command::Trust(args) => trust::run(ctx, args),
+        Command::Diff(args) => workspaces::diff(ctx, args),
+        Command::Land(args) => workspaces::land(ctx, args),
+        Command::Reject(args) => workspaces::reject(ctx, args),
+        Command::Workspaces(command) => workspaces::run(ctx, command),
         Command::Completions(args) => completions::run(ctx, args),
     }
 }

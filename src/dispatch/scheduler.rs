@@ -656,7 +656,19 @@ impl<'a> Scheduler<'a> {
             |dep| slots[dep].record.agent.clone(),
         );
         let verify = verify_commands(&spec, &agent);
-        let prompt = task_prompt(&self.plan, &spec, &upstream, &verify);
+        let mut prompt = task_prompt(&self.plan, &spec, &upstream, &verify);
+        if let Some(reason) = slots[index]
+            .record
+            .workspace
+            .as_ref()
+            .filter(|workspace| workspace.merge == crate::state::task::MergeState::Rejected)
+            .and(slots[index].record.reason.as_deref())
+        {
+            prompt.push_str(&format!(
+                "\n## Your previous work on this task was rejected\nA person took it back out of the plan's branch: {}\nDo the task again from the current state of the project, addressing that.\n",
+                reason.trim_start_matches("rejected: ")
+            ));
+        }
         let max_turns = self
             .runtime
             .backend(&agent)

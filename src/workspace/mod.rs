@@ -6,6 +6,7 @@
 
 pub mod git;
 pub mod merge;
+pub mod ops;
 pub mod worktree;
 
 use std::path::{Path, PathBuf};

@@ -284,3 +284,164 @@ fn kill_9_in_the_merge_queue_is_repaired_by_the_next_run_without_paying_the_agen
     assert!(files_at(&env.project, "nexus/p").contains(&"a.txt".to_string()));
     git(&env.project, &["fsck", "--no-progress"]);
 }
+
+/// Runs a one-task plan `p` that writes `a.txt`, in a fresh repository.
+fn delivered() -> (TestEnv, FakeClaude) {
+    let (env, fake) = repo();
+    write_plan(
+        &env,
+        "p",
+        &json!({"tasks": [
+            {"id": "a", "title": "Write A", "type": "implementation", "agent": "code_developer"},
+            {"id": "b", "title": "Write B", "type": "implementation", "agent": "code_developer", "depends_on": ["a"]}
+        ]}),
+    );
+    // `b`'s prompt recalls `a`'s exchange: match it first.
+    fake.script(&[
+        Step::write("b.txt", "from b\n")
+            .matching("# Task `b`")
+            .repeat(),
+        Step::write("a.txt", "from a\n")
+            .matching("# Task `a`")
+            .repeat(),
+    ]);
+    env.nexus(&["run", "p"]).ok();
+    (env, fake)
+}
+
+#[test]
+fn diff_shows_the_plan_and_a_task_and_land_fast_forwards_the_users_branch() {
+    let (env, _fake) = delivered();
+    let plan_diff = env.nexus(&["diff", "p", "--stat"]);
+    plan_diff.ok();
+    assert!(
+        plan_diff.stdout.contains("a.txt") && plan_diff.stdout.contains("b.txt"),
+        "{}",
+        plan_diff.stdout
+    );
+    let task_diff = env.nexus(&["diff", "p", "b"]);
+    task_diff.ok();
+    assert!(task_diff.stdout.contains("+from b"), "{}", task_diff.stdout);
+    assert!(
+        !task_diff.stdout.contains("a.txt"),
+        "a task's diff is its own"
+    );
+    // The `.nexus` state the run wrote is committed first, as users do.
+    git(&env.project, &["add", "-A"]);
+    git(&env.project, &["commit", "--quiet", "-m", "nexus state"]);
+    let landed = env.nexus(&["land", "p"]);
+    landed.ok();
+    assert!(
+        landed.stderr.contains("merge") || landed.stderr.contains("fast-forward"),
+        "{}",
+        landed.stderr
+    );
+    assert_eq!(env.read("a.txt"), "from a\n");
+    assert_eq!(env.read("b.txt"), "from b\n");
+    assert_eq!(
+        git(&env.project, &["symbolic-ref", "HEAD"]),
+        "refs/heads/main"
+    );
+    // Landing again is a no-op.
+    env.nexus(&["land", "p"]).ok();
+}
+
+#[test]
+fn land_fast_forwards_and_refuses_uncommitted_changes_to_the_plans_files() {
+    let (env, _fake) = delivered();
+    // The user edits a file the plan changed (here: creates `a.txt`).
+    env.write("a.txt", "mine\n");
+    let head = git(&env.project, &["rev-parse", "HEAD"]);
+    let refused = env.nexus(&["land", "p"]);
+    refused.code(1);
+    assert!(refused.stderr.contains("`a.txt`"), "{}", refused.stderr);
+    assert_eq!(env.read("a.txt"), "mine\n", "nothing was changed");
+    assert_eq!(git(&env.project, &["rev-parse", "HEAD"]), head);
+    std::fs::remove_file(env.project.join("a.txt")).unwrap();
+    // `.nexus` itself is the user's business, not the plan's: a fast-forward.
+    let landed = env.nexus(&["land", "p"]);
+    landed.ok();
+    assert!(landed.stderr.contains("fast-forward"), "{}", landed.stderr);
+    assert_eq!(
+        git(&env.project, &["rev-parse", "HEAD"]),
+        git(&env.project, &["rev-parse", "nexus/p"])
+    );
+}
+
+#[test]
+fn an_unfinished_plan_lands_only_with_partial() {
+    let (env, fake) = repo();
+    write_plan(
+        &env,
+        "p",
+        &json!({"tasks": [
+            {"id": "a", "title": "Write A", "type": "implementation", "agent": "code_developer"},
+            {"id": "b", "title": "Fail", "type": "analysis", "agent": "aria_coordinator"}
+        ]}),
+    );
+    fake.script(&[
+        Step::write("a.txt", "a\n").matching("# Task `a`"),
+        Step::max_turns().matching("# Task `b`").repeat(),
+    ]);
+    env.nexus(&["run", "p"]).code(3);
+    let refused = env.nexus(&["land", "p"]);
+    refused.code(3);
+    assert!(
+        refused.stderr.contains("`b` (failed)"),
+        "{}",
+        refused.stderr
+    );
+    env.nexus(&["land", "p", "--partial"]).ok();
+    assert_eq!(env.read("a.txt"), "a\n");
+}
+
+#[test]
+fn reject_takes_a_task_out_and_its_agent_redoes_it_with_the_reason() {
+    let (env, fake) = delivered();
+    let rejected = env.nexus(&["reject", "p", "b", "--reason", "b.txt must say hello"]);
+    rejected.ok();
+    assert!(!files_at(&env.project, "nexus/p").contains(&"b.txt".to_string()));
+    let record = task(&env, "p", "b");
+    assert_eq!(record["state"], "pending");
+    assert_eq!(record["workspace"]["merge"], "rejected");
+    fake.script(&[Step::write("b.txt", "hello\n").matching("must say hello")]);
+    env.nexus(&["run", "p"]).ok();
+    assert_eq!(git(&env.project, &["show", "nexus/p:b.txt"]), "hello");
+    assert_eq!(task(&env, "p", "b")["workspace"]["merge"], "merged");
+}
+
+#[test]
+fn workspaces_are_listed_pruned_and_a_removed_plan_takes_its_branches() {
+    let (env, _fake) = delivered();
+    let listed = env.nexus(&["workspaces", "list", "--json"]).json();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"code_developer") && names.contains(&"_merge"),
+        "{names:?}"
+    );
+    // Finished: its task branches go; the integration branch stays until landed.
+    let pruned = env.nexus(&["workspaces", "prune"]);
+    pruned.ok();
+    assert!(
+        pruned.stdout.contains("nexus-task/p/a"),
+        "{}",
+        pruned.stdout
+    );
+    assert!(
+        !pruned.stdout.contains("branch nexus/p\n"),
+        "{}",
+        pruned.stdout
+    );
+    git(&env.project, &["rev-parse", "--verify", "nexus/p"]);
+    let refused = env.nexus(&["plan", "rm", "p"]);
+    refused.code(2);
+    env.nexus(&["plan", "rm", "p", "--yes"]).ok();
+    assert!(!env.nexus_dir().join("plans/p").exists());
+    let left = git(&env.project, &["branch", "--list", "nexus*"]);
+    assert!(left.is_empty(), "{left}");
+}
