@@ -28,6 +28,9 @@ _nexus() {
             nexus,completions)
                 cmd="nexus__subcmd__completions"
                 ;;
+            nexus,diff)
+                cmd="nexus__subcmd__diff"
+                ;;
             nexus,doctor)
                 cmd="nexus__subcmd__doctor"
                 ;;
@@ -42,6 +45,9 @@ _nexus() {
                 ;;
             nexus,init)
                 cmd="nexus__subcmd__init"
+                ;;
+            nexus,land)
+                cmd="nexus__subcmd__land"
                 ;;
             nexus,log)
                 cmd="nexus__subcmd__log"
@@ -61,6 +67,9 @@ _nexus() {
             nexus,reconcile)
                 cmd="nexus__subcmd__reconcile"
                 ;;
+            nexus,reject)
+                cmd="nexus__subcmd__reject"
+                ;;
             nexus,report)
                 cmd="nexus__subcmd__report"
                 ;;
@@ -75,6 +84,9 @@ _nexus() {
                 ;;
             nexus,trust)
                 cmd="nexus__subcmd__trust"
+                ;;
+            nexus,workspaces)
+                cmd="nexus__subcmd__workspaces"
                 ;;
             nexus__subcmd__agents,help)
                 cmd="nexus__subcmd__agents__subcmd__help"
@@ -106,6 +118,9 @@ _nexus() {
             nexus__subcmd__help,completions)
                 cmd="nexus__subcmd__help__subcmd__completions"
                 ;;
+            nexus__subcmd__help,diff)
+                cmd="nexus__subcmd__help__subcmd__diff"
+                ;;
             nexus__subcmd__help,doctor)
                 cmd="nexus__subcmd__help__subcmd__doctor"
                 ;;
@@ -120,6 +135,9 @@ _nexus() {
                 ;;
             nexus__subcmd__help,init)
                 cmd="nexus__subcmd__help__subcmd__init"
+                ;;
+            nexus__subcmd__help,land)
+                cmd="nexus__subcmd__help__subcmd__land"
                 ;;
             nexus__subcmd__help,log)
                 cmd="nexus__subcmd__help__subcmd__log"
@@ -139,6 +157,9 @@ _nexus() {
             nexus__subcmd__help,reconcile)
                 cmd="nexus__subcmd__help__subcmd__reconcile"
                 ;;
+            nexus__subcmd__help,reject)
+                cmd="nexus__subcmd__help__subcmd__reject"
+                ;;
             nexus__subcmd__help,report)
                 cmd="nexus__subcmd__help__subcmd__report"
                 ;;
@@ -153,6 +174,9 @@ _nexus() {
                 ;;
             nexus__subcmd__help,trust)
                 cmd="nexus__subcmd__help__subcmd__trust"
+                ;;
+            nexus__subcmd__help,workspaces)
+                cmd="nexus__subcmd__help__subcmd__workspaces"
                 ;;
             nexus__subcmd__help__subcmd__agents,list)
                 cmd="nexus__subcmd__help__subcmd__agents__subcmd__list"
@@ -169,6 +193,9 @@ _nexus() {
             nexus__subcmd__help__subcmd__plan,adopt)
                 cmd="nexus__subcmd__help__subcmd__plan__subcmd__adopt"
                 ;;
+            nexus__subcmd__help__subcmd__plan,rm)
+                cmd="nexus__subcmd__help__subcmd__plan__subcmd__rm"
+                ;;
             nexus__subcmd__help__subcmd__sessions,check)
                 cmd="nexus__subcmd__help__subcmd__sessions__subcmd__check"
                 ;;
@@ -180,6 +207,12 @@ _nexus() {
                 ;;
             nexus__subcmd__help__subcmd__sessions,show)
                 cmd="nexus__subcmd__help__subcmd__sessions__subcmd__show"
+                ;;
+            nexus__subcmd__help__subcmd__workspaces,list)
+                cmd="nexus__subcmd__help__subcmd__workspaces__subcmd__list"
+                ;;
+            nexus__subcmd__help__subcmd__workspaces,prune)
+                cmd="nexus__subcmd__help__subcmd__workspaces__subcmd__prune"
                 ;;
             nexus__subcmd__memory,help)
                 cmd="nexus__subcmd__memory__subcmd__help"
@@ -205,11 +238,17 @@ _nexus() {
             nexus__subcmd__plan,help)
                 cmd="nexus__subcmd__plan__subcmd__help"
                 ;;
+            nexus__subcmd__plan,rm)
+                cmd="nexus__subcmd__plan__subcmd__rm"
+                ;;
             nexus__subcmd__plan__subcmd__help,adopt)
                 cmd="nexus__subcmd__plan__subcmd__help__subcmd__adopt"
                 ;;
             nexus__subcmd__plan__subcmd__help,help)
                 cmd="nexus__subcmd__plan__subcmd__help__subcmd__help"
+                ;;
+            nexus__subcmd__plan__subcmd__help,rm)
+                cmd="nexus__subcmd__plan__subcmd__help__subcmd__rm"
                 ;;
             nexus__subcmd__sessions,check)
                 cmd="nexus__subcmd__sessions__subcmd__check"
@@ -241,6 +280,24 @@ _nexus() {
             nexus__subcmd__sessions__subcmd__help,show)
                 cmd="nexus__subcmd__sessions__subcmd__help__subcmd__show"
                 ;;
+            nexus__subcmd__workspaces,help)
+                cmd="nexus__subcmd__workspaces__subcmd__help"
+                ;;
+            nexus__subcmd__workspaces,list)
+                cmd="nexus__subcmd__workspaces__subcmd__list"
+                ;;
+            nexus__subcmd__workspaces,prune)
+                cmd="nexus__subcmd__workspaces__subcmd__prune"
+                ;;
+            nexus__subcmd__workspaces__subcmd__help,help)
+                cmd="nexus__subcmd__workspaces__subcmd__help__subcmd__help"
+                ;;
+            nexus__subcmd__workspaces__subcmd__help,list)
+                cmd="nexus__subcmd__workspaces__subcmd__help__subcmd__list"
+                ;;
+            nexus__subcmd__workspaces__subcmd__help,prune)
+                cmd="nexus__subcmd__workspaces__subcmd__help__subcmd__prune"
+                ;;
             *)
                 ;;
         esac
@@ -248,7 +305,7 @@ _nexus() {
 
     case "${cmd}" in
         nexus)
-            opts="-q -h -V --dir --json --color --quiet --help --version init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help"
+            opts="-q -h -V --dir --json --color --quiet --help --version init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -461,6 +518,28 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__diff)
+            opts="-q -h --stat --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__doctor)
             opts="-q -h --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -584,7 +663,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help)
-            opts="init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust completions help"
+            opts="init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -681,6 +760,20 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__help__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -738,6 +831,20 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__land)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -836,7 +943,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__plan)
-            opts="adopt"
+            opts="rm adopt"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -863,7 +970,35 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__help__subcmd__plan__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__help__subcmd__reconcile)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__reject)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1003,8 +1138,72 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__help__subcmd__workspaces)
+            opts="list prune"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__workspaces__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__workspaces__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__init)
             opts="-q -h --force --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__land)
+            opts="-q -h --squash --partial --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1234,7 +1433,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__plan)
-            opts="-q -h --from --planner --model --priority --deadline --context --context-file --id --dry-run --dir --json --color --quiet --help adopt help"
+            opts="-q -h --from --planner --model --priority --deadline --context --context-file --id --dry-run --dir --json --color --quiet --help rm adopt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1310,7 +1509,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__plan__subcmd__help)
-            opts="adopt help"
+            opts="rm adopt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1351,6 +1550,42 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__plan__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__plan__subcmd__rm)
+            opts="-y -q -h --yes --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__reconcile)
             opts="-q -h --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1358,6 +1593,32 @@ _nexus() {
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__reject)
+            opts="-q -h --reason --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1672,6 +1933,128 @@ _nexus() {
         nexus__subcmd__trust)
             opts="-q -h --list --revoke --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__workspaces)
+            opts="-q -h --dir --json --color --quiet --help list prune help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__workspaces__subcmd__help)
+            opts="list prune help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__workspaces__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__workspaces__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__workspaces__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__workspaces__subcmd__list)
+            opts="-q -h --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__workspaces__subcmd__prune)
+            opts="-q -h --dry-run --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

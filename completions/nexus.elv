@@ -45,6 +45,10 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand memory 'Show or reset an agent''s memory'
             cand doctor 'Check the installation: `.nexus`, files, agent CLIs, API key, trust'
             cand trust 'Allow the commands committed in `.nexus` (verify, checks) to run here'
+            cand diff 'Show what a plan (or one task) changed, from its branch'
+            cand land 'Bring a finished plan''s branch into your current branch'
+            cand reject 'Take a merged task back out of its plan''s branch and queue it again'
+            cand workspaces 'List and prune the agents'' worktrees and nexus''s branches'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -75,8 +79,20 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --quiet 'Print only data and errors, no progress or notes'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand rm 'Delete a plan: its files under `.nexus` and its branches'
             cand adopt 'Adopt the checks a planner''s model suggested as the task''s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;plan;rm'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand -y 'Do not ask'
+            cand --yes 'Do not ask'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'nexus;plan;adopt'= {
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
@@ -88,8 +104,11 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'nexus;plan;help'= {
+            cand rm 'Delete a plan: its files under `.nexus` and its branches'
             cand adopt 'Adopt the checks a planner''s model suggested as the task''s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;plan;help;rm'= {
         }
         &'nexus;plan;help;adopt'= {
         }
@@ -403,6 +422,79 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'nexus;diff'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --stat 'Only the files changed and their line counts'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;land'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --squash 'One commit with all of the plan''s changes instead of its history'
+            cand --partial 'Land what is merged even though tasks are not completed'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;reject'= {
+            cand --reason 'Why: the agent reads it when it does the task again'
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;workspaces'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand list 'List the agents'' worktrees: commit, changes, size, idle time'
+            cand prune 'Remove idle worktrees and the branches of finished or deleted plans'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;workspaces;list'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;workspaces;prune'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --dry-run 'Print what would be removed; remove nothing'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;workspaces;help'= {
+            cand list 'List the agents'' worktrees: commit, changes, size, idle time'
+            cand prune 'Remove idle worktrees and the branches of finished or deleted plans'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;workspaces;help;list'= {
+        }
+        &'nexus;workspaces;help;prune'= {
+        }
+        &'nexus;workspaces;help;help'= {
+        }
         &'nexus;completions'= {
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
             cand --color 'When to use colour'
@@ -431,13 +523,20 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand memory 'Show or reset an agent''s memory'
             cand doctor 'Check the installation: `.nexus`, files, agent CLIs, API key, trust'
             cand trust 'Allow the commands committed in `.nexus` (verify, checks) to run here'
+            cand diff 'Show what a plan (or one task) changed, from its branch'
+            cand land 'Bring a finished plan''s branch into your current branch'
+            cand reject 'Take a merged task back out of its plan''s branch and queue it again'
+            cand workspaces 'List and prune the agents'' worktrees and nexus''s branches'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'nexus;help;init'= {
         }
         &'nexus;help;plan'= {
+            cand rm 'Delete a plan: its files under `.nexus` and its branches'
             cand adopt 'Adopt the checks a planner''s model suggested as the task''s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
+        }
+        &'nexus;help;plan;rm'= {
         }
         &'nexus;help;plan;adopt'= {
         }
@@ -496,6 +595,20 @@ set edit:completion:arg-completer[nexus] = {|@words|
         &'nexus;help;doctor'= {
         }
         &'nexus;help;trust'= {
+        }
+        &'nexus;help;diff'= {
+        }
+        &'nexus;help;land'= {
+        }
+        &'nexus;help;reject'= {
+        }
+        &'nexus;help;workspaces'= {
+            cand list 'List the agents'' worktrees: commit, changes, size, idle time'
+            cand prune 'Remove idle worktrees and the branches of finished or deleted plans'
+        }
+        &'nexus;help;workspaces;list'= {
+        }
+        &'nexus;help;workspaces;prune'= {
         }
         &'nexus;help;completions'= {
         }

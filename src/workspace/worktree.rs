@@ -45,6 +45,11 @@ pub struct Workspaces {
     pub store_rel: PathBuf,
     /// The settings.
     pub config: WorkspaceConfig,
+    /// The lock that serializes creating and pruning worktrees (git's own
+    /// bookkeeping of worktrees does not take concurrent `worktree add`s).
+    pub lock: PathBuf,
+    /// How long to wait for it.
+    pub lock_timeout: std::time::Duration,
 }
 
 /// Why agents work in the project itself, when they do.
@@ -164,6 +169,8 @@ impl Workspaces {
             project_rel,
             store_rel,
             config: config.clone(),
+            lock: store.worktrees_lock(),
+            lock_timeout: store.lock_timeout().max(std::time::Duration::from_secs(60)),
         }))
     }
 
@@ -237,8 +244,13 @@ impl Workspaces {
 
     /// Drops git's records of worktrees whose directory is gone.
     pub fn prune_records(&self) -> Result<()> {
+        let _guard = self.lock_worktrees()?;
         self.git.run(&self.git.top, ["worktree", "prune"])?;
         Ok(())
+    }
+
+    fn lock_worktrees(&self) -> Result<crate::state::lock::LockGuard> {
+        crate::state::lock::wait_exclusive(&self.lock, "the worktrees", self.lock_timeout)
     }
 
     /// Returns whether `dir` is a worktree of this repository.
@@ -276,13 +288,14 @@ impl Workspaces {
             }
             return Ok(false);
         }
+        let _guard = self.lock_worktrees()?;
         if dir.exists() {
             // Our directory, but git no longer knows it (its record was
             // pruned, or a half-made worktree): replace it.
             std::fs::remove_dir_all(dir)
                 .with_context(|| format!("failed to remove stale worktree `{}`", dir.display()))?;
         }
-        self.prune_records()?;
+        self.git.run(&self.git.top, ["worktree", "prune"])?;
         self.git
             .run(
                 &self.git.top,
