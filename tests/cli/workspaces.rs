@@ -311,7 +311,12 @@ fn delivered() -> (TestEnv, FakeClaude) {
 
 #[test]
 fn diff_shows_the_plan_and_a_task_and_land_fast_forwards_the_users_branch() {
-    let (env, _fake) = delivered();
+    let (env, fake) = delivered();
+    // Both tasks ran in the developer's one worktree, in one resumed session.
+    let calls = fake.invocations();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0].cwd, calls[1].cwd);
+    assert_eq!(calls[1].flags.resume, calls[0].flags.session_id);
     let plan_diff = env.nexus(&["diff", "p", "--stat"]);
     plan_diff.ok();
     assert!(
