@@ -15,6 +15,11 @@
 //! session lock (the caller holds it), which is also what makes a left-over
 //! `index.lock` safe to remove: no live git process of ours can own it.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "worktrees live outside `.nexus`: this module owns their directories"
+)]
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
