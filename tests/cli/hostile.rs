@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::common::TestEnv;
 use crate::common::fake_claude::FakeClaude;
+use crate::common::snapshot::assert_output;
 use crate::run::write_plan;
 
 fn one_task_plan(env: &TestEnv, id: &str) {
@@ -42,7 +43,9 @@ fn r10_2_a_symlinked_lock_file_is_refused_and_its_target_untouched() {
     let target = victim(&env, "victim.txt");
     std::fs::create_dir_all(env.nexus_dir().join("locks")).unwrap();
     std::os::unix::fs::symlink(&target, env.nexus_dir().join("locks/plan-p.lock")).unwrap();
-    assert_refused(&env.nexus(&["run", "p"]), "locks/plan-p.lock");
+    let run = env.nexus(&["run", "p"]);
+    assert_refused(&run, "locks/plan-p.lock");
+    assert_output(&env, "r10_symlinked_lock.txt", &run);
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious\n");
 }
 
@@ -152,6 +155,7 @@ fn r10_5_control_characters_in_untrusted_ids_are_escaped_in_messages() {
     env.write("plan.json", &plan.to_string());
     let run = env.nexus(&["plan", "--from", "plan.json"]);
     run.code(7);
+    assert_output(&env, "r10_escaped_ids.txt", &run);
     assert!(
         !run.stderr.contains('\u{1b}'),
         "raw escape in: {:?}",
@@ -303,6 +307,7 @@ fn r10_7_a_cloned_stores_commands_run_only_once_trusted_and_a_change_asks_again(
     );
     let refused = env.nexus(&["run", "p"]);
     refused.code(8);
+    assert_output(&env, "r10_untrusted.txt", &refused);
     assert!(!env.project.join("ran-verify").exists());
     let listed = env.nexus(&["trust", "--list"]);
     assert!(listed.stdout.contains("untrusted"), "{}", listed.stdout);
@@ -384,6 +389,7 @@ fn r10_a_garbage_deadline_is_a_usage_error() {
     let env = TestEnv::initialised();
     let run = env.nexus(&["plan", "x", "--planner", "builtin", "--deadline", "garbage"]);
     run.code(2);
+    assert_output(&env, "r10_garbage_deadline.txt", &run);
     assert!(run.stderr.contains("`--deadline`"), "{}", run.stderr);
     let ok = env.nexus(&[
         "plan",

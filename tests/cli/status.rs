@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::common::{Run, TestEnv, nexus_bin, repo_root};
+use crate::common::{TestEnv, nexus_bin, repo_root};
 
 const NOW: &str = "2026-11-26T10:00:00.000Z";
 
@@ -27,35 +27,7 @@ fn env() -> TestEnv {
     env
 }
 
-fn redact(env: &TestEnv, text: &str) -> String {
-    let pid = std::process::id();
-    text.replace(&env.nexus_dir().display().to_string(), "[NEXUS_DIR]")
-        .replace(&env.temp.path().display().to_string(), "[TEMP_DIR]")
-        .replace(&format!("pid {pid}"), "pid [PID]")
-        .replace(&format!("\"pid\": {pid}"), "\"pid\": \"[PID]\"")
-        .replace(&nexus::state::lock::hostname(), "[HOST]")
-}
-
-/// Compares a run's output (stdout, stderr, exit code) with a snapshot file.
-#[track_caller]
-fn assert_snapshot(env: &TestEnv, name: &str, run: &Run) {
-    let mut actual = redact(env, &run.stdout);
-    if !run.stderr.is_empty() {
-        actual.push_str("------- stderr -------\n");
-        actual.push_str(&redact(env, &run.stderr));
-    }
-    actual.push_str(&format!("[exit status: {}]\n", run.code));
-    let path = repo_root().join("tests/cli/snapshots").join(name);
-    if std::env::var_os("NEXUS_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, &actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        expected == actual,
-        "snapshot `{name}` differs (NEXUS_UPDATE_SNAPSHOTS=1 cargo test rewrites it)\n--- expected ---\n{expected}\n--- actual ---\n{actual}"
-    );
-}
+use crate::common::snapshot::assert_output as assert_snapshot;
 
 /// A task of a hand-written plan: id, title, type, agent, dependencies,
 /// priority, estimate in minutes.

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::common::TestEnv;
 use crate::common::fake_claude::{FakeClaude, Step};
+use crate::common::snapshot::assert_output;
 use crate::run::{configure, write_plan};
 
 /// Runs git in `dir`, asserting success; returns stdout.
@@ -359,7 +360,7 @@ fn land_fast_forwards_and_refuses_uncommitted_changes_to_the_plans_files() {
     let head = git(&env.project, &["rev-parse", "HEAD"]);
     let refused = env.nexus(&["land", "p"]);
     refused.code(1);
-    assert!(refused.stderr.contains("`a.txt`"), "{}", refused.stderr);
+    assert_output(&env, "land_dirty.txt", &refused);
     assert_eq!(env.read("a.txt"), "mine\n", "nothing was changed");
     assert_eq!(git(&env.project, &["rev-parse", "HEAD"]), head);
     std::fs::remove_file(env.project.join("a.txt")).unwrap();
@@ -391,6 +392,7 @@ fn an_unfinished_plan_lands_only_with_partial() {
     env.nexus(&["run", "p"]).code(3);
     let refused = env.nexus(&["land", "p"]);
     refused.code(3);
+    assert_output(&env, "land_unfinished.txt", &refused);
     assert!(
         refused.stderr.contains("`b` (failed)"),
         "{}",

@@ -1,21 +1,10 @@
 //! Golden files under `tests/cli/snapshots/`: a test's output compared
 //! byte for byte; `NEXUS_UPDATE_SNAPSHOTS=1` rewrites them (review the diff).
 
-use crate::common::repo_root;
-
-/// Compares `actual` with `tests/cli/snapshots/<name>`.
+/// Compares `actual` with `tests/cli/snapshots/<name>` (see `snapshot`).
 #[track_caller]
 pub fn assert_golden(name: &str, actual: &str) {
-    let path = repo_root().join("tests/cli/snapshots").join(name);
-    if std::env::var_os("NEXUS_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        expected == actual,
-        "golden file `{name}` differs (NEXUS_UPDATE_SNAPSHOTS=1 cargo test rewrites it)\n--- expected ---\n{expected}\n--- actual ---\n{actual}"
-    );
+    crate::common::snapshot::assert_text(name, actual);
 }
 
 /// Returns the program named by the environment variable `var` (a test

@@ -10,6 +10,7 @@ pub mod gemini_server;
 pub mod golden;
 pub mod openai_server;
 pub mod responses_server;
+pub mod snapshot;
 pub mod store;
 
 use std::collections::BTreeMap;
