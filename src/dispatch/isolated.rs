@@ -16,11 +16,14 @@ use crate::agents::backend::Outcome;
 use crate::agents::runtime::Runtime;
 use crate::dispatch::state::RetryCause;
 use crate::dispatch::worker::{
-    AttemptEnd, Job, JobWorkspace, Report, TaskEnd, progress, turn_failure, turn_options, verify,
+    AttemptEnd, Job, JobWorkspace, Report, TaskEnd, progress, record_turn, turn_options,
+    verification_failure, verify,
 };
 use crate::proc::signals::{Stop, StopReceiver};
+use crate::state::lock::LockGuard;
 use crate::state::outcome::AttemptOutcome;
 use crate::state::task::{Attempt, MergeState, TaskWorkspace};
+use crate::workspace::Prepared;
 use crate::workspace::merge::{self, MergeOutcome};
 use crate::workspace::{self, Start, short};
 
@@ -43,6 +46,138 @@ fn message(job: &Job) -> String {
     )
 }
 
+/// What an attempt in a worktree carries from phase to phase.
+struct Ctx<'a> {
+    runtime: &'a Runtime,
+    job: &'a Job,
+    workspace: &'a Arc<JobWorkspace>,
+    stop: &'a StopReceiver,
+    reports: &'a mpsc::UnboundedSender<Report>,
+}
+
+impl Ctx<'_> {
+    fn report(&self, state: &TaskWorkspace) {
+        let _ = self.reports.send(Report::Workspace {
+            index: self.job.index,
+            workspace: state.clone(),
+        });
+    }
+
+    /// Takes the instance's session lock and makes its worktree ready
+    /// (running `[workspace] setup` in a new one).
+    async fn ready(
+        &self,
+        start: &Start,
+        state: &mut TaskWorkspace,
+        attempt: &mut Attempt,
+    ) -> Result<(LockGuard, Prepared), AttemptEnd> {
+        let (runtime, job, workspace) = (self.runtime, self.job, self.workspace);
+        let guard = runtime
+            .lock_session(
+                &job.agent,
+                job.instance,
+                Some(runtime.config.agent_backend.timeout.0),
+                self.stop,
+            )
+            .await
+            .map_err(|error| {
+                let reason = format!("{error:#}");
+                if stopping(self.stop) {
+                    AttemptEnd::Done(TaskEnd::Interrupted { reason })
+                } else {
+                    failed(reason)
+                }
+            })?;
+        let dir = workspace
+            .workspaces
+            .instance_dir(&job.agent.id, job.instance);
+        let (prepared, created) = workspace::prepare(
+            &workspace.workspaces,
+            &dir,
+            &workspace.plan,
+            &workspace.branch,
+            start,
+        )
+        .map_err(|error| {
+            failed(format!(
+                "the worktree `{}` could not be made ready: {error:#}",
+                dir.display()
+            ))
+        })?;
+        state.base.clone_from(&prepared.base);
+        state.worktree = Some(prepared.dir.display().to_string());
+        self.report(state);
+        let setup = &workspace.workspaces.config.setup;
+        if created && !setup.is_empty() {
+            let evidence = verify(runtime, setup, &prepared.cwd, self.stop).await;
+            if let Some(check) = evidence.iter().find(|check| !check.passed) {
+                attempt.verification = evidence.clone();
+                return Err(failed(format!(
+                    "`[workspace] setup` command `{}` failed in the new worktree `{}`:\n{}",
+                    check.command,
+                    prepared.dir.display(),
+                    check.output_tail
+                )));
+            }
+        }
+        Ok((guard, prepared))
+    }
+
+    /// Commits the agent's work on the task's branch (refusing conflict
+    /// markers left behind); returns the branch's new head.
+    fn commit(&self, prepared: &Prepared, attempt: &mut Attempt) -> Result<String, AttemptEnd> {
+        let workspaces = &self.workspace.workspaces;
+        let unresolved: Vec<String> = prepared
+            .conflicts
+            .iter()
+            .filter(|path| has_markers(&prepared.dir.join(path)))
+            .map(|path| format!("`{path}`"))
+            .collect();
+        if !unresolved.is_empty() {
+            let reason = format!("conflict markers are left in {}", unresolved.join(", "));
+            attempt.outcome = AttemptOutcome::VerificationFailed;
+            attempt.reason = Some(reason.clone());
+            return Err(AttemptEnd::Failed {
+                cause: RetryCause::MergeConflict,
+                reason,
+            });
+        }
+        let head = match workspaces.commit(&prepared.dir, &message(self.job)) {
+            Ok(Some(head)) => head,
+            Ok(None) => prepared.base.clone(),
+            Err(error) => {
+                return Err(failed(format!(
+                    "committing the agent's work failed: {error:#}"
+                )));
+            }
+        };
+        let reference = format!("refs/heads/{}", self.workspace.branch);
+        workspaces
+            .git
+            .run(
+                &workspaces.git.top,
+                ["update-ref", reference.as_str(), head.as_str()],
+            )
+            .map_err(|error| failed(format!("{error:#}")))?;
+        Ok(head)
+    }
+}
+
+/// Returns the prompt's note on conflicts left for the agent.
+fn conflict_note(conflicts: &[String]) -> String {
+    if conflicts.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\n## Merge conflicts to resolve first\nThe plan's branch moved on since your work; nexus merged it into your working directory and these files have conflict markers (`<<<<<<<`, `=======`, `>>>>>>>`): {}. Resolve every conflict, keeping both sides' intent, then finish the task. nexus commits your work; do not run git commands that change history.\n",
+        conflicts
+            .iter()
+            .map(|path| format!("`{path}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
 /// Runs one attempt in the agent instance's worktree (see the module docs).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn attempt(
@@ -57,6 +192,13 @@ pub(crate) async fn attempt(
     stop: &StopReceiver,
     reports: &mpsc::UnboundedSender<Report>,
 ) -> AttemptEnd {
+    let ctx = Ctx {
+        runtime,
+        job,
+        workspace,
+        stop,
+        reports,
+    };
     let mut state = TaskWorkspace {
         branch: workspace.branch.clone(),
         base: workspace.plan.base.clone(),
@@ -79,89 +221,18 @@ pub(crate) async fn attempt(
             attempt.reason =
                 Some("the agent's verified work of an interrupted run was merged".into());
             let result = earlier_result(runtime, job);
-            return merge_and_end(
-                runtime, job, workspace, state, result, attempt, stop, reports,
-            )
-            .await;
+            return merge_and_end(&ctx, state, result, attempt).await;
         }
     }
-    let guard = match runtime
-        .lock_session(
-            &job.agent,
-            job.instance,
-            Some(runtime.config.agent_backend.timeout.0),
-            stop,
-        )
-        .await
-    {
-        Ok(guard) => guard,
-        Err(error) => {
-            let reason = format!("{error:#}");
-            return if stopping(stop) {
-                AttemptEnd::Done(TaskEnd::Interrupted { reason })
-            } else {
-                failed(reason)
-            };
-        }
+    let (guard, prepared) = match ctx.ready(&start, &mut state, attempt).await {
+        Ok(ready) => ready,
+        Err(end) => return end,
     };
-    let dir = workspace
-        .workspaces
-        .instance_dir(&job.agent.id, job.instance);
-    let (prepared, created) = match workspace::prepare(
-        &workspace.workspaces,
-        &dir,
-        &workspace.plan,
-        &workspace.branch,
-        &start,
-    ) {
-        Ok(prepared) => prepared,
-        Err(error) => {
-            return failed(format!(
-                "the worktree `{}` could not be made ready: {error:#}",
-                dir.display()
-            ));
-        }
-    };
-    state.base.clone_from(&prepared.base);
-    state.worktree = Some(prepared.dir.display().to_string());
-    let _ = reports.send(Report::Workspace {
-        index: job.index,
-        workspace: state.clone(),
-    });
-    if created && !workspace.workspaces.config.setup.is_empty() {
-        let evidence = verify(
-            runtime,
-            &workspace.workspaces.config.setup,
-            &prepared.cwd,
-            stop,
-        )
-        .await;
-        if let Some(check) = evidence.iter().find(|check| !check.passed) {
-            attempt.verification = evidence.clone();
-            return failed(format!(
-                "`[workspace] setup` command `{}` failed in the new worktree `{}`:\n{}",
-                check.command,
-                prepared.dir.display(),
-                check.output_tail
-            ));
-        }
-    }
-    let mut prompt = prompt.to_string();
-    if !prepared.conflicts.is_empty() {
-        prompt.push_str(&format!(
-            "\n## Merge conflicts to resolve first\nThe plan's branch moved on since your work; nexus merged it into your working directory and these files have conflict markers (`<<<<<<<`, `=======`, `>>>>>>>`): {}. Resolve every conflict, keeping both sides' intent, then finish the task. nexus commits your work; do not run git commands that change history.\n",
-            prepared
-                .conflicts
-                .iter()
-                .map(|path| format!("`{path}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
+    let prompt = format!("{prompt}{}", conflict_note(&prepared.conflicts));
     let mut options = turn_options(runtime, job, under_stress);
     options.cwd = Some(prepared.cwd.clone());
     options.isolated = true;
-    let report = runtime
+    let turn = runtime
         .send_locked(
             &guard,
             &job.agent,
@@ -172,70 +243,15 @@ pub(crate) async fn attempt(
             progress(job.index, job.max_turns, reports.clone()),
         )
         .await;
-    let finished_at = runtime.ctx.now();
-    attempt.finished_at = Some(finished_at);
-    let report = match report {
+    let report = match record_turn(runtime, job, attempt, turn, stop, true) {
         Ok(report) => report,
-        Err(error) => {
-            let reason = format!("{error:#}");
-            attempt.reason = Some(reason.clone());
-            if stopping(stop) {
-                attempt.outcome = Outcome::Interrupted.into();
-                return AttemptEnd::Done(TaskEnd::Interrupted { reason });
-            }
-            attempt.outcome = AttemptOutcome::Error;
-            return AttemptEnd::Done(TaskEnd::Failed { reason });
-        }
+        Err(end) => return end,
     };
-    let output = &report.output;
-    attempt.session_id = Some(report.session_id.clone());
-    attempt.outcome = output.outcome.into();
-    attempt.reason.clone_from(&output.reason);
-    attempt.set_usage(&output.usage);
-    attempt.duration_ms = output.duration_ms;
-    attempt.leaked = output.leaked;
-    if output.outcome == Outcome::Interrupted {
-        return AttemptEnd::Done(TaskEnd::Interrupted {
-            reason: "interrupted by a signal".into(),
-        });
-    }
-    if output.outcome != Outcome::Success {
-        return turn_failure(runtime, job, output, true);
-    }
-    let unresolved: Vec<&String> = prepared
-        .conflicts
-        .iter()
-        .filter(|path| has_markers(&prepared.dir.join(path)))
-        .collect();
-    if !unresolved.is_empty() {
-        let reason = format!(
-            "conflict markers are left in {}",
-            unresolved
-                .iter()
-                .map(|path| format!("`{path}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        attempt.outcome = AttemptOutcome::VerificationFailed;
-        attempt.reason = Some(reason.clone());
-        return AttemptEnd::Failed {
-            cause: RetryCause::MergeConflict,
-            reason,
-        };
-    }
-    let head = match workspace.workspaces.commit(&prepared.dir, &message(job)) {
-        Ok(Some(head)) => head,
-        Ok(None) => prepared.base.clone(),
-        Err(error) => return failed(format!("committing the agent's work failed: {error:#}")),
+    let head = match ctx.commit(&prepared, attempt) {
+        Ok(head) => head,
+        Err(end) => return end,
     };
-    let reference = format!("refs/heads/{}", workspace.branch);
-    if let Err(error) = workspace.workspaces.git.run(
-        &workspace.workspaces.git.top,
-        ["update-ref", reference.as_str(), head.as_str()],
-    ) {
-        return failed(format!("{error:#}"));
-    }
-    state.head = Some(head.clone());
+    state.head = Some(head);
     let evidence = verify(runtime, &job.verify, &prepared.cwd, stop).await;
     let failed_check = evidence.iter().find(|check| !check.passed).cloned();
     attempt.verification = evidence;
@@ -247,31 +263,12 @@ pub(crate) async fn attempt(
                 reason: "interrupted during verification".into(),
             });
         }
-        let reason = format!(
-            "verification `{}` failed ({}):\n{}",
-            check.command,
-            check
-                .exit_code
-                .map_or_else(|| "no exit code".to_string(), |code| format!("exit {code}")),
-            check.output_tail
-        );
-        attempt.outcome = AttemptOutcome::VerificationFailed;
-        attempt.reason = Some(reason.clone());
-        let _ = reports.send(Report::Workspace {
-            index: job.index,
-            workspace: state,
-        });
-        return AttemptEnd::Failed {
-            cause: RetryCause::VerificationFailed,
-            reason,
-        };
+        ctx.report(&state);
+        return verification_failure(&check, attempt);
     }
     state.merge = MergeState::Queued;
-    let result = (report.result.summary.clone(), output.reply.clone());
-    merge_and_end(
-        runtime, job, workspace, state, result, attempt, stop, reports,
-    )
-    .await
+    let result = (report.result.summary.clone(), report.output.reply.clone());
+    merge_and_end(&ctx, state, result, attempt).await
 }
 
 /// Returns whether a file still holds conflict markers.
@@ -323,21 +320,14 @@ fn earlier_result(runtime: &Runtime, job: &Job) -> (String, String) {
 
 /// Queues the task's branch for merging and ends the attempt by the merge's
 /// outcome.
-#[allow(clippy::too_many_arguments)]
 async fn merge_and_end(
-    runtime: &Runtime,
-    job: &Job,
-    workspace: &Arc<JobWorkspace>,
+    ctx: &Ctx<'_>,
     mut state: TaskWorkspace,
     (summary, result): (String, String),
     attempt: &mut Attempt,
-    stop: &StopReceiver,
-    reports: &mpsc::UnboundedSender<Report>,
 ) -> AttemptEnd {
-    let _ = reports.send(Report::Workspace {
-        index: job.index,
-        workspace: state.clone(),
-    });
+    let (runtime, job, workspace, stop) = (ctx.runtime, ctx.job, ctx.workspace, ctx.stop);
+    ctx.report(&state);
     let outcome = merge::merge(
         runtime,
         &workspace.workspaces,
@@ -418,9 +408,6 @@ async fn merge_and_end(
         ),
     };
     state.merge = merge_state;
-    let _ = reports.send(Report::Workspace {
-        index: job.index,
-        workspace: state,
-    });
+    ctx.report(&state);
     end
 }

@@ -282,6 +282,68 @@ pub(crate) fn turn_failure(
     }
 }
 
+/// Records a finished turn in its attempt; returns the report when the
+/// agent succeeded, else how the attempt ends (interrupted, failed for
+/// nexus's own reasons, or the turn's failure, retried or not).
+pub(crate) fn record_turn(
+    runtime: &Runtime,
+    job: &Job,
+    attempt: &mut Attempt,
+    report: anyhow::Result<crate::agents::runtime::TurnReport>,
+    stop: &StopReceiver,
+    isolated: bool,
+) -> Result<crate::agents::runtime::TurnReport, AttemptEnd> {
+    let finished_at = runtime.ctx.now();
+    attempt.finished_at = Some(finished_at);
+    attempt.duration_ms =
+        u64::try_from(attempt.started_at.until(finished_at).as_millis()).unwrap_or(0);
+    let report = match report {
+        Ok(report) => report,
+        Err(error) => {
+            let reason = format!("{error:#}");
+            attempt.reason = Some(reason.clone());
+            if stopping(stop) {
+                attempt.outcome = Outcome::Interrupted.into();
+                return Err(AttemptEnd::Done(TaskEnd::Interrupted { reason }));
+            }
+            attempt.outcome = AttemptOutcome::Error;
+            return Err(AttemptEnd::Done(TaskEnd::Failed { reason }));
+        }
+    };
+    let output = &report.output;
+    attempt.session_id = Some(report.session_id.clone());
+    attempt.outcome = output.outcome.into();
+    attempt.reason.clone_from(&output.reason);
+    attempt.set_usage(&output.usage);
+    attempt.duration_ms = output.duration_ms;
+    attempt.leaked = output.leaked;
+    match output.outcome {
+        Outcome::Success => Ok(report),
+        Outcome::Interrupted => Err(AttemptEnd::Done(TaskEnd::Interrupted {
+            reason: "interrupted by a signal".into(),
+        })),
+        _ => Err(turn_failure(runtime, job, output, isolated)),
+    }
+}
+
+/// Returns the failed attempt of a `verify` command that failed.
+pub(crate) fn verification_failure(check: &Verification, attempt: &mut Attempt) -> AttemptEnd {
+    let reason = format!(
+        "verification `{}` failed ({}):\n{}",
+        check.command,
+        check
+            .exit_code
+            .map_or_else(|| "no exit code".to_string(), |code| format!("exit {code}")),
+        check.output_tail
+    );
+    attempt.outcome = AttemptOutcome::VerificationFailed;
+    attempt.reason = Some(reason.clone());
+    AttemptEnd::Failed {
+        cause: RetryCause::VerificationFailed,
+        reason,
+    }
+}
+
 /// Runs one attempt: the turn, then verification.
 pub(crate) async fn attempt(
     runtime: &Runtime,
@@ -303,40 +365,11 @@ pub(crate) async fn attempt(
             progress(job.index, job.max_turns, reports.clone()),
         )
         .await;
-    let finished_at = runtime.ctx.now();
-    attempt.finished_at = Some(finished_at);
-    attempt.duration_ms =
-        u64::try_from(attempt.started_at.until(finished_at).as_millis()).unwrap_or(0);
-    let report = match report {
+    let report = match record_turn(runtime, job, attempt, report, stop, false) {
         Ok(report) => report,
-        Err(error) => {
-            let reason = format!("{error:#}");
-            if stopping(stop) {
-                attempt.outcome = Outcome::Interrupted.into();
-                attempt.reason = Some(reason.clone());
-                return AttemptEnd::Done(TaskEnd::Interrupted { reason });
-            }
-            attempt.outcome = AttemptOutcome::Error;
-            attempt.reason = Some(reason.clone());
-            return AttemptEnd::Done(TaskEnd::Failed { reason });
-        }
+        Err(end) => return end,
     };
     let output = &report.output;
-    let outcome = output.outcome;
-    attempt.session_id = Some(report.session_id.clone());
-    attempt.outcome = outcome.into();
-    attempt.reason.clone_from(&output.reason);
-    attempt.set_usage(&output.usage);
-    attempt.duration_ms = output.duration_ms;
-    attempt.leaked = output.leaked;
-    if outcome == Outcome::Interrupted {
-        return AttemptEnd::Done(TaskEnd::Interrupted {
-            reason: "interrupted by a signal".into(),
-        });
-    }
-    if outcome != Outcome::Success {
-        return turn_failure(runtime, job, output, false);
-    }
     let evidence = verify(runtime, &job.verify, &job.cwd, stop).await;
     let failed = evidence.iter().find(|check| !check.passed).cloned();
     attempt.verification = evidence;
@@ -352,20 +385,7 @@ pub(crate) async fn attempt(
             reason: "interrupted during verification".into(),
         });
     }
-    let reason = format!(
-        "verification `{}` failed ({}):\n{}",
-        check.command,
-        check
-            .exit_code
-            .map_or_else(|| "no exit code".to_string(), |code| format!("exit {code}")),
-        check.output_tail
-    );
-    attempt.outcome = AttemptOutcome::VerificationFailed;
-    attempt.reason = Some(reason.clone());
-    AttemptEnd::Failed {
-        cause: RetryCause::VerificationFailed,
-        reason,
-    }
+    verification_failure(&check, attempt)
 }
 
 /// Runs the attempts of one task; returns the last attempt (unless none
