@@ -97,15 +97,18 @@
 //! a valid plan; the one limit that cannot be met by cutting text is a
 //! parent with more subtasks than a task may depend on (50).
 
+mod graph;
 mod import;
 mod infer;
 mod json;
+mod locate;
+mod read;
+mod text;
 mod write;
 
-pub use import::{
-    DEFAULT_TAG, ImportStatus, Imported, ImportedTask, Layout, Origin, Role, detect, import,
-};
+pub use import::{DEFAULT_TAG, ImportStatus, Imported, ImportedTask, Layout, Origin, Role, import};
 pub use infer::infer_type;
+pub use locate::detect;
 pub use write::{STATUSES, nexus_to_taskmaster, write_statuses};
 
 #[cfg(test)]
