@@ -166,6 +166,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
         priority,
         deadline,
         context,
+        source: None,
         tasks,
     };
     let ui = &ctx.ui;

@@ -430,6 +430,7 @@ mod tests {
             priority: Priority::Medium,
             deadline: None,
             context: BTreeMap::new(),
+            source: None,
             tasks: tasks
                 .iter()
                 .map(|(id, deps, priority, minutes)| TaskSpec {
