@@ -102,6 +102,7 @@ mod import;
 mod infer;
 mod json;
 mod locate;
+mod project;
 mod read;
 mod text;
 mod write;
@@ -109,6 +110,10 @@ mod write;
 pub use import::{DEFAULT_TAG, ImportStatus, Imported, ImportedTask, Layout, Origin, Role, import};
 pub use infer::infer_type;
 pub use locate::detect;
+pub use project::{
+    IMPORTED_DONE, Output, PlanImport, SourceFile, WriteBack, import_plan, reached_status,
+    write_back,
+};
 pub use write::{STATUSES, nexus_to_taskmaster, write_statuses};
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ mod real_claude;
 mod run;
 mod sessions;
 mod status;
+mod taskmaster;
 
 /// Every `.rs` file under `tests/cli` is a module of this binary, so none is
 /// silently skipped.
