@@ -28,11 +28,17 @@ _nexus() {
             nexus,completions)
                 cmd="nexus__subcmd__completions"
                 ;;
+            nexus,diff)
+                cmd="nexus__subcmd__diff"
+                ;;
             nexus,doctor)
                 cmd="nexus__subcmd__doctor"
                 ;;
             nexus,export)
                 cmd="nexus__subcmd__export"
+                ;;
+            nexus,graph)
+                cmd="nexus__subcmd__graph"
                 ;;
             nexus,help)
                 cmd="nexus__subcmd__help"
@@ -40,11 +46,17 @@ _nexus() {
             nexus,init)
                 cmd="nexus__subcmd__init"
                 ;;
+            nexus,land)
+                cmd="nexus__subcmd__land"
+                ;;
             nexus,log)
                 cmd="nexus__subcmd__log"
                 ;;
             nexus,memory)
                 cmd="nexus__subcmd__memory"
+                ;;
+            nexus,messages)
+                cmd="nexus__subcmd__messages"
                 ;;
             nexus,metrics)
                 cmd="nexus__subcmd__metrics"
@@ -54,6 +66,12 @@ _nexus() {
                 ;;
             nexus,reconcile)
                 cmd="nexus__subcmd__reconcile"
+                ;;
+            nexus,reject)
+                cmd="nexus__subcmd__reject"
+                ;;
+            nexus,report)
+                cmd="nexus__subcmd__report"
                 ;;
             nexus,run)
                 cmd="nexus__subcmd__run"
@@ -66,6 +84,9 @@ _nexus() {
                 ;;
             nexus,trust)
                 cmd="nexus__subcmd__trust"
+                ;;
+            nexus,workspaces)
+                cmd="nexus__subcmd__workspaces"
                 ;;
             nexus__subcmd__agents,help)
                 cmd="nexus__subcmd__agents__subcmd__help"
@@ -97,11 +118,17 @@ _nexus() {
             nexus__subcmd__help,completions)
                 cmd="nexus__subcmd__help__subcmd__completions"
                 ;;
+            nexus__subcmd__help,diff)
+                cmd="nexus__subcmd__help__subcmd__diff"
+                ;;
             nexus__subcmd__help,doctor)
                 cmd="nexus__subcmd__help__subcmd__doctor"
                 ;;
             nexus__subcmd__help,export)
                 cmd="nexus__subcmd__help__subcmd__export"
+                ;;
+            nexus__subcmd__help,graph)
+                cmd="nexus__subcmd__help__subcmd__graph"
                 ;;
             nexus__subcmd__help,help)
                 cmd="nexus__subcmd__help__subcmd__help"
@@ -109,11 +136,17 @@ _nexus() {
             nexus__subcmd__help,init)
                 cmd="nexus__subcmd__help__subcmd__init"
                 ;;
+            nexus__subcmd__help,land)
+                cmd="nexus__subcmd__help__subcmd__land"
+                ;;
             nexus__subcmd__help,log)
                 cmd="nexus__subcmd__help__subcmd__log"
                 ;;
             nexus__subcmd__help,memory)
                 cmd="nexus__subcmd__help__subcmd__memory"
+                ;;
+            nexus__subcmd__help,messages)
+                cmd="nexus__subcmd__help__subcmd__messages"
                 ;;
             nexus__subcmd__help,metrics)
                 cmd="nexus__subcmd__help__subcmd__metrics"
@@ -123,6 +156,12 @@ _nexus() {
                 ;;
             nexus__subcmd__help,reconcile)
                 cmd="nexus__subcmd__help__subcmd__reconcile"
+                ;;
+            nexus__subcmd__help,reject)
+                cmd="nexus__subcmd__help__subcmd__reject"
+                ;;
+            nexus__subcmd__help,report)
+                cmd="nexus__subcmd__help__subcmd__report"
                 ;;
             nexus__subcmd__help,run)
                 cmd="nexus__subcmd__help__subcmd__run"
@@ -135,6 +174,9 @@ _nexus() {
                 ;;
             nexus__subcmd__help,trust)
                 cmd="nexus__subcmd__help__subcmd__trust"
+                ;;
+            nexus__subcmd__help,workspaces)
+                cmd="nexus__subcmd__help__subcmd__workspaces"
                 ;;
             nexus__subcmd__help__subcmd__agents,list)
                 cmd="nexus__subcmd__help__subcmd__agents__subcmd__list"
@@ -151,6 +193,9 @@ _nexus() {
             nexus__subcmd__help__subcmd__plan,adopt)
                 cmd="nexus__subcmd__help__subcmd__plan__subcmd__adopt"
                 ;;
+            nexus__subcmd__help__subcmd__plan,rm)
+                cmd="nexus__subcmd__help__subcmd__plan__subcmd__rm"
+                ;;
             nexus__subcmd__help__subcmd__sessions,check)
                 cmd="nexus__subcmd__help__subcmd__sessions__subcmd__check"
                 ;;
@@ -162,6 +207,12 @@ _nexus() {
                 ;;
             nexus__subcmd__help__subcmd__sessions,show)
                 cmd="nexus__subcmd__help__subcmd__sessions__subcmd__show"
+                ;;
+            nexus__subcmd__help__subcmd__workspaces,list)
+                cmd="nexus__subcmd__help__subcmd__workspaces__subcmd__list"
+                ;;
+            nexus__subcmd__help__subcmd__workspaces,prune)
+                cmd="nexus__subcmd__help__subcmd__workspaces__subcmd__prune"
                 ;;
             nexus__subcmd__memory,help)
                 cmd="nexus__subcmd__memory__subcmd__help"
@@ -187,11 +238,17 @@ _nexus() {
             nexus__subcmd__plan,help)
                 cmd="nexus__subcmd__plan__subcmd__help"
                 ;;
+            nexus__subcmd__plan,rm)
+                cmd="nexus__subcmd__plan__subcmd__rm"
+                ;;
             nexus__subcmd__plan__subcmd__help,adopt)
                 cmd="nexus__subcmd__plan__subcmd__help__subcmd__adopt"
                 ;;
             nexus__subcmd__plan__subcmd__help,help)
                 cmd="nexus__subcmd__plan__subcmd__help__subcmd__help"
+                ;;
+            nexus__subcmd__plan__subcmd__help,rm)
+                cmd="nexus__subcmd__plan__subcmd__help__subcmd__rm"
                 ;;
             nexus__subcmd__sessions,check)
                 cmd="nexus__subcmd__sessions__subcmd__check"
@@ -223,6 +280,24 @@ _nexus() {
             nexus__subcmd__sessions__subcmd__help,show)
                 cmd="nexus__subcmd__sessions__subcmd__help__subcmd__show"
                 ;;
+            nexus__subcmd__workspaces,help)
+                cmd="nexus__subcmd__workspaces__subcmd__help"
+                ;;
+            nexus__subcmd__workspaces,list)
+                cmd="nexus__subcmd__workspaces__subcmd__list"
+                ;;
+            nexus__subcmd__workspaces,prune)
+                cmd="nexus__subcmd__workspaces__subcmd__prune"
+                ;;
+            nexus__subcmd__workspaces__subcmd__help,help)
+                cmd="nexus__subcmd__workspaces__subcmd__help__subcmd__help"
+                ;;
+            nexus__subcmd__workspaces__subcmd__help,list)
+                cmd="nexus__subcmd__workspaces__subcmd__help__subcmd__list"
+                ;;
+            nexus__subcmd__workspaces__subcmd__help,prune)
+                cmd="nexus__subcmd__workspaces__subcmd__help__subcmd__prune"
+                ;;
             *)
                 ;;
         esac
@@ -230,7 +305,7 @@ _nexus() {
 
     case "${cmd}" in
         nexus)
-            opts="-q -h -V --dir --json --color --quiet --help --version init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help"
+            opts="-q -h -V --dir --json --color --quiet --help --version init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -443,6 +518,28 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__diff)
+            opts="-q -h --stat --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__doctor)
             opts="-q -h --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -531,8 +628,42 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__graph)
+            opts="-o -q -h --format --output --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "mermaid dot svg" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__help)
-            opts="init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help"
+            opts="init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -629,6 +760,20 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__help__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -657,6 +802,20 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__help__subcmd__graph)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -672,6 +831,20 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__land)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -741,6 +914,20 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__help__subcmd__messages)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__help__subcmd__metrics)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -756,7 +943,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__plan)
-            opts="adopt"
+            opts="rm adopt"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -783,7 +970,49 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__help__subcmd__plan__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__help__subcmd__reconcile)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__reject)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__report)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -909,8 +1138,72 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__help__subcmd__workspaces)
+            opts="list prune"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__workspaces__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__workspaces__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__init)
             opts="-q -h --force --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__land)
+            opts="-q -h --squash --partial --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1083,6 +1376,40 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__messages)
+            opts="-o -q -h --format --output --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text mermaid" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__metrics)
             opts="-q -h --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1106,7 +1433,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__plan)
-            opts="-q -h --from --input-format --tag --planner --model --priority --deadline --context --context-file --id --dry-run --dir --json --color --quiet --help adopt help"
+            opts="-q -h --from --input-format --tag --planner --model --priority --deadline --context --context-file --id --dry-run --dir --json --color --quiet --help rm adopt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1190,7 +1517,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__plan__subcmd__help)
-            opts="adopt help"
+            opts="rm adopt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1231,6 +1558,42 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__plan__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__plan__subcmd__rm)
+            opts="-y -q -h --yes --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__reconcile)
             opts="-q -h --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1253,8 +1616,64 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__reject)
+            opts="-q -h --reason --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__report)
+            opts="-o -q -h --html --timeline --output --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__run)
-            opts="-j -q -h --task --force --parallel --max-cost --retry-failed --dry-run --dir --json --color --quiet --help"
+            opts="-j -q -h --task --force --parallel --max-cost --retry-failed --dry-run --base --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1273,6 +1692,10 @@ _nexus() {
                     return 0
                     ;;
                 --max-cost)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1518,6 +1941,128 @@ _nexus() {
         nexus__subcmd__trust)
             opts="-q -h --list --revoke --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__workspaces)
+            opts="-q -h --dir --json --color --quiet --help list prune help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__workspaces__subcmd__help)
+            opts="list prune help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__workspaces__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__workspaces__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__workspaces__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__workspaces__subcmd__list)
+            opts="-q -h --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__workspaces__subcmd__prune)
+            opts="-q -h --dry-run --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -37,11 +37,18 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand status 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
             cand metrics 'Print metrics in the Prometheus text format'
             cand log 'Print a task''s agent transcript'
+            cand report 'Collect what each agent did: results, verification, questions, next steps (Markdown, `--json`, or one HTML page with `--html`)'
+            cand messages 'List the protocol messages in order: who sent what to whom, when, about which task (text, `--json`, or a Mermaid sequence diagram)'
+            cand graph 'Draw a plan''s dependency graph with states, estimates and the critical path (Mermaid, Graphviz DOT or SVG)'
             cand agents 'List and inspect agents'
             cand sessions 'Inspect, check and collect agent session records'
             cand memory 'Show or reset an agent''s memory'
             cand doctor 'Check the installation: `.nexus`, files, agent CLIs, API key, trust'
             cand trust 'Allow the commands committed in `.nexus` (verify, checks) to run here'
+            cand diff 'Show what a plan (or one task) changed, from its branch'
+            cand land 'Bring a finished plan''s branch into your current branch'
+            cand reject 'Take a merged task back out of its plan''s branch and queue it again'
+            cand workspaces 'List and prune the agents'' worktrees and nexus''s branches'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -74,8 +81,20 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --quiet 'Print only data and errors, no progress or notes'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand rm 'Delete a plan: its files under `.nexus` and its branches'
             cand adopt 'Adopt the checks a planner''s model suggested as the task''s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;plan;rm'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand -y 'Do not ask'
+            cand --yes 'Do not ask'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'nexus;plan;adopt'= {
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
@@ -87,8 +106,11 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'nexus;plan;help'= {
+            cand rm 'Delete a plan: its files under `.nexus` and its branches'
             cand adopt 'Adopt the checks a planner''s model suggested as the task''s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;plan;help;rm'= {
         }
         &'nexus;plan;help;adopt'= {
         }
@@ -109,6 +131,7 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand -j 'Tasks at the same time (default: `[run] parallel`)'
             cand --parallel 'Tasks at the same time (default: `[run] parallel`)'
             cand --max-cost 'Stop scheduling before the plan''s cost would pass this (USD)'
+            cand --base 'In a git repository: the commit the plan''s first run starts from (default: `HEAD`); its integration branch `nexus/<plan>` starts there'
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
             cand --color 'When to use colour'
             cand --force 'With `--task`: run even if dependencies are not completed'
@@ -185,6 +208,43 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --color 'When to use colour'
             cand -f 'Keep printing as the transcript grows, until the task stops running or Ctrl-C. `--json` prints the raw stream-json lines'
             cand --follow 'Keep printing as the transcript grows, until the task stops running or Ctrl-C. `--json` prints the raw stream-json lines'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;report'= {
+            cand -o 'Write to FILE (atomically; a symlink there is refused) instead of stdout'
+            cand --output 'Write to FILE (atomically; a symlink there is refused) instead of stdout'
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --html 'One self-contained HTML page (summary, graph, timeline, cost per agent, every task''s result); readable offline, no script'
+            cand --timeline 'Only the timeline, as SVG: every attempt on one lane per agent instance'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;messages'= {
+            cand --format 'How to show them'
+            cand -o 'Write to FILE (atomically; a symlink there is refused) instead of stdout'
+            cand --output 'Write to FILE (atomically; a symlink there is refused) instead of stdout'
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;graph'= {
+            cand --format 'The picture''s language (default: mermaid)'
+            cand -o 'Write to FILE (atomically; a symlink there is refused) instead of stdout'
+            cand --output 'Write to FILE (atomically; a symlink there is refused) instead of stdout'
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
             cand --json 'Print data as JSON on stdout'
             cand -q 'Print only data and errors, no progress or notes'
             cand --quiet 'Print only data and errors, no progress or notes'
@@ -364,6 +424,79 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'nexus;diff'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --stat 'Only the files changed and their line counts'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;land'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --squash 'One commit with all of the plan''s changes instead of its history'
+            cand --partial 'Land what is merged even though tasks are not completed'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;reject'= {
+            cand --reason 'Why: the agent reads it when it does the task again'
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;workspaces'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand list 'List the agents'' worktrees: commit, changes, size, idle time'
+            cand prune 'Remove idle worktrees and the branches of finished or deleted plans'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;workspaces;list'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;workspaces;prune'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand --dry-run 'Print what would be removed; remove nothing'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'nexus;workspaces;help'= {
+            cand list 'List the agents'' worktrees: commit, changes, size, idle time'
+            cand prune 'Remove idle worktrees and the branches of finished or deleted plans'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'nexus;workspaces;help;list'= {
+        }
+        &'nexus;workspaces;help;prune'= {
+        }
+        &'nexus;workspaces;help;help'= {
+        }
         &'nexus;completions'= {
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
             cand --color 'When to use colour'
@@ -384,18 +517,28 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand status 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
             cand metrics 'Print metrics in the Prometheus text format'
             cand log 'Print a task''s agent transcript'
+            cand report 'Collect what each agent did: results, verification, questions, next steps (Markdown, `--json`, or one HTML page with `--html`)'
+            cand messages 'List the protocol messages in order: who sent what to whom, when, about which task (text, `--json`, or a Mermaid sequence diagram)'
+            cand graph 'Draw a plan''s dependency graph with states, estimates and the critical path (Mermaid, Graphviz DOT or SVG)'
             cand agents 'List and inspect agents'
             cand sessions 'Inspect, check and collect agent session records'
             cand memory 'Show or reset an agent''s memory'
             cand doctor 'Check the installation: `.nexus`, files, agent CLIs, API key, trust'
             cand trust 'Allow the commands committed in `.nexus` (verify, checks) to run here'
+            cand diff 'Show what a plan (or one task) changed, from its branch'
+            cand land 'Bring a finished plan''s branch into your current branch'
+            cand reject 'Take a merged task back out of its plan''s branch and queue it again'
+            cand workspaces 'List and prune the agents'' worktrees and nexus''s branches'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'nexus;help;init'= {
         }
         &'nexus;help;plan'= {
+            cand rm 'Delete a plan: its files under `.nexus` and its branches'
             cand adopt 'Adopt the checks a planner''s model suggested as the task''s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
+        }
+        &'nexus;help;plan;rm'= {
         }
         &'nexus;help;plan;adopt'= {
         }
@@ -414,6 +557,12 @@ set edit:completion:arg-completer[nexus] = {|@words|
         &'nexus;help;metrics'= {
         }
         &'nexus;help;log'= {
+        }
+        &'nexus;help;report'= {
+        }
+        &'nexus;help;messages'= {
+        }
+        &'nexus;help;graph'= {
         }
         &'nexus;help;agents'= {
             cand list 'List the agents'
@@ -448,6 +597,20 @@ set edit:completion:arg-completer[nexus] = {|@words|
         &'nexus;help;doctor'= {
         }
         &'nexus;help;trust'= {
+        }
+        &'nexus;help;diff'= {
+        }
+        &'nexus;help;land'= {
+        }
+        &'nexus;help;reject'= {
+        }
+        &'nexus;help;workspaces'= {
+            cand list 'List the agents'' worktrees: commit, changes, size, idle time'
+            cand prune 'Remove idle worktrees and the branches of finished or deleted plans'
+        }
+        &'nexus;help;workspaces;list'= {
+        }
+        &'nexus;help;workspaces;prune'= {
         }
         &'nexus;help;completions'= {
         }

@@ -42,11 +42,18 @@ complete -c nexus -n "__fish_nexus_needs_command" -f -a "ask" -d 'Send one messa
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "status" -d 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "metrics" -d 'Print metrics in the Prometheus text format'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "log" -d 'Print a task\'s agent transcript'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "report" -d 'Collect what each agent did: results, verification, questions, next steps (Markdown, `--json`, or one HTML page with `--html`)'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "messages" -d 'List the protocol messages in order: who sent what to whom, when, about which task (text, `--json`, or a Mermaid sequence diagram)'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "graph" -d 'Draw a plan\'s dependency graph with states, estimates and the critical path (Mermaid, Graphviz DOT or SVG)'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "agents" -d 'List and inspect agents'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "sessions" -d 'Inspect, check and collect agent session records'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "memory" -d 'Show or reset an agent\'s memory'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "doctor" -d 'Check the installation: `.nexus`, files, agent CLIs, API key, trust'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "trust" -d 'Allow the commands committed in `.nexus` (verify, checks) to run here'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "diff" -d 'Show what a plan (or one task) changed, from its branch'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "land" -d 'Bring a finished plan\'s branch into your current branch'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "reject" -d 'Take a merged task back out of its plan\'s branch and queue it again'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "workspaces" -d 'List and prune the agents\' worktrees and nexus\'s branches'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nexus -n "__fish_nexus_using_subcommand init" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
@@ -57,33 +64,42 @@ complete -c nexus -n "__fish_nexus_using_subcommand init" -l force -d 'Overwrite
 complete -c nexus -n "__fish_nexus_using_subcommand init" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand init" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l from -d 'Import a plan file instead of asking a planner: a nexus plan (JSON) or a Task Master `tasks.json`; `-` reads stdin' -r -F
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l input-format -d 'The format of `--from` (default: recognised from the file)' -r -f -a "taskmaster\t'A claude-task-master `tasks.json` (`.taskmaster/tasks/tasks.json`)'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l from -d 'Import a plan file instead of asking a planner: a nexus plan (JSON) or a Task Master `tasks.json`; `-` reads stdin' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l input-format -d 'The format of `--from` (default: recognised from the file)' -r -f -a "taskmaster\t'A claude-task-master `tasks.json` (`.taskmaster/tasks/tasks.json`)'
 nexus\t'A nexus plan: tasks with `depends_on`, or a stored `plan.json`'"
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l tag -d 'The Task Master tag to import (default: `master`)' -r
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l planner -d 'The planner (default: `NEXUS_PLANNER`, else `[brain] planner` in config)' -r -f -a "auto\t'`openai` when its key variable is set, else `builtin`'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l tag -d 'The Task Master tag to import (default: `master`)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l planner -d 'The planner (default: `NEXUS_PLANNER`, else `[brain] planner` in config)' -r -f -a "auto\t'`openai` when its key variable is set, else `builtin`'
 openai\t'An OpenAI-compatible Chat Completions server'
 claude\t'The Claude CLI itself'
 builtin\t'The offline pipeline of the original flow'"
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l model -d 'The model for the openai or claude planner' -r
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l priority -d 'The plan\'s priority' -r -f -a "critical\t'Must be done first'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l model -d 'The model for the openai or claude planner' -r
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l priority -d 'The plan\'s priority' -r -f -a "critical\t'Must be done first'
 high\t'Important'
 medium\t'Normal'
 low\t'Whenever'"
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l deadline -d 'A deadline, passed to the planner and agents as written' -r
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l context -d 'Context for the planner and every task (repeatable)' -r
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l context-file -d 'Context from a file: a JSON object or `KEY=VALUE` lines' -r -F
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l id -d 'The plan id (default: a new random id)' -r
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l deadline -d 'A deadline, passed to the planner and agents as written' -r
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l context -d 'Context for the planner and every task (repeatable)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l context-file -d 'Context from a file: a JSON object or `KEY=VALUE` lines' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l id -d 'The plan id (default: a new random id)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l dry-run -d 'Print the plan without writing it'
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -l json -d 'Print data as JSON on stdout'
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -s q -l quiet -d 'Print only data and errors, no progress or notes'
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -a "adopt" -d 'Adopt the checks a planner\'s model suggested as the task\'s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from adopt help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l dry-run -d 'Print the plan without writing it'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -a "rm" -d 'Delete a plan: its files under `.nexus` and its branches'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -a "adopt" -d 'Adopt the checks a planner\'s model suggested as the task\'s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from rm" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from rm" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from rm" -s y -l yes -d 'Do not ask'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from rm" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from adopt" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from adopt" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
@@ -91,6 +107,7 @@ never\t'Never colour'"
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from adopt" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from adopt" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from adopt" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Delete a plan: its files under `.nexus` and its branches'
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from help" -f -a "adopt" -d 'Adopt the checks a planner\'s model suggested as the task\'s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nexus -n "__fish_nexus_using_subcommand assign" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
@@ -104,6 +121,7 @@ complete -c nexus -n "__fish_nexus_using_subcommand assign" -s h -l help -d 'Pri
 complete -c nexus -n "__fish_nexus_using_subcommand run" -l task -d 'Run exactly this task (its dependencies must be completed)' -r
 complete -c nexus -n "__fish_nexus_using_subcommand run" -s j -l parallel -d 'Tasks at the same time (default: `[run] parallel`)' -r
 complete -c nexus -n "__fish_nexus_using_subcommand run" -l max-cost -d 'Stop scheduling before the plan\'s cost would pass this (USD)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand run" -l base -d 'In a git repository: the commit the plan\'s first run starts from (default: `HEAD`); its integration branch `nexus/<plan>` starts there' -r
 complete -c nexus -n "__fish_nexus_using_subcommand run" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand run" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
@@ -174,6 +192,37 @@ complete -c nexus -n "__fish_nexus_using_subcommand log" -s f -l follow -d 'Keep
 complete -c nexus -n "__fish_nexus_using_subcommand log" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand log" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand log" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand report" -s o -l output -d 'Write to FILE (atomically; a symlink there is refused) instead of stdout' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand report" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand report" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand report" -l html -d 'One self-contained HTML page (summary, graph, timeline, cost per agent, every task\'s result); readable offline, no script'
+complete -c nexus -n "__fish_nexus_using_subcommand report" -l timeline -d 'Only the timeline, as SVG: every attempt on one lane per agent instance'
+complete -c nexus -n "__fish_nexus_using_subcommand report" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand report" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand messages" -l format -d 'How to show them' -r -f -a "text\t'One line per message'
+mermaid\t'A Mermaid `sequenceDiagram`, with `par` blocks where tasks overlapped'"
+complete -c nexus -n "__fish_nexus_using_subcommand messages" -s o -l output -d 'Write to FILE (atomically; a symlink there is refused) instead of stdout' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand messages" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand messages" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand messages" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand messages" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand messages" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand graph" -l format -d 'The picture\'s language (default: mermaid)' -r -f -a "mermaid\t'A Mermaid flowchart (renders on GitHub and GitLab)'
+dot\t'Graphviz DOT (`| dot -Tpng`)'
+svg\t'SVG, laid out by nexus itself'"
+complete -c nexus -n "__fish_nexus_using_subcommand graph" -s o -l output -d 'Write to FILE (atomically; a symlink there is refused) instead of stdout' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand graph" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand graph" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand graph" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand graph" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand graph" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nexus -n "__fish_nexus_using_subcommand agents; and not __fish_seen_subcommand_from list show help" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand agents; and not __fish_seen_subcommand_from list show help" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
@@ -292,6 +341,59 @@ complete -c nexus -n "__fish_nexus_using_subcommand trust" -l revoke -d 'Forget 
 complete -c nexus -n "__fish_nexus_using_subcommand trust" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand trust" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand trust" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand diff" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand diff" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand diff" -l stat -d 'Only the files changed and their line counts'
+complete -c nexus -n "__fish_nexus_using_subcommand diff" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand diff" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand land" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand land" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand land" -l squash -d 'One commit with all of the plan\'s changes instead of its history'
+complete -c nexus -n "__fish_nexus_using_subcommand land" -l partial -d 'Land what is merged even though tasks are not completed'
+complete -c nexus -n "__fish_nexus_using_subcommand land" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand land" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand land" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand reject" -l reason -d 'Why: the agent reads it when it does the task again' -r
+complete -c nexus -n "__fish_nexus_using_subcommand reject" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand reject" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand reject" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand reject" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand reject" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and not __fish_seen_subcommand_from list prune help" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and not __fish_seen_subcommand_from list prune help" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and not __fish_seen_subcommand_from list prune help" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and not __fish_seen_subcommand_from list prune help" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and not __fish_seen_subcommand_from list prune help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and not __fish_seen_subcommand_from list prune help" -f -a "list" -d 'List the agents\' worktrees: commit, changes, size, idle time'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and not __fish_seen_subcommand_from list prune help" -f -a "prune" -d 'Remove idle worktrees and the branches of finished or deleted plans'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and not __fish_seen_subcommand_from list prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from list" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from list" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from prune" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from prune" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from prune" -l dry-run -d 'Print what would be removed; remove nothing'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from prune" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the agents\' worktrees: commit, changes, size, idle time'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove idle worktrees and the branches of finished or deleted plans'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
@@ -299,23 +401,31 @@ never\t'Never colour'"
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "init" -d 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "plan" -d 'Turn a request into a plan of tasks (prints the plan id)'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "assign" -d 'Give unassigned tasks an agent, or assign one task by hand'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "run" -d 'Run a plan\'s ready tasks in dependency order, in parallel'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "export" -d 'Write a plan\'s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`, or its statuses back into Task Master'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "reconcile" -d 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "status" -d 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "metrics" -d 'Print metrics in the Prometheus text format'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "log" -d 'Print a task\'s agent transcript'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "agents" -d 'List and inspect agents'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "sessions" -d 'Inspect, check and collect agent session records'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "memory" -d 'Show or reset an agent\'s memory'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "doctor" -d 'Check the installation: `.nexus`, files, agent CLIs, API key, trust'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "trust" -d 'Allow the commands committed in `.nexus` (verify, checks) to run here'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log agents sessions memory doctor trust completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "init" -d 'Create `.nexus/` here: config, the four default agents, `.gitignore`'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "plan" -d 'Turn a request into a plan of tasks (prints the plan id)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "assign" -d 'Give unassigned tasks an agent, or assign one task by hand'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "run" -d 'Run a plan\'s ready tasks in dependency order, in parallel'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "export" -d 'Write a plan\'s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`, or its statuses back into Task Master'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "reconcile" -d 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "status" -d 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "metrics" -d 'Print metrics in the Prometheus text format'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "log" -d 'Print a task\'s agent transcript'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "report" -d 'Collect what each agent did: results, verification, questions, next steps (Markdown, `--json`, or one HTML page with `--html`)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "messages" -d 'List the protocol messages in order: who sent what to whom, when, about which task (text, `--json`, or a Mermaid sequence diagram)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "graph" -d 'Draw a plan\'s dependency graph with states, estimates and the critical path (Mermaid, Graphviz DOT or SVG)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "agents" -d 'List and inspect agents'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "sessions" -d 'Inspect, check and collect agent session records'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "memory" -d 'Show or reset an agent\'s memory'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "doctor" -d 'Check the installation: `.nexus`, files, agent CLIs, API key, trust'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "trust" -d 'Allow the commands committed in `.nexus` (verify, checks) to run here'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "diff" -d 'Show what a plan (or one task) changed, from its branch'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "land" -d 'Bring a finished plan\'s branch into your current branch'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "reject" -d 'Take a merged task back out of its plan\'s branch and queue it again'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "workspaces" -d 'List and prune the agents\' worktrees and nexus\'s branches'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from plan" -f -a "rm" -d 'Delete a plan: its files under `.nexus` and its branches'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from plan" -f -a "adopt" -d 'Adopt the checks a planner\'s model suggested as the task\'s `verify` commands (shown by `nexus status PLAN TASK`; never run until adopted)'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from agents" -f -a "list" -d 'List the agents'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from agents" -f -a "show" -d 'Show one agent\'s full profile and the system prompt nexus builds'
@@ -325,3 +435,5 @@ complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcom
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from memory" -f -a "show" -d 'Show an agent\'s remembered interactions'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from memory" -f -a "reset" -d 'Forget an agent\'s interactions'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from workspaces" -f -a "list" -d 'List the agents\' worktrees: commit, changes, size, idle time'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from workspaces" -f -a "prune" -d 'Remove idle worktrees and the branches of finished or deleted plans'

@@ -70,6 +70,15 @@ pub enum Command {
     Metrics(MetricsArgs),
     /// Print a task's agent transcript.
     Log(LogArgs),
+    /// Collect what each agent did: results, verification, questions, next
+    /// steps (Markdown, `--json`, or one HTML page with `--html`).
+    Report(ReportArgs),
+    /// List the protocol messages in order: who sent what to whom, when,
+    /// about which task (text, `--json`, or a Mermaid sequence diagram).
+    Messages(MessagesArgs),
+    /// Draw a plan's dependency graph with states, estimates and the
+    /// critical path (Mermaid, Graphviz DOT or SVG).
+    Graph(GraphArgs),
     /// List and inspect agents.
     #[command(subcommand)]
     Agents(AgentsCommand),
@@ -83,6 +92,15 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Allow the commands committed in `.nexus` (verify, checks) to run here.
     Trust(TrustArgs),
+    /// Show what a plan (or one task) changed, from its branch.
+    Diff(DiffArgs),
+    /// Bring a finished plan's branch into your current branch.
+    Land(LandArgs),
+    /// Take a merged task back out of its plan's branch and queue it again.
+    Reject(RejectArgs),
+    /// List and prune the agents' worktrees and nexus's branches.
+    #[command(subcommand)]
+    Workspaces(WorkspacesCommand),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -153,9 +171,75 @@ pub enum InputFormat {
 /// `nexus plan <action>`.
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {
+    /// Delete a plan: its files under `.nexus` and its branches.
+    Rm(PlanRmArgs),
     /// Adopt the checks a planner's model suggested as the task's `verify`
     /// commands (shown by `nexus status PLAN TASK`; never run until adopted).
     Adopt(AdoptArgs),
+}
+
+/// `nexus plan rm`.
+#[derive(Debug, Args)]
+pub struct PlanRmArgs {
+    /// The plan (id or unique prefix).
+    pub plan: String,
+    /// Do not ask.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// `nexus diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The plan (id or unique prefix; default: the newest).
+    pub plan: Option<String>,
+    /// One task: what it changed against the tip it started from.
+    pub task: Option<String>,
+    /// Only the files changed and their line counts.
+    #[arg(long)]
+    pub stat: bool,
+}
+
+/// `nexus land`.
+#[derive(Debug, Args)]
+pub struct LandArgs {
+    /// The plan (id or unique prefix; default: the newest).
+    pub plan: Option<String>,
+    /// One commit with all of the plan's changes instead of its history.
+    #[arg(long)]
+    pub squash: bool,
+    /// Land what is merged even though tasks are not completed.
+    #[arg(long)]
+    pub partial: bool,
+}
+
+/// `nexus reject`.
+#[derive(Debug, Args)]
+pub struct RejectArgs {
+    /// The plan (id or unique prefix).
+    pub plan: String,
+    /// The merged task to take back out.
+    pub task: String,
+    /// Why: the agent reads it when it does the task again.
+    #[arg(long)]
+    pub reason: String,
+}
+
+/// `nexus workspaces …`.
+#[derive(Debug, Subcommand)]
+pub enum WorkspacesCommand {
+    /// List the agents' worktrees: commit, changes, size, idle time.
+    List,
+    /// Remove idle worktrees and the branches of finished or deleted plans.
+    Prune(PruneArgs),
+}
+
+/// `nexus workspaces prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Print what would be removed; remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `nexus plan adopt`.
@@ -216,6 +300,10 @@ pub struct RunArgs {
     /// Print the argv and prompt of every task that would run; change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// In a git repository: the commit the plan's first run starts from
+    /// (default: `HEAD`); its integration branch `nexus/<plan>` starts there.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
 }
 
 /// `nexus export --to`: the executors.
@@ -395,6 +483,75 @@ pub struct LogArgs {
 /// `nexus metrics`.
 #[derive(Debug, Args)]
 pub struct MetricsArgs {}
+
+/// `nexus report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The plan (id or unique prefix; default: the newest).
+    pub plan: Option<String>,
+    /// One self-contained HTML page (summary, graph, timeline, cost per
+    /// agent, every task's result); readable offline, no script.
+    #[arg(long, conflicts_with = "timeline")]
+    pub html: bool,
+    /// Only the timeline, as SVG: every attempt on one lane per agent
+    /// instance.
+    #[arg(long)]
+    pub timeline: bool,
+    /// Write to FILE (atomically; a symlink there is refused) instead of
+    /// stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `nexus messages`.
+#[derive(Debug, Args)]
+pub struct MessagesArgs {
+    /// A plan (id or unique prefix) or a thread (`ask-<agent>`); default:
+    /// every thread.
+    #[arg(value_name = "PLAN|THREAD")]
+    pub scope: Option<String>,
+    /// How to show them.
+    #[arg(long, value_enum, default_value_t = MessagesFormat::Text)]
+    pub format: MessagesFormat,
+    /// Write to FILE (atomically; a symlink there is refused) instead of
+    /// stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `nexus messages --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessagesFormat {
+    /// One line per message.
+    Text,
+    /// A Mermaid `sequenceDiagram`, with `par` blocks where tasks overlapped.
+    Mermaid,
+}
+
+/// `nexus graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The plan (id or unique prefix; default: the newest).
+    pub plan: Option<String>,
+    /// The picture's language (default: mermaid).
+    #[arg(long, value_enum)]
+    pub format: Option<GraphFormat>,
+    /// Write to FILE (atomically; a symlink there is refused) instead of
+    /// stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `nexus graph --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart (renders on GitHub and GitLab).
+    Mermaid,
+    /// Graphviz DOT (`| dot -Tpng`).
+    Dot,
+    /// SVG, laid out by nexus itself.
+    Svg,
+}
 
 /// `nexus doctor`.
 #[derive(Debug, Args)]

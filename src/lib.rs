@@ -15,12 +15,15 @@ pub mod env_vars;
 pub mod exit;
 pub mod export;
 pub mod ids;
+pub mod picture;
 pub mod plan;
 pub mod proc;
+pub mod report;
 pub mod state;
 pub mod taskmaster;
 pub mod time;
 pub mod ui;
+pub mod workspace;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -59,6 +59,9 @@ pub struct TurnRequest<'a> {
     pub prompt: String,
     /// A cost cap for this turn, when the CLI takes one.
     pub max_budget_usd: Option<f64>,
+    /// Whether the turn runs in an isolated workspace (a git worktree), where
+    /// the `build` permission lets the agent build and test.
+    pub isolated: bool,
 }
 
 /// An agent's resolved backend settings, for display and for the parts of
@@ -362,8 +365,9 @@ pub trait Backend: Sync + std::fmt::Debug {
     fn check(&self, path: &Path, text: &str) -> Result<()>;
 
     /// Returns the agent's resolved settings (`agent: None` for the
-    /// configuration's defaults alone).
-    fn settings(&self, config: &Config, agent: Option<&Agent>) -> Result<Settings>;
+    /// configuration's defaults alone), for turns in an isolated workspace
+    /// or not.
+    fn settings(&self, config: &Config, agent: Option<&Agent>, isolated: bool) -> Result<Settings>;
 
     /// Returns the arguments of one turn (the program is resolved apart).
     fn turn_args(&self, request: &TurnRequest<'_>) -> Result<Vec<OsString>>;

@@ -205,6 +205,12 @@ pub struct Resolved {
 /// Resolves the settings: defaults, then schema-1 keys of
 /// `[agent_backend]`, then `config.toml`'s `[claude]`, then the agent's.
 pub fn resolve(config: &Config, agent: Option<&Agent>) -> Result<Resolved> {
+    resolve_for(config, agent, true)
+}
+
+/// Resolves the settings of a turn; outside an isolated workspace the
+/// `build` permission is `edit` (no shell in the user's own checkout).
+fn resolve_for(config: &Config, agent: Option<&Agent>, isolated: bool) -> Result<Resolved> {
     let legacy = Table {
         command: config.agent_backend.command.clone(),
         max_api_retries: config.agent_backend.max_api_retries,
@@ -219,9 +225,11 @@ pub fn resolve(config: &Config, agent: Option<&Agent>) -> Result<Resolved> {
     if let Some(agent) = agent {
         table = table.overridden_by(table_in(&agent.source.path, &agent.source.text, "agent")?);
     }
-    let permission = agent
-        .and_then(|agent| agent.permission)
-        .unwrap_or(Permission::Edit);
+    let permission = match agent.and_then(|agent| agent.permission) {
+        Some(Permission::Build) if !isolated => Permission::Edit,
+        Some(permission) => permission,
+        None => Permission::Edit,
+    };
     let (mode, mut allowed) = match permission {
         Permission::Read => ("default", Vec::new()),
         Permission::Edit => ("acceptEdits", Vec::new()),
@@ -342,8 +350,8 @@ impl Backend for Claude {
         }
     }
 
-    fn settings(&self, config: &Config, agent: Option<&Agent>) -> Result<Settings> {
-        let resolved = resolve(config, agent)?;
+    fn settings(&self, config: &Config, agent: Option<&Agent>, isolated: bool) -> Result<Settings> {
+        let resolved = resolve_for(config, agent, isolated)?;
         let mut table = BTreeMap::new();
         let mut put = |key: &str, value: Value| {
             table.insert(key.to_string(), value);
@@ -372,7 +380,7 @@ impl Backend for Claude {
     }
 
     fn turn_args(&self, request: &TurnRequest<'_>) -> Result<Vec<OsString>> {
-        let settings = resolve(request.config, Some(request.agent))?;
+        let settings = resolve_for(request.config, Some(request.agent), request.isolated)?;
         let mut args: Vec<OsString> = vec![
             "-p".into(),
             "--output-format".into(),
@@ -1178,6 +1186,7 @@ mod tests {
             system_prompt: "SYSTEM".into(),
             prompt: "--looks-like-a-flag".into(),
             max_budget_usd: Some(0.5),
+            isolated: false,
         };
         let args: Vec<String> = Claude
             .turn_args(&request)

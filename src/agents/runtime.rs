@@ -68,6 +68,9 @@ pub struct TurnOptions {
     pub log_path: Option<PathBuf>,
     /// The directory the turn runs in (the project root when unset).
     pub cwd: Option<PathBuf>,
+    /// Whether that directory is an isolated workspace (a worktree): the
+    /// agent may then build and test there (`permission = "build"`).
+    pub isolated: bool,
 }
 
 /// What a turn did.
@@ -212,7 +215,7 @@ impl Runtime {
 
     /// Returns the executable of `backend` for `agent`.
     pub fn program(&self, backend: &dyn Backend, agent: Option<&Agent>) -> Result<PathBuf> {
-        let settings = backend.settings(&self.config, agent)?;
+        let settings = backend.settings(&self.config, agent, true)?;
         Ok(resolve_program(
             backend,
             &settings.command,
@@ -429,6 +432,7 @@ impl Runtime {
             system_prompt: personality::system_prompt(agent, options.under_stress),
             prompt: prompt.clone(),
             max_budget_usd: options.max_budget_usd,
+            isolated: options.isolated,
         };
         let args = backend.turn_args(&request)?;
         let program = self.program(backend, Some(agent))?;
@@ -484,11 +488,36 @@ impl Runtime {
         message_text: &str,
         options: &TurnOptions,
         stop: StopReceiver,
-        mut on_event: impl FnMut(&AgentEvent),
+        on_event: impl FnMut(&AgentEvent),
     ) -> Result<TurnReport> {
         let session_lock = self
             .lock_session(agent, instance, options.wait_for_session, &stop)
             .await?;
+        self.send_locked(
+            &session_lock,
+            agent,
+            instance,
+            message_text,
+            options,
+            stop,
+            on_event,
+        )
+        .await
+    }
+
+    /// Runs one turn whose session lock the caller holds (and may keep
+    /// holding after it, e.g. through commit and verification).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_locked(
+        &self,
+        session_lock: &LockGuard,
+        agent: &Agent,
+        instance: u32,
+        message_text: &str,
+        options: &TurnOptions,
+        stop: StopReceiver,
+        mut on_event: impl FnMut(&AgentEvent),
+    ) -> Result<TurnReport> {
         let record = self.load_session(&agent.id, instance)?;
         let backend = self.backend(agent)?;
         let cwd = self.turn_cwd(options);

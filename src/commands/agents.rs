@@ -14,7 +14,7 @@ use crate::ui::{Tone, table};
 fn agent_json(runtime: &Runtime, agent: &Agent) -> Result<serde_json::Value> {
     let mut value = serde_json::to_value(agent)?;
     let backend = runtime.backend(agent)?;
-    let settings = backend.settings(&runtime.config, Some(agent))?;
+    let settings = backend.settings(&runtime.config, Some(agent), true)?;
     if let serde_json::Value::Object(object) = &mut value {
         object.insert(
             "backend".to_string(),
@@ -59,9 +59,10 @@ pub fn run(ctx: &Ctx, command: &AgentsCommand) -> Result<u8> {
                 .to_vec(),
             ];
             for agent in &agents {
-                let settings = runtime
-                    .backend(agent)?
-                    .settings(&runtime.config, Some(agent))?;
+                let settings =
+                    runtime
+                        .backend(agent)?
+                        .settings(&runtime.config, Some(agent), true)?;
                 let types: Vec<&str> = agent
                     .task_types
                     .iter()
@@ -87,7 +88,7 @@ pub fn run(ctx: &Ctx, command: &AgentsCommand) -> Result<u8> {
             let agent = store.load_agent(&args.agent)?;
             let prompt = personality::system_prompt(&agent, false);
             let backend = runtime.backend(&agent)?;
-            let settings = backend.settings(&runtime.config, Some(&agent))?;
+            let settings = backend.settings(&runtime.config, Some(&agent), true)?;
             if ui.json {
                 ui.json_out(&serde_json::json!({
                     "agent": agent_json(&runtime, &agent)?,

@@ -6,16 +6,20 @@ pub mod assign;
 pub mod completions;
 pub mod doctor;
 pub mod export;
+pub mod graph;
 pub mod init;
 pub mod log;
 pub mod memory;
+pub mod messages;
 pub mod metrics;
 pub mod plan;
 pub mod reconcile;
+pub mod report;
 pub mod run;
 pub mod sessions;
 pub mod status;
 pub mod trust;
+pub mod workspaces;
 
 use anyhow::Result;
 
@@ -39,7 +43,14 @@ pub fn dispatch(ctx: &Ctx, command: &Command) -> Result<u8> {
         Command::Status(args) => status::run(ctx, args),
         Command::Metrics(args) => metrics::run(ctx, args),
         Command::Log(args) => log::run(ctx, args),
+        Command::Report(args) => report::run(ctx, args),
+        Command::Messages(args) => messages::run(ctx, args),
+        Command::Graph(args) => graph::run(ctx, args),
         Command::Trust(args) => trust::run(ctx, args),
+        Command::Diff(args) => workspaces::diff(ctx, args),
+        Command::Land(args) => workspaces::land(ctx, args),
+        Command::Reject(args) => workspaces::reject(ctx, args),
+        Command::Workspaces(command) => workspaces::run(ctx, command),
         Command::Completions(args) => completions::run(ctx, args),
     }
 }

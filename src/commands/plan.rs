@@ -25,8 +25,12 @@ use crate::ui::{Tone, shorten, table};
 
 /// Runs the command.
 pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
-    if let Some(PlanCommand::Adopt(adopt_args)) = &args.action {
-        return adopt(ctx, adopt_args);
+    match &args.action {
+        Some(PlanCommand::Adopt(adopt_args)) => return adopt(ctx, adopt_args),
+        Some(PlanCommand::Rm(rm_args)) => {
+            return crate::commands::workspaces::remove_plan(ctx, rm_args);
+        }
+        None => {}
     }
     let deadline_flag = args
         .deadline

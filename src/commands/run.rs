@@ -35,6 +35,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<u8> {
         retry_failed: args.retry_failed,
         task: args.task.clone(),
         force: args.force,
+        base: args.base.clone(),
     };
     if !(1..=256).contains(&options.parallel) {
         return Err(tagged(

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::dashboard::panel::{self, TaskRow};
 use crate::dashboard::snapshot::{Problem, Snapshot};
 use crate::ids;
+use crate::report::model::AnswerReport;
 use crate::state::fs;
 use crate::state::plan::{Plan, TaskSpec};
 use crate::state::session::SessionRecord;
@@ -47,6 +48,10 @@ pub struct TaskDetail {
     pub dependencies: Vec<Dependency>,
     /// The session record of the task's session, when it is on this machine.
     pub session: Option<SessionRecord>,
+    /// The agent's latest structured answer (summary, deliverables,
+    /// recommendations, next steps, confidence, ratings, questions), from
+    /// its `task_result` message.
+    pub answer: Option<AnswerReport>,
     /// `results/<task>.md`.
     pub result_file: String,
     /// Its text, when written.
@@ -146,6 +151,8 @@ pub fn build(
             None
         }
     };
+    let (answers, message_problems) = crate::report::flow::latest_answers(store, plan_id)?;
+    problems.extend(message_problems);
     let log_path = store.task_log_path(plan_id, &spec.id);
     Ok(TaskDetail {
         schema: DETAIL_SCHEMA,
@@ -156,6 +163,7 @@ pub fn build(
         record,
         dependencies,
         session,
+        answer: answers.get(&spec.id).map(AnswerReport::from_answer),
         result_file: result_path.display().to_string(),
         result,
         log_file: log_path.is_file().then(|| log_path.display().to_string()),

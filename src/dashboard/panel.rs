@@ -289,52 +289,20 @@ pub fn health_score(successes_oldest_first: &[bool]) -> Option<u32> {
     (all > 0.0).then(|| (good / all * 100.0).round() as u32)
 }
 
-/// Expected durations from history: the mean successful attempt per task
-/// type, and over all types.
-struct History {
-    by_type: BTreeMap<TaskType, Duration>,
-    overall: Option<Duration>,
-}
+/// The one estimator (`plan::estimate`), taught by the records in the
+/// snapshot.
+type History = crate::plan::estimate::History;
 
-impl History {
-    fn new(snapshot: &Snapshot) -> Self {
-        let mut by_type: BTreeMap<TaskType, Vec<Duration>> = BTreeMap::new();
-        let mut all = Vec::new();
-        for loaded in &snapshot.plans {
-            for (spec, task) in loaded.plan.tasks.iter().zip(&loaded.tasks) {
-                let Some(record) = &task.record else { continue };
-                for attempt in &record.attempts {
-                    if attempt.outcome == AttemptOutcome::Turn(Outcome::Success)
-                        && let Some(duration) = attempt_duration(attempt)
-                    {
-                        by_type.entry(spec.task_type).or_default().push(duration);
-                        all.push(duration);
-                    }
-                }
+fn history(snapshot: &Snapshot) -> History {
+    let mut history = History::default();
+    for loaded in &snapshot.plans {
+        for (spec, task) in loaded.plan.tasks.iter().zip(&loaded.tasks) {
+            if let Some(record) = &task.record {
+                history.add_record(spec, record);
             }
         }
-        let mean = |durations: &[Duration]| mean_ms(durations).map(Duration::from_millis);
-        History {
-            by_type: by_type
-                .iter()
-                .filter_map(|(task_type, durations)| Some((*task_type, mean(durations)?)))
-                .collect(),
-            overall: mean(&all),
-        }
     }
-
-    /// Returns how long `spec` is expected to take: history of its type,
-    /// else its `estimate_minutes`, else history of all types.
-    fn expected(&self, spec: &TaskSpec) -> Option<Duration> {
-        self.by_type
-            .get(&spec.task_type)
-            .copied()
-            .or_else(|| {
-                spec.estimate_minutes
-                    .map(|minutes| Duration::from_secs(u64::from(minutes) * 60))
-            })
-            .or(self.overall)
-    }
+    history
 }
 
 /// Returns when the current attempt of a running record started.
@@ -367,10 +335,7 @@ fn progress(
             let Some(started) = current_start(record) else {
                 return (None, None);
             };
-            let expected = spec
-                .estimate_minutes
-                .map(|minutes| Duration::from_secs(u64::from(minutes) * 60))
-                .or_else(|| history.expected(spec));
+            let expected = history.known(spec, task_agent(spec, task).as_deref());
             match expected {
                 Some(expected) if !expected.is_zero() => {
                     let share = started.until(now).as_secs_f64() / expected.as_secs_f64();
@@ -410,7 +375,7 @@ fn estimate<'a>(
             continue;
         }
         remaining_tasks += 1;
-        let Some(expected) = history.expected(spec) else {
+        let Some(expected) = history.known(spec, task_agent(spec, task).as_deref()) else {
             unestimated_tasks += 1;
             continue;
         };
@@ -515,7 +480,7 @@ pub const SHOWN_STATES: &[&str] = &[
 /// Computes the dashboard; `scope` limits plans, tasks and task metrics to
 /// one plan (system health and agents always cover every plan).
 pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashboard {
-    let history = History::new(snapshot);
+    let history = history(snapshot);
     let in_scope = |loaded: &&LoadedPlan| scope.is_none_or(|id| loaded.plan.id == id);
 
     // Agents and their performance, over every plan.

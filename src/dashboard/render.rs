@@ -636,6 +636,9 @@ pub fn detail(detail: &TaskDetail, ui: &Ui, boxes: bool) -> String {
         out.add("Attempts", &body);
     }
 
+    if let Some(answer) = &detail.answer {
+        out.add("Answer", &answer_text(answer, ui));
+    }
     let result = match &detail.result {
         Some(text) => format!("{}\n", text.trim_end()),
         None => format!("none yet ({})\n", detail.result_file),
@@ -645,6 +648,54 @@ pub fn detail(detail: &TaskDetail, ui: &Ui, boxes: bool) -> String {
         out.add("Problems", &problems_text(ui, &detail.problems));
     }
     out.finish(ui, boxes)
+}
+
+/// Renders the structured part of the agent's latest answer: summary,
+/// the agent's ratings, then its lists.
+fn answer_text(answer: &crate::report::model::AnswerReport, ui: &Ui) -> String {
+    let mut facts: Vec<Vec<String>> = Vec::new();
+    let mut fact = |name: &str, value: String| facts.push(vec![name.to_string(), value]);
+    if !answer.summary.is_empty() {
+        fact("summary", shorten(&answer.summary, 300));
+    }
+    if let Some(confidence) = answer.confidence_score {
+        fact("confidence", percent(Some(confidence)));
+    }
+    if let Some(clarity) = answer.clarity_rating {
+        fact("clarity", format!("{clarity}/10 (how clear the task was)"));
+    }
+    if let Some(complexity) = answer.complexity_rating {
+        fact("complexity", format!("{complexity}/10 (how hard it was)"));
+    }
+    fact(
+        "from",
+        format!(
+            "{} at {}{}",
+            answer.message_id,
+            answer.at,
+            if answer.structured {
+                ""
+            } else {
+                " (no structured block)"
+            }
+        ),
+    );
+    let mut body = table(&facts);
+    for (title, entries) in [
+        ("deliverables", &answer.deliverables),
+        ("recommendations", &answer.recommendations),
+        ("next steps", &answer.next_steps),
+        ("questions", &answer.questions),
+    ] {
+        if entries.is_empty() {
+            continue;
+        }
+        let _ = writeln!(body, "{}", ui.paint(title, Tone::Dim));
+        for entry in entries {
+            let _ = writeln!(body, "  - {}", shorten(entry, 300));
+        }
+    }
+    body
 }
 
 fn indent(text: &str) -> String {

@@ -5,6 +5,7 @@
 
 pub mod dry_run;
 pub mod event;
+pub mod isolated;
 pub mod prompt;
 pub mod reconcile;
 pub mod scheduler;

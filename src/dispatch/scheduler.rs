@@ -55,6 +55,9 @@ pub struct RunOptions {
     pub task: Option<String>,
     /// With `task`: ignore unfinished dependencies.
     pub force: bool,
+    /// In worktree mode, the commit a plan's first run starts from (else
+    /// `HEAD`).
+    pub base: Option<String>,
 }
 
 /// Returns the plan's dependency graph, or the plan-invalid error naming the
@@ -172,6 +175,11 @@ struct Workers {
 
 /// Runs a plan (or one task of it). `emit` receives every event.
 pub struct Scheduler<'a> {
+    /// The plan's workspaces and place in git, in worktree mode.
+    workspace: Option<(
+        crate::workspace::Workspaces,
+        crate::state::workspace::PlanWorkspace,
+    )>,
     runtime: Arc<Runtime>,
     plan: Arc<Plan>,
     graph: Graph,
@@ -211,6 +219,7 @@ impl<'a> Scheduler<'a> {
         }
         let command: Vec<String> = std::env::args().collect();
         Ok(Scheduler {
+            workspace: None,
             runtime,
             plan: Arc::new(plan),
             graph,
@@ -240,6 +249,8 @@ impl<'a> Scheduler<'a> {
     ) -> Result<()> {
         slot.record.updated_at = Some(self.now());
         slot.record.updated_by.clone_from(&self.command);
+        // An older record is upgraded on its next real write.
+        slot.record.schema = <TaskRecord as crate::state::fs::Versioned>::SCHEMA;
         let path = self
             .runtime
             .store
@@ -287,6 +298,7 @@ impl<'a> Scheduler<'a> {
     /// Runs to the end (or a signal); returns the summary.
     pub async fn run(mut self, stop: StopReceiver) -> Result<Summary> {
         let (plan_lock, task_locks, scope, slots) = self.lock_and_load()?;
+        self.open_workspaces()?;
         let outcome = self.run_inner(stop, scope, slots).await;
         // Every queued state write lands before we return, error or not, and
         // before the locks go: another `run --task` that takes them next
@@ -297,6 +309,40 @@ impl<'a> Scheduler<'a> {
         let summary = outcome?;
         writes?;
         Ok(summary)
+    }
+
+    /// In a git repository (and unless `[workspace] mode = "shared"`):
+    /// opens the project's workspaces, drops git's records of worktrees
+    /// whose directory is gone, and records the plan's base and integration
+    /// branch the first time it runs.
+    fn open_workspaces(&mut self) -> Result<()> {
+        let runtime = self.runtime.clone();
+        let ui = &runtime.ctx.ui;
+        match crate::workspace::Workspaces::open(
+            &runtime.store,
+            &runtime.config.workspace,
+            runtime.ctx.env(),
+        )? {
+            Err(shared) => {
+                if shared == crate::workspace::Shared::NotARepository {
+                    ui.note(shared.note());
+                }
+            }
+            Ok(workspaces) => {
+                workspaces.claim_root()?;
+                workspaces.prune_records()?;
+                let plan_workspace = crate::workspace::begin_plan(
+                    &runtime.store,
+                    &workspaces,
+                    &self.plan.id,
+                    self.options.base.as_deref(),
+                    self.now(),
+                    &mut |note| ui.note(note),
+                )?;
+                self.workspace = Some((workspaces, plan_workspace));
+            }
+        }
+        Ok(())
     }
 
     /// Takes the plan lock and the locks of the tasks in scope, then reads
@@ -610,11 +656,23 @@ impl<'a> Scheduler<'a> {
             |dep| slots[dep].record.agent.clone(),
         );
         let verify = verify_commands(&spec, &agent);
-        let prompt = task_prompt(&self.plan, &spec, &upstream, &verify);
+        let mut prompt = task_prompt(&self.plan, &spec, &upstream, &verify);
+        if let Some(reason) = slots[index]
+            .record
+            .workspace
+            .as_ref()
+            .filter(|workspace| workspace.merge == crate::state::task::MergeState::Rejected)
+            .and(slots[index].record.reason.as_deref())
+        {
+            prompt.push_str(&format!(
+                "\n## Your previous work on this task was rejected\nA person took it back out of the plan's branch: {}\nDo the task again from the current state of the project, addressing that.\n",
+                reason.trim_start_matches("rejected: ")
+            ));
+        }
         let max_turns = self
             .runtime
             .backend(&agent)
-            .and_then(|backend| backend.settings(&self.runtime.config, Some(&agent)))
+            .and_then(|backend| backend.settings(&self.runtime.config, Some(&agent), true))
             .map_or(1, |settings| settings.max_turns);
         let slot = &mut slots[index];
         slot.record.state = TaskState::Running;
@@ -646,6 +704,23 @@ impl<'a> Scheduler<'a> {
             log_path: store.task_log_path(&self.plan.id, &self.graph.ids[index]),
             cwd: store.project_root(),
             max_turns,
+            workspace: self.workspace.as_ref().map(|(workspaces, plan_workspace)| {
+                let queued = slots[index]
+                    .record
+                    .workspace
+                    .as_ref()
+                    .filter(|state| state.merge == crate::state::task::MergeState::Queued)
+                    .and_then(|state| state.head.clone());
+                Arc::new(crate::dispatch::worker::JobWorkspace {
+                    workspaces: workspaces.clone(),
+                    plan: plan_workspace.clone(),
+                    branch: crate::workspace::Workspaces::task_branch(
+                        &self.plan.id,
+                        &self.graph.ids[index],
+                    ),
+                    queued,
+                })
+            }),
         };
         let handle = workers.set.spawn(work_task(
             self.runtime.clone(),
@@ -703,6 +778,10 @@ impl<'a> Scheduler<'a> {
                 attempt,
                 retrying,
             } => self.attempt_finished(index, attempt, retrying, slots, state)?,
+            Report::Workspace { index, workspace } => {
+                slots[index].record.workspace = Some(workspace);
+                self.write(&mut slots[index])?;
+            }
             Report::Finished { index, end } => self.finished(index, end, slots, state)?,
         }
         Ok(())

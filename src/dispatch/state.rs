@@ -394,7 +394,10 @@ pub fn retry_delay(
     let allowed = match outcome {
         RetryCause::Turn(outcome) => outcome.retryable(),
         RetryCause::PermissionDenied => attempt_index == 0,
-        RetryCause::VerificationFailed => true,
+        RetryCause::VerificationFailed | RetryCause::MergeConflict | RetryCause::ChecksFailed => {
+            true
+        }
+        RetryCause::Fatal => false,
     };
     if !allowed || attempt_index >= retries {
         return None;
@@ -411,6 +414,13 @@ pub enum RetryCause {
     PermissionDenied,
     /// The agent succeeded but verification failed.
     VerificationFailed,
+    /// The task's work conflicted with its plan's integration branch.
+    MergeConflict,
+    /// The merged tree failed the plan's merge checks.
+    ChecksFailed,
+    /// Nothing another attempt could change (a broken worktree, a failed
+    /// setup command).
+    Fatal,
 }
 
 #[cfg(test)]

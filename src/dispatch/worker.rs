@@ -21,6 +21,7 @@ use crate::state::message::TaskPayload;
 use crate::state::outcome::AttemptOutcome;
 use crate::state::plan::{Plan, TaskSpec};
 use crate::state::task::{Attempt, Verification};
+use crate::workspace::Start;
 
 /// What a worker reports.
 pub(crate) enum Report {
@@ -36,6 +37,11 @@ pub(crate) enum Report {
         attempt: Attempt,
         retrying: Option<Duration>,
     },
+    /// The task's work moved in git (worktree mode).
+    Workspace {
+        index: usize,
+        workspace: crate::state::task::TaskWorkspace,
+    },
     /// The task's work ended.
     Finished { index: usize, end: TaskEnd },
 }
@@ -48,6 +54,7 @@ impl Report {
             | Report::Progress { index, .. }
             | Report::AttemptStarted { index, .. }
             | Report::AttemptFinished { index, .. }
+            | Report::Workspace { index, .. }
             | Report::Finished { index, .. } => *index,
         }
     }
@@ -81,6 +88,19 @@ pub(crate) struct Job {
     pub cwd: PathBuf,
     /// The agent's most agentic turns per call (for progress).
     pub max_turns: u32,
+    /// The task's workspace, in worktree mode.
+    pub workspace: Option<Arc<JobWorkspace>>,
+}
+
+/// A task's place in git, in worktree mode.
+pub(crate) struct JobWorkspace {
+    pub workspaces: crate::workspace::Workspaces,
+    pub plan: crate::state::workspace::PlanWorkspace,
+    /// The task's branch.
+    pub branch: String,
+    /// A verified commit a crash left waiting for the merge queue: it is
+    /// merged without running the agent again.
+    pub queued: Option<String>,
 }
 
 /// Drives one task to its end; returns its index.
@@ -111,7 +131,7 @@ fn stopping(stop: &StopReceiver) -> bool {
 /// Turns the agent's events into session and progress reports: each
 /// assistant step (text or tool call) is a share of the turn limit, up to
 /// 95 % until the task ends.
-fn progress(
+pub(crate) fn progress(
     index: usize,
     max_turns: u32,
     reports: mpsc::UnboundedSender<Report>,
@@ -177,7 +197,7 @@ pub async fn verify(
 }
 
 /// Returns the turn options of a task's attempt.
-fn turn_options(runtime: &Runtime, job: &Job, under_stress: bool) -> TurnOptions {
+pub(crate) fn turn_options(runtime: &Runtime, job: &Job, under_stress: bool) -> TurnOptions {
     TurnOptions {
         new_session: false,
         under_stress,
@@ -198,19 +218,72 @@ fn turn_options(runtime: &Runtime, job: &Job, under_stress: bool) -> TurnOptions
         wait_for_session: Some(runtime.config.agent_backend.timeout.0),
         log_path: Some(job.log_path.clone()),
         cwd: Some(job.cwd.clone()),
+        isolated: false,
     }
 }
 
 /// How one attempt went.
-enum AttemptEnd {
+pub(crate) enum AttemptEnd {
     /// The task ends here.
     Done(TaskEnd),
     /// The attempt failed; `cause` decides whether it is retried.
     Failed { cause: RetryCause, reason: String },
 }
 
+/// Returns the failed attempt of a turn that did not succeed. A permission
+/// denial gets one retry that tells the agent which tools it has.
+pub(crate) fn turn_failure(
+    runtime: &Runtime,
+    job: &Job,
+    output: &crate::agents::backend::TurnOutput,
+    isolated: bool,
+) -> AttemptEnd {
+    let outcome = output.outcome;
+    let reason = format!(
+        "{}: {}",
+        outcome.name(),
+        output.reason.clone().unwrap_or_default()
+    );
+    if outcome != Outcome::PermissionDenied {
+        return AttemptEnd::Failed {
+            cause: RetryCause::Turn(outcome),
+            reason,
+        };
+    }
+    let tools = runtime
+        .backend(&job.agent)
+        .and_then(|backend| backend.settings(&runtime.config, Some(&job.agent), isolated))
+        .map(|settings| {
+            let allowed = settings
+                .table
+                .get("allowed_tools")
+                .and_then(serde_json::Value::as_array)
+                .map(|tools| {
+                    tools
+                        .iter()
+                        .filter_map(serde_json::Value::as_str)
+                        .map(|tool| format!("`{tool}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .filter(|list| !list.is_empty())
+                .unwrap_or_else(|| "none beyond the mode's own".to_string());
+            format!(
+                "Your permissions: mode `{}`; tools allowed: {allowed}.",
+                settings.permission
+            )
+        })
+        .unwrap_or_default();
+    AttemptEnd::Failed {
+        cause: RetryCause::PermissionDenied,
+        reason: format!(
+            "{reason}. {tools} Do the task with these tools; where you cannot, say in your answer what is left undone and why."
+        ),
+    }
+}
+
 /// Runs one attempt: the turn, then verification.
-async fn attempt(
+pub(crate) async fn attempt(
     runtime: &Runtime,
     job: &Job,
     prompt: &str,
@@ -262,14 +335,7 @@ async fn attempt(
         });
     }
     if outcome != Outcome::Success {
-        return AttemptEnd::Failed {
-            cause: RetryCause::Turn(outcome),
-            reason: format!(
-                "{}: {}",
-                outcome.name(),
-                output.reason.clone().unwrap_or_default()
-            ),
-        };
+        return turn_failure(runtime, job, output, false);
     }
     let evidence = verify(runtime, &job.verify, &job.cwd, stop).await;
     let failed = evidence.iter().find(|check| !check.passed).cloned();
@@ -312,6 +378,7 @@ async fn attempts(
 ) -> (Option<Attempt>, TaskEnd) {
     let index = job.index;
     let mut failure: Option<(u32, String)> = None;
+    let mut last_cause: Option<RetryCause> = None;
     for attempt_index in 0..=job.retries {
         if stopping(stop) {
             return (
@@ -331,20 +398,45 @@ async fn attempts(
         if let Some((number, reason)) = &failure {
             prompt.push_str(&retry_note(*number, reason));
         }
-        let ended = attempt(
-            runtime,
-            job,
-            &prompt,
-            failure.is_some(),
-            &mut current,
-            stop,
-            reports,
-        )
-        .await;
+        let ended = match &job.workspace {
+            Some(workspace) => {
+                let start = match last_cause {
+                    None => Start::Fresh,
+                    Some(RetryCause::MergeConflict) => Start::MergeTip,
+                    Some(_) => Start::Continue,
+                };
+                crate::dispatch::isolated::attempt(
+                    runtime,
+                    job,
+                    workspace,
+                    &prompt,
+                    failure.is_some(),
+                    start,
+                    attempt_index == 0,
+                    &mut current,
+                    stop,
+                    reports,
+                )
+                .await
+            }
+            None => {
+                attempt(
+                    runtime,
+                    job,
+                    &prompt,
+                    failure.is_some(),
+                    &mut current,
+                    stop,
+                    reports,
+                )
+                .await
+            }
+        };
         let (cause, reason) = match ended {
             AttemptEnd::Done(end) => return (Some(current), end),
             AttemptEnd::Failed { cause, reason } => (cause, reason),
         };
+        last_cause = Some(cause);
         let Some(delay) = retry_delay(cause, attempt_index, job.retries, job.backoff) else {
             return (Some(current), TaskEnd::Failed { reason });
         };

@@ -45,21 +45,26 @@ impl History {
 
     fn add_plan(&mut self, store: &Store, plan: &Plan) {
         for spec in &plan.tasks {
-            let Ok(record) = store.load_task(&plan.id, &spec.id) else {
-                continue;
-            };
-            let Some(agent) = record.agent.as_deref().or(spec.agent.as_deref()) else {
-                continue;
-            };
-            if record.state == TaskState::Completed {
-                let took: u64 = record
-                    .attempts
-                    .iter()
-                    .map(|attempt| attempt.duration_ms)
-                    .sum();
-                if took > 0 {
-                    self.add(agent, spec.task_type, Duration::from_millis(took));
-                }
+            if let Ok(record) = store.load_task(&plan.id, &spec.id) {
+                self.add_record(spec, &record);
+            }
+        }
+    }
+
+    /// Learns from one task's record: a completed task took the sum of its
+    /// attempts' durations.
+    pub fn add_record(&mut self, spec: &TaskSpec, record: &crate::state::task::TaskRecord) {
+        let Some(agent) = record.agent.as_deref().or(spec.agent.as_deref()) else {
+            return;
+        };
+        if record.state == TaskState::Completed {
+            let took: u64 = record
+                .attempts
+                .iter()
+                .map(|attempt| attempt.duration_ms)
+                .sum();
+            if took > 0 {
+                self.add(agent, spec.task_type, Duration::from_millis(took));
             }
         }
     }
@@ -90,6 +95,12 @@ impl History {
 
     /// Returns the estimated duration of `spec` when `agent` does it.
     pub fn estimate(&self, spec: &TaskSpec, agent: Option<&str>) -> Duration {
+        self.known(spec, agent).unwrap_or(DEFAULT_ESTIMATE)
+    }
+
+    /// Returns the estimate of `spec`, or `None` when neither its plan nor
+    /// any history says anything (the dashboard then counts it unestimated).
+    pub fn known(&self, spec: &TaskSpec, agent: Option<&str>) -> Option<Duration> {
         let own = agent.and_then(|agent| {
             self.mean(|(sample_agent, task_type)| {
                 sample_agent == agent && *task_type == spec.task_type
@@ -107,10 +118,10 @@ impl History {
             (None, None) => self
                 .mean(|(_, task_type)| *task_type == spec.task_type)
                 .or_else(|| self.mean(|_| true))
-                .map_or(DEFAULT_ESTIMATE.as_millis() as f64, |(mean, _)| mean),
+                .map(|(mean, _)| mean)?,
         };
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        Duration::from_millis(ms.clamp(1.0, 1e15) as u64)
+        Some(Duration::from_millis(ms.clamp(1.0, 1e15) as u64))
     }
 
     /// Returns every task's estimate, in plan order.

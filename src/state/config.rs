@@ -31,13 +31,23 @@ pub struct Config {
     pub run: RunConfig,
     /// Session records.
     pub sessions: SessionsConfig,
+    /// Where agents work: their own git worktrees, or the project itself.
+    #[serde(default)]
+    pub workspace: WorkspaceConfig,
     /// The file the configuration was read from, and its text.
     #[serde(skip)]
     pub source: Source,
 }
 
 /// The top-level keys of `config.toml` other than backend tables.
-const FIELDS: &[&str] = &["schema", "brain", "agent_backend", "run", "sessions"];
+const FIELDS: &[&str] = &[
+    "schema",
+    "brain",
+    "agent_backend",
+    "run",
+    "sessions",
+    "workspace",
+];
 
 impl Versioned for Config {
     const SCHEMA: u32 = 2;
@@ -187,6 +197,58 @@ pub struct RunConfig {
     pub max_cost_usd: f64,
     /// Per-task `--max-budget-usd`; 0 = none.
     pub task_max_budget_usd: f64,
+}
+
+/// Where agents work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkspaceMode {
+    /// Each agent instance in its own git worktree (in a git repository).
+    #[default]
+    Worktree,
+    /// Every agent in the project itself.
+    Shared,
+}
+
+/// `[workspace]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceConfig {
+    /// `worktree` (in a git repository) or `shared`.
+    #[serde(default)]
+    pub mode: WorkspaceMode,
+    /// Where the worktrees live (empty: under the user's data directory).
+    #[serde(default)]
+    pub root: String,
+    /// Checks run on each merged tree before the integration branch moves.
+    #[serde(default)]
+    pub verify: Vec<String>,
+    /// Commands run once in a new worktree.
+    #[serde(default)]
+    pub setup: Vec<String>,
+    /// Files (git-ignored ones, e.g. `.env`) copied into a new worktree.
+    #[serde(default)]
+    pub copy_files: Vec<String>,
+    /// Worktrees idle for longer than this are removed by `workspaces prune`.
+    #[serde(default = "week")]
+    pub ttl: HumanDuration,
+}
+
+fn week() -> HumanDuration {
+    HumanDuration(std::time::Duration::from_secs(7 * 24 * 3600))
+}
+
+impl Default for WorkspaceConfig {
+    fn default() -> Self {
+        WorkspaceConfig {
+            mode: WorkspaceMode::default(),
+            root: String::new(),
+            verify: Vec::new(),
+            setup: Vec::new(),
+            copy_files: Vec::new(),
+            ttl: week(),
+        }
+    }
 }
 
 /// `[sessions]`.

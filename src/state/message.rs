@@ -116,6 +116,13 @@ pub struct ResultPayload {
     /// Questions for the team.
     #[serde(default)]
     pub questions: Vec<String>,
+    /// How clear the agent found the task, 1–10 (the original protocol's
+    /// `agent_feedback.clarity_rating`).
+    #[serde(default)]
+    pub clarity_rating: Option<u8>,
+    /// How complex the agent found the task, 1–10.
+    #[serde(default)]
+    pub complexity_rating: Option<u8>,
     /// The agent's whole reply.
     pub reply: String,
     /// Whether the reply ended with the structured JSON block.
@@ -265,27 +272,46 @@ pub fn read_thread(store: &Store, thread: &str) -> Result<Vec<Message>> {
 
 /// Extracts the structured block an agent is asked to end with: the last
 /// fenced ```json block (or a bare trailing `{…}`) holding a `summary`.
+/// The original protocol's shape is read too: the result under
+/// `task_result` (deliverables may be an object of named texts) and the
+/// ratings and `additional_questions` under `agent_feedback`.
 pub fn parse_result_block(reply: &str) -> Option<ResultPayload> {
     let candidate = last_json_block(reply)?;
     let value: serde_json::Value = serde_json::from_str(candidate).ok()?;
-    let object = value.as_object()?;
+    let outer = value.as_object()?;
+    let object = match outer
+        .get("task_result")
+        .and_then(serde_json::Value::as_object)
+    {
+        Some(inner) if !outer.contains_key("summary") => inner,
+        _ => outer,
+    };
     let summary = object.get("summary")?.as_str()?.to_string();
+    let feedback = outer
+        .get("agent_feedback")
+        .and_then(serde_json::Value::as_object);
+    let field = |key: &str| {
+        object
+            .get(key)
+            .or_else(|| feedback.and_then(|feedback| feedback.get(key)))
+    };
+    let text = |item: &serde_json::Value| {
+        item.as_str()
+            .map_or_else(|| item.to_string(), str::to_string)
+    };
     let strings = |key: &str| -> Vec<String> {
-        match object.get(key) {
-            Some(serde_json::Value::Array(items)) => items
+        match field(key) {
+            Some(serde_json::Value::Array(items)) => items.iter().map(text).collect(),
+            Some(serde_json::Value::Object(named)) => named
                 .iter()
-                .map(|item| {
-                    item.as_str()
-                        .map_or_else(|| item.to_string(), str::to_string)
-                })
+                .map(|(name, item)| format!("{name}: {}", text(item)))
                 .collect(),
             Some(serde_json::Value::String(text)) => vec![text.clone()],
             _ => Vec::new(),
         }
     };
-    let confidence = object
-        .get("confidence")
-        .or_else(|| object.get("confidence_score"))
+    let confidence = field("confidence")
+        .or_else(|| field("confidence_score"))
         .and_then(serde_json::Value::as_f64)
         .map(|value| if value > 1.0 { value / 100.0 } else { value })
         .filter(|value| (0.0..=1.0).contains(value));
@@ -295,11 +321,30 @@ pub fn parse_result_block(reply: &str) -> Option<ResultPayload> {
         recommendations: strings("recommendations"),
         next_steps: strings("next_steps"),
         confidence_score: confidence,
-        questions: strings("questions"),
+        questions: {
+            let mut questions = strings("questions");
+            questions.extend(strings("additional_questions"));
+            questions
+        },
+        clarity_rating: field("clarity_rating").and_then(rating),
+        complexity_rating: field("complexity_rating").and_then(rating),
         reply: reply.to_string(),
         structured: true,
         agent_feedback: None,
     })
+}
+
+/// Reads a 1–10 rating (a number, or a string holding one), rounded; any
+/// other value is no rating.
+fn rating(value: &serde_json::Value) -> Option<u8> {
+    let number = match value {
+        serde_json::Value::Number(number) => number.as_f64()?,
+        serde_json::Value::String(text) => text.trim().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    let rounded = number.round();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    (1.0..=10.0).contains(&rounded).then_some(rounded as u8)
 }
 
 fn last_json_block(reply: &str) -> Option<&str> {
@@ -342,7 +387,8 @@ pub fn result_payload(reply: &str) -> ResultPayload {
 pub const RESULT_BLOCK_INSTRUCTION: &str = "\
 When you are done, end your answer with a fenced ```json block holding an object with these keys: \
 \"summary\" (one or two sentences), \"deliverables\" (list of files or artefacts), \"recommendations\" (list), \
-\"next_steps\" (list), \"confidence\" (0 to 1), \"questions\" (list, empty if none).";
+\"next_steps\" (list), \"confidence\" (0 to 1), \"questions\" (list, empty if none), \
+\"clarity_rating\" (1 to 10: how clear the task was to you), \"complexity_rating\" (1 to 10: how hard it was).";
 
 #[cfg(test)]
 mod tests {
@@ -369,5 +415,61 @@ mod tests {
         assert!(!plain.structured);
         assert!(parse_result_block("```json\n{\"no_summary\": 1}\n```").is_none());
         assert!(parse_result_block("```json\n{broken\n```").is_none());
+    }
+
+    #[test]
+    fn ratings_are_read_at_the_top_or_under_agent_feedback() {
+        let top = parse_result_block(
+            "```json\n{\"summary\": \"s\", \"clarity_rating\": 9, \"complexity_rating\": \"7\"}\n```",
+        )
+        .unwrap();
+        assert_eq!(
+            (top.clarity_rating, top.complexity_rating),
+            (Some(9), Some(7))
+        );
+        let nested = parse_result_block(
+            "{\"summary\": \"s\", \"questions\": [\"a?\"], \"agent_feedback\": {\"clarity_rating\": 8.6, \"complexity_rating\": 11, \"additional_questions\": [\"b?\"]}}",
+        )
+        .unwrap();
+        assert_eq!(nested.clarity_rating, Some(9));
+        assert_eq!(nested.complexity_rating, None, "out of range is no rating");
+        assert_eq!(nested.questions, vec!["a?", "b?"]);
+        for bad in ["0", "-3", "true", "\"high\"", "null"] {
+            let reply = format!("{{\"summary\": \"s\", \"clarity_rating\": {bad}}}");
+            assert_eq!(
+                parse_result_block(&reply).unwrap().clarity_rating,
+                None,
+                "{bad}"
+            );
+        }
+        assert!(RESULT_BLOCK_INSTRUCTION.contains("clarity_rating"));
+        assert!(RESULT_BLOCK_INSTRUCTION.contains("complexity_rating"));
+    }
+
+    #[test]
+    fn the_original_protocol_shape_is_read() {
+        let reply = r#"{"task_result": {"summary": "Analysed", "confidence_score": 0.95,
+            "deliverables": {"security_analysis": "done"}, "next_steps": ["review"]},
+            "agent_feedback": {"clarity_rating": 9, "complexity_rating": 7,
+            "additional_questions": ["SSO?"]}}"#;
+        let payload = parse_result_block(reply).unwrap();
+        assert_eq!(payload.summary, "Analysed");
+        assert_eq!(payload.deliverables, vec!["security_analysis: done"]);
+        assert_eq!(payload.confidence_score, Some(0.95));
+        assert_eq!(payload.questions, vec!["SSO?"]);
+        assert_eq!(
+            (payload.clarity_rating, payload.complexity_rating),
+            (Some(9), Some(7))
+        );
+    }
+
+    #[test]
+    fn a_payload_written_before_the_ratings_still_reads() {
+        let old = r#"{"summary": "s", "deliverables": [], "recommendations": [], "next_steps": [],
+            "confidence_score": 0.5, "questions": [], "reply": "r", "structured": true,
+            "agent_feedback": null}"#;
+        let payload: ResultPayload = serde_json::from_str(old).unwrap();
+        assert_eq!(payload.clarity_rating, None);
+        assert_eq!(payload.complexity_rating, None);
     }
 }

@@ -16,3 +16,4 @@ pub mod store;
 pub mod task;
 pub mod trust;
 pub mod usage;
+pub mod workspace;

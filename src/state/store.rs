@@ -98,6 +98,18 @@ impl Store {
     pub fn plan_path(&self, plan_id: &str) -> PathBuf {
         self.plan_dir(plan_id).join("plan.json")
     }
+    /// `plans/<id>/workspace.json`: the plan's base commit and branch.
+    pub fn plan_workspace_path(&self, plan_id: &str) -> PathBuf {
+        self.plan_dir(plan_id).join("workspace.json")
+    }
+    /// `locks/worktrees.lock`: creating and pruning worktrees.
+    pub fn worktrees_lock(&self) -> PathBuf {
+        self.lock_path("worktrees")
+    }
+    /// `locks/merge.lock`: the merge queue (one merge at a time).
+    pub fn merge_lock(&self) -> PathBuf {
+        self.lock_path("merge")
+    }
     /// `plans/<id>/tasks/<task>.json`.
     pub fn task_path(&self, plan_id: &str, task_id: &str) -> PathBuf {
         self.plan_dir(plan_id)

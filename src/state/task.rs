@@ -128,6 +128,9 @@ pub struct Attempt {
     /// Verification evidence.
     #[serde(default)]
     pub verification: Vec<Verification>,
+    /// The merge checks run on the merged tree, when they failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merge_checks: Vec<Verification>,
     /// A process the agent started kept its output open after it exited
     /// and was killed.
     #[serde(default)]
@@ -152,6 +155,7 @@ impl Attempt {
             turns: 0,
             duration_ms: 0,
             verification: Vec::new(),
+            merge_checks: Vec::new(),
             leaked: false,
         }
     }
@@ -244,10 +248,65 @@ pub struct TaskRecord {
     /// The command that last wrote it.
     #[serde(default)]
     pub updated_by: String,
+    /// Its branch and merge state, when the plan runs in workspaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<TaskWorkspace>,
+}
+
+/// Where a task's work stands in git, in worktree mode.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskWorkspace {
+    /// The task's branch (`nexus-task/<plan>/<task>`).
+    pub branch: String,
+    /// The integration tip the task started from.
+    pub base: String,
+    /// The commit nexus made of the agent's work (the branch's head).
+    #[serde(default)]
+    pub head: Option<String>,
+    /// Where its merge stands.
+    pub merge: MergeState,
+    /// The merge commit on the integration branch, once merged.
+    #[serde(default)]
+    pub merged: Option<String>,
+    /// The worktree it was worked in.
+    #[serde(default)]
+    pub worktree: Option<String>,
+}
+
+/// Where a task's merge into its plan's integration branch stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MergeState {
+    /// The agent is working; nothing to merge yet.
+    Working,
+    /// Committed and verified: waiting for the merge queue.
+    Queued,
+    /// Merged onto the integration branch (its checks passed).
+    Merged,
+    /// The merge conflicted; back to the agent.
+    Conflict,
+    /// The merged tree failed the merge checks; back to the agent.
+    ChecksFailed,
+    /// Taken back out of the integration branch (`nexus reject`).
+    Rejected,
+}
+
+impl MergeState {
+    /// Returns the snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            MergeState::Working => "working",
+            MergeState::Queued => "queued",
+            MergeState::Merged => "merged",
+            MergeState::Conflict => "conflict",
+            MergeState::ChecksFailed => "checks_failed",
+            MergeState::Rejected => "rejected",
+        }
+    }
 }
 
 impl Versioned for TaskRecord {
-    const SCHEMA: u32 = 1;
+    const SCHEMA: u32 = 2;
     const WHAT: &'static str = "task";
 }
 

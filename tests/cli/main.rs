@@ -12,18 +12,26 @@ mod contract;
 mod doctor;
 mod export;
 mod fake_claude;
+mod fake_codex;
+mod fake_gemini;
 mod foundation;
+mod graph;
 mod hostile;
 mod init;
 mod llama;
 mod memory;
+mod messages;
 mod openai;
 mod plan;
 mod real_claude;
+mod real_codex;
+mod real_gemini;
+mod report;
 mod run;
 mod sessions;
 mod status;
 mod taskmaster;
+mod workspaces;
 
 /// Every `.rs` file under `tests/cli` is a module of this binary, so none is
 /// silently skipped.

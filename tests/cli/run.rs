@@ -282,7 +282,7 @@ fn retryable_failures_are_retried_with_what_went_wrong() {
 }
 
 #[test]
-fn permission_denials_fail_without_retry() {
+fn a_permission_denial_is_retried_once_telling_the_agent_its_tools() {
     let (env, fake) = setup();
     write_plan(
         &env,
@@ -293,11 +293,24 @@ fn permission_denials_fail_without_retry() {
     let run = env.nexus(&["run", "p1"]);
     run.code(3);
     let record = task(&env, "p1", "a");
-    assert_eq!(record["attempts"].as_array().unwrap().len(), 1);
-    assert_eq!(record["attempts"][0]["outcome"], "permission_denied");
+    let attempts = record["attempts"].as_array().unwrap();
+    assert_eq!(
+        attempts.len(),
+        2,
+        "one retry, then the task fails: {record}"
+    );
+    assert_eq!(attempts[0]["outcome"], "permission_denied");
+    assert_eq!(attempts[1]["outcome"], "permission_denied");
     assert!(
         record["reason"].as_str().unwrap().contains("Write"),
         "{record}"
+    );
+    // The retry's prompt names the tools the agent has.
+    let retry = &fake.invocations()[1];
+    let prompt = retry.argv.last().unwrap();
+    assert!(
+        prompt.contains("Your permissions: mode `default`") && prompt.contains("`Read`"),
+        "{prompt}"
     );
 }
 

@@ -6,7 +6,11 @@
 pub mod anthropic_server;
 pub mod asking;
 pub mod fake_claude;
+pub mod gemini_server;
+pub mod golden;
 pub mod openai_server;
+pub mod responses_server;
+pub mod store;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

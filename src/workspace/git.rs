@@ -1,0 +1,296 @@
+//! Running git for workspaces: every call names the repository or worktree
+//! it runs in, never waits for a terminal prompt or a signing passphrase,
+//! and runs no repository hook (nexus's commits are its own bookkeeping; a
+//! hook that formats or rejects them would change or stall a run). When the
+//! repository has no identity (CI as root has none), commits are made as
+//! `nexus <nexus@localhost>`.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result};
+
+use crate::exit::{Kind, tagged_hint};
+
+/// The identity of nexus's commits when the repository has none.
+pub const FALLBACK_NAME: &str = "nexus";
+/// The email of nexus's commits when the repository has none.
+pub const FALLBACK_EMAIL: &str = "nexus@localhost";
+
+/// A git repository (its main worktree's top level).
+#[derive(Debug, Clone)]
+pub struct Git {
+    /// The main worktree's top-level directory.
+    pub top: PathBuf,
+    /// The common git directory (`.git` of the main worktree).
+    pub common_dir: PathBuf,
+    identity: Option<(String, String)>,
+}
+
+/// What a git call printed.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// Whether it exited 0.
+    pub ok: bool,
+    /// Its exit code.
+    pub code: Option<i32>,
+    /// Stdout.
+    pub stdout: String,
+    /// Stderr.
+    pub stderr: String,
+}
+
+fn base_command(dir: &Path) -> Command {
+    let mut command = Command::new("git");
+    command
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "core.hooksPath=/dev/null",
+            "-c",
+            "commit.gpgSign=false",
+            "-c",
+            "tag.gpgSign=false",
+            "-c",
+            "core.quotePath=false",
+            "-c",
+            "advice.detachedHead=false",
+        ])
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs git in `dir` and returns what it printed, whatever its exit.
+fn output<I, S>(dir: &Path, args: I, identity: Option<&(String, String)>) -> Result<Output>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let args: Vec<std::ffi::OsString> = args
+        .into_iter()
+        .map(|arg| arg.as_ref().to_os_string())
+        .collect();
+    let mut command = base_command(dir);
+    command.args(&args);
+    if let Some((name, email)) = identity {
+        command
+            .env("GIT_AUTHOR_NAME", name)
+            .env("GIT_AUTHOR_EMAIL", email)
+            .env("GIT_COMMITTER_NAME", name)
+            .env("GIT_COMMITTER_EMAIL", email);
+    }
+    let shown = args
+        .iter()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let result = command.output().map_err(|error| {
+        let hint = if error.kind() == std::io::ErrorKind::NotFound {
+            "install git, or set `[workspace] mode = \"shared\"` to run agents in the project itself"
+        } else {
+            "check that git can run here"
+        };
+        tagged_hint(
+            Kind::Usage,
+            format!("failed to run `git {shown}` in `{}`: {error}", dir.display()),
+            hint,
+        )
+    })?;
+    Ok(Output {
+        ok: result.status.success(),
+        code: result.status.code(),
+        stdout: String::from_utf8_lossy(&result.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&result.stderr).into_owned(),
+    })
+}
+
+/// Runs git in `dir`; fails naming the command and its stderr.
+fn run<I, S>(dir: &Path, args: I, identity: Option<&(String, String)>) -> Result<String>
+where
+    I: IntoIterator<Item = S> + Clone,
+    S: AsRef<OsStr>,
+{
+    let shown = args
+        .clone()
+        .into_iter()
+        .map(|arg| arg.as_ref().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let result = output(dir, args, identity)?;
+    if result.ok {
+        Ok(result.stdout.trim_end().to_string())
+    } else {
+        Err(anyhow::anyhow!(
+            "`git {shown}` failed in `{}` ({}): {}",
+            dir.display(),
+            result
+                .code
+                .map_or_else(|| "killed".to_string(), |code| format!("exit {code}")),
+            result.stderr.trim()
+        ))
+    }
+}
+
+impl Git {
+    /// Returns the repository `dir` is in, or `None` when it is in none.
+    pub fn discover(dir: &Path) -> Result<Option<Git>> {
+        let found = output(
+            dir,
+            ["rev-parse", "--show-toplevel", "--git-common-dir"],
+            None,
+        )?;
+        if !found.ok {
+            return Ok(None);
+        }
+        let mut lines = found.stdout.lines();
+        let (Some(top), Some(common)) = (lines.next(), lines.next()) else {
+            return Ok(None);
+        };
+        let top = PathBuf::from(top);
+        let common_dir = if Path::new(common).is_absolute() {
+            PathBuf::from(common)
+        } else {
+            dir.join(common)
+        };
+        let common_dir = common_dir.canonicalize().unwrap_or(common_dir);
+        // The main worktree's top level: the parent of the common `.git`
+        // when `dir` is in a linked worktree.
+        let top = match common_dir.file_name() {
+            Some(name) if name == ".git" => {
+                common_dir.parent().map_or(top.clone(), Path::to_path_buf)
+            }
+            _ => top,
+        };
+        let configured = |key: &str| {
+            output(&top, ["config", "--get", key], None)
+                .ok()
+                .filter(|out| out.ok)
+                .map(|out| out.stdout.trim().to_string())
+                .filter(|value| !value.is_empty())
+        };
+        let identity = match (configured("user.name"), configured("user.email")) {
+            (Some(_), Some(_)) => None,
+            _ => Some((FALLBACK_NAME.to_string(), FALLBACK_EMAIL.to_string())),
+        };
+        Ok(Some(Git {
+            top,
+            common_dir,
+            identity,
+        }))
+    }
+
+    /// Runs git in `dir` (a worktree of this repository); fails naming the
+    /// command and git's message.
+    pub fn run<I, S>(&self, dir: &Path, args: I) -> Result<String>
+    where
+        I: IntoIterator<Item = S> + Clone,
+        S: AsRef<OsStr>,
+    {
+        run(dir, args, self.identity.as_ref())
+    }
+
+    /// Runs git in `dir` and returns what it printed, whatever its exit.
+    pub fn output<I, S>(&self, dir: &Path, args: I) -> Result<Output>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        output(dir, args, self.identity.as_ref())
+    }
+
+    /// Returns the commit `rev` names, if it names one.
+    pub fn resolve(&self, rev: &str) -> Result<Option<String>> {
+        let found = self.output(
+            &self.top,
+            [
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{rev}^{{commit}}"),
+            ],
+        )?;
+        Ok(found
+            .ok
+            .then(|| found.stdout.trim().to_string())
+            .filter(|sha| !sha.is_empty()))
+    }
+
+    /// Moves `refs/heads/<branch>` to `new`, only if it is at `old` (`None`:
+    /// only if it does not exist yet): a compare-and-swap, so two writers
+    /// never lose each other's update.
+    pub fn update_branch(&self, branch: &str, new: &str, old: Option<&str>) -> Result<()> {
+        let reference = format!("refs/heads/{branch}");
+        let old = old.unwrap_or("0000000000000000000000000000000000000000");
+        self.run(&self.top, ["update-ref", &reference, new, old])
+            .with_context(|| format!("failed to move branch `{branch}`"))?;
+        Ok(())
+    }
+
+    /// Deletes `refs/heads/<branch>` if it exists.
+    pub fn delete_branch(&self, branch: &str) -> Result<bool> {
+        let reference = format!("refs/heads/{branch}");
+        if self.resolve(&reference)?.is_none() {
+            return Ok(false);
+        }
+        self.run(&self.top, ["update-ref", "-d", &reference])?;
+        Ok(true)
+    }
+
+    /// Returns the branches under `refs/heads/<prefix>`.
+    pub fn branches(&self, prefix: &str) -> Result<Vec<String>> {
+        let listed = self.run(
+            &self.top,
+            [
+                "for-each-ref",
+                "--format=%(refname:strip=2)",
+                &format!("refs/heads/{prefix}"),
+            ],
+        )?;
+        Ok(listed
+            .lines()
+            .map(str::to_string)
+            .filter(|line| !line.is_empty())
+            .collect())
+    }
+
+    /// Returns whether `ancestor` is an ancestor of (or equal to) `commit`.
+    pub fn is_ancestor(&self, ancestor: &str, commit: &str) -> Result<bool> {
+        Ok(self
+            .output(&self.top, ["merge-base", "--is-ancestor", ancestor, commit])?
+            .ok)
+    }
+}
+
+/// Returns `id` as one component of a git branch name: as it is when git
+/// accepts it, else with every `.` written `%2E` (`..`, a trailing `.` or
+/// `.lock` are refused; task and plan ids hold no other character git
+/// refuses, and never a `%`, so the encoding is one to one).
+pub fn ref_component(id: &str) -> String {
+    let refused =
+        id.contains("..") || id.ends_with('.') || id.ends_with(".lock") || id.starts_with('.');
+    if refused {
+        id.replace('.', "%2E")
+    } else {
+        id.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_git_refuses_are_encoded_one_to_one() {
+        assert_eq!(ref_component("t01"), "t01");
+        assert_eq!(ref_component("3.2"), "3.2");
+        assert_eq!(ref_component("a..b"), "a%2E%2Eb");
+        assert_eq!(ref_component("x.lock"), "x%2Elock");
+        assert_eq!(ref_component("end."), "end%2E");
+    }
+}

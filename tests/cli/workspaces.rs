@@ -1,0 +1,447 @@
+//! Worktree mode, with real git in temp repositories and the fake `claude`
+//! writing the files its script says: each agent instance in its own
+//! worktree, each task on its branch, the merge queue, and the user's
+//! checkout never touched.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::common::TestEnv;
+use crate::common::fake_claude::{FakeClaude, Step};
+use crate::run::{configure, write_plan};
+
+/// Runs git in `dir`, asserting success; returns stdout.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Test User")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test User")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .output()
+        .expect("run git");
+    assert!(
+        output.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// A project that is a git repository with one commit, nexus initialised
+/// (its `.nexus` committed, as users do), the fake agent installed, and the
+/// workspaces under the temp dir.
+pub fn repo() -> (TestEnv, FakeClaude) {
+    let mut env = TestEnv::initialised();
+    let fake = FakeClaude::install(&mut env);
+    configure(
+        &env,
+        &[
+            ("retry_backoff = \"5s\"", "retry_backoff = \"10ms\""),
+            (
+                "root = \"\"",
+                &format!("root = \"{}\"", env.temp.path().join("ws").display()),
+            ),
+        ],
+    );
+    git(&env.project, &["init", "--quiet", "--initial-branch=main"]);
+    env.write("README.md", "# project\n");
+    git(&env.project, &["add", "-A"]);
+    git(&env.project, &["commit", "--quiet", "-m", "start"]);
+    (env, fake)
+}
+
+fn task(env: &TestEnv, plan: &str, id: &str) -> Value {
+    serde_json::from_str(&env.read(&format!(".nexus/plans/{plan}/tasks/{id}.json"))).unwrap()
+}
+
+/// Returns the files of `rev` (its tree, recursively).
+fn files_at(dir: &Path, rev: &str) -> Vec<String> {
+    git(dir, &["ls-tree", "-r", "--name-only", rev])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn parallel_tasks_merge_their_work_and_a_dependent_sees_it_all() {
+    let (env, fake) = repo();
+    write_plan(
+        &env,
+        "p",
+        &json!({"tasks": [
+            {"id": "a", "title": "Write A", "type": "implementation", "agent": "code_developer"},
+            {"id": "b", "title": "Write B", "type": "test_creation", "agent": "alpha_test_creator"},
+            {"id": "c", "title": "Check", "type": "validation", "agent": "beta_test_validator",
+             "depends_on": ["a", "b"], "verify": ["test -f a.txt && test -f b.txt"]}
+        ]}),
+    );
+    fake.script(&[
+        Step::write("a.txt", "from a\n").matching("# Task `a`"),
+        Step::write("b.txt", "from b\n").matching("# Task `b`"),
+        Step::echo().repeat(),
+    ]);
+    env.nexus(&["trust"]).ok();
+    let head_before = git(&env.project, &["rev-parse", "HEAD"]);
+    let status_before = git(&env.project, &["status", "--porcelain"]);
+    let run = env.nexus(&["run", "p"]);
+    run.ok();
+    for id in ["a", "b", "c"] {
+        let record = task(&env, "p", id);
+        assert_eq!(record["state"], "completed", "{id}: {record}");
+        assert_eq!(record["workspace"]["merge"], "merged", "{id}: {record}");
+    }
+    let files = files_at(&env.project, "nexus/p");
+    assert!(files.contains(&"a.txt".to_string()) && files.contains(&"b.txt".to_string()));
+    // The agents worked in worktrees, never in the project.
+    assert!(!env.project.join("a.txt").exists() && !env.project.join("b.txt").exists());
+    let calls = fake.invocations();
+    for call in &calls {
+        assert!(
+            call.cwd.starts_with(env.temp.path().join("ws")),
+            "{}",
+            call.cwd.display()
+        );
+        assert_eq!(call.flags.permission_mode.as_deref(), Some("acceptEdits"));
+    }
+    // The task branch carries the agent's commit with its trailers, and
+    // nothing of `.nexus`.
+    let message = git(
+        &env.project,
+        &["log", "-1", "--format=%B", "nexus-task/p/a"],
+    );
+    assert!(
+        message.contains("Nexus-Plan: p") && message.contains("Nexus-Task: a"),
+        "{message}"
+    );
+    let changed = git(&env.project, &["diff", "--name-only", "main", "nexus/p"]);
+    assert!(!changed.contains(".nexus"), "{changed}");
+    // The user's checkout, branch and index are as they were.
+    assert_eq!(git(&env.project, &["rev-parse", "HEAD"]), head_before);
+    assert_eq!(
+        git(&env.project, &["symbolic-ref", "HEAD"]),
+        "refs/heads/main"
+    );
+    let status_after = git(&env.project, &["status", "--porcelain"]);
+    // Only nexus's own state under `.nexus` may have changed.
+    for line in status_after.lines() {
+        assert!(
+            line.contains(".nexus/") || status_before.contains(line),
+            "run touched the checkout: {line}"
+        );
+    }
+    git(&env.project, &["fsck", "--no-progress"]);
+}
+
+#[test]
+fn a_conflicting_task_goes_back_to_its_agent_with_the_markers_and_then_merges() {
+    let (env, fake) = repo();
+    write_plan(
+        &env,
+        "p",
+        &json!({"tasks": [
+            {"id": "a", "title": "Write A", "type": "implementation", "agent": "code_developer"},
+            {"id": "b", "title": "Write B", "type": "test_creation", "agent": "alpha_test_creator"}
+        ]}),
+    );
+    fake.script(&[
+        // Whichever merges second conflicts and gets the markers to resolve.
+        Step::write("shared.txt", "resolved: A and B\n")
+            .matching("Merge conflicts to resolve first")
+            .repeat(),
+        Step::write("shared.txt", "from a\n")
+            .matching("# Task `a`")
+            .sleep(0.3),
+        Step::write("shared.txt", "from b\n")
+            .matching("# Task `b`")
+            .sleep(0.3),
+        Step::echo().repeat(),
+    ]);
+    env.nexus(&["run", "p"]).ok();
+    let records = [task(&env, "p", "a"), task(&env, "p", "b")];
+    let conflicted: Vec<&Value> = records
+        .iter()
+        .filter(|record| record["attempts"].as_array().unwrap().len() == 2)
+        .collect();
+    assert_eq!(conflicted.len(), 1, "{records:?}");
+    let second = conflicted[0];
+    assert!(
+        second["attempts"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("conflicted in `shared.txt`"),
+        "{second}"
+    );
+    for record in &records {
+        assert_eq!(record["state"], "completed");
+        assert_eq!(record["workspace"]["merge"], "merged");
+    }
+    let shared = git(&env.project, &["show", "nexus/p:shared.txt"]);
+    assert_eq!(shared, "resolved: A and B");
+    git(&env.project, &["fsck", "--no-progress"]);
+}
+
+#[test]
+fn a_failing_merge_check_never_moves_the_branch_and_goes_back_to_the_agent() {
+    let (env, fake) = repo();
+    configure(
+        &env,
+        &[(
+            "verify = []\n# Commands run once",
+            "verify = [\"grep -q good out.txt\"]\n# Commands run once",
+        )],
+    );
+    write_plan(
+        &env,
+        "p",
+        &json!({"tasks": [{"id": "a", "title": "Write", "type": "implementation", "agent": "code_developer"}]}),
+    );
+    fake.script(&[
+        Step::write("out.txt", "good\n").matching("merge check"),
+        Step::write("out.txt", "bad\n").matching("# Task `a`"),
+    ]);
+    env.nexus(&["trust"]).ok();
+    env.nexus(&["run", "p"]).ok();
+    let record = task(&env, "p", "a");
+    let attempts = record["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 2, "{record}");
+    assert_eq!(attempts[0]["merge_checks"][0]["passed"], false);
+    assert_eq!(record["workspace"]["merge"], "merged");
+    assert_eq!(git(&env.project, &["show", "nexus/p:out.txt"]), "good");
+    // The branch never pointed at the commit whose checks failed.
+    let moves = git(&env.project, &["reflog", "show", "--format=%H", "nexus/p"]);
+    for commit in moves.lines() {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&env.project)
+            .args(["show", &format!("{commit}:out.txt")])
+            .output()
+            .unwrap();
+        assert_ne!(String::from_utf8_lossy(&out.stdout).trim(), "bad");
+    }
+}
+
+#[test]
+fn kill_9_in_the_merge_queue_is_repaired_by_the_next_run_without_paying_the_agent_again() {
+    let (env, fake) = repo();
+    let marker = env.home.join("in-merge");
+    let slow = env.home.join("slow");
+    std::fs::write(&slow, "").unwrap();
+    let check =
+        "if [ -f \\\"$HOME/slow\\\" ]; then touch \\\"$HOME/in-merge\\\"; sleep 30; fi; true";
+    configure(
+        &env,
+        &[(
+            "verify = []\n# Commands run once",
+            &format!("verify = [\"{check}\"]\n# Commands run once"),
+        )],
+    );
+    write_plan(
+        &env,
+        "p",
+        &json!({"tasks": [{"id": "a", "title": "Write", "type": "implementation", "agent": "code_developer"}]}),
+    );
+    fake.script(&[Step::write("a.txt", "a\n").repeat()]);
+    env.nexus(&["trust"]).ok();
+    let mut child = env
+        .command(&crate::common::nexus_bin())
+        .args(["run", "p"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !marker.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never reached the merge check"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let base = git(&env.project, &["rev-parse", "main"]);
+    assert_eq!(
+        git(&env.project, &["rev-parse", "nexus/p"]),
+        base,
+        "killed mid-merge, the branch has not moved"
+    );
+    std::fs::remove_file(&slow).unwrap();
+    let rerun = env.nexus(&["run", "p"]);
+    rerun.ok();
+    let record = task(&env, "p", "a");
+    assert_eq!(record["state"], "completed", "{record}");
+    assert_eq!(record["workspace"]["merge"], "merged");
+    assert_eq!(
+        fake.invocations().len(),
+        1,
+        "the verified work was merged, not redone"
+    );
+    assert!(files_at(&env.project, "nexus/p").contains(&"a.txt".to_string()));
+    git(&env.project, &["fsck", "--no-progress"]);
+}
+
+/// Runs a one-task plan `p` that writes `a.txt`, in a fresh repository.
+fn delivered() -> (TestEnv, FakeClaude) {
+    let (env, fake) = repo();
+    write_plan(
+        &env,
+        "p",
+        &json!({"tasks": [
+            {"id": "a", "title": "Write A", "type": "implementation", "agent": "code_developer"},
+            {"id": "b", "title": "Write B", "type": "implementation", "agent": "code_developer", "depends_on": ["a"]}
+        ]}),
+    );
+    // `b`'s prompt recalls `a`'s exchange: match it first.
+    fake.script(&[
+        Step::write("b.txt", "from b\n")
+            .matching("# Task `b`")
+            .repeat(),
+        Step::write("a.txt", "from a\n")
+            .matching("# Task `a`")
+            .repeat(),
+    ]);
+    env.nexus(&["run", "p"]).ok();
+    (env, fake)
+}
+
+#[test]
+fn diff_shows_the_plan_and_a_task_and_land_fast_forwards_the_users_branch() {
+    let (env, _fake) = delivered();
+    let plan_diff = env.nexus(&["diff", "p", "--stat"]);
+    plan_diff.ok();
+    assert!(
+        plan_diff.stdout.contains("a.txt") && plan_diff.stdout.contains("b.txt"),
+        "{}",
+        plan_diff.stdout
+    );
+    let task_diff = env.nexus(&["diff", "p", "b"]);
+    task_diff.ok();
+    assert!(task_diff.stdout.contains("+from b"), "{}", task_diff.stdout);
+    assert!(
+        !task_diff.stdout.contains("a.txt"),
+        "a task's diff is its own"
+    );
+    // The `.nexus` state the run wrote is committed first, as users do.
+    git(&env.project, &["add", "-A"]);
+    git(&env.project, &["commit", "--quiet", "-m", "nexus state"]);
+    let landed = env.nexus(&["land", "p"]);
+    landed.ok();
+    assert!(
+        landed.stderr.contains("merge") || landed.stderr.contains("fast-forward"),
+        "{}",
+        landed.stderr
+    );
+    assert_eq!(env.read("a.txt"), "from a\n");
+    assert_eq!(env.read("b.txt"), "from b\n");
+    assert_eq!(
+        git(&env.project, &["symbolic-ref", "HEAD"]),
+        "refs/heads/main"
+    );
+    // Landing again is a no-op.
+    env.nexus(&["land", "p"]).ok();
+}
+
+#[test]
+fn land_fast_forwards_and_refuses_uncommitted_changes_to_the_plans_files() {
+    let (env, _fake) = delivered();
+    // The user edits a file the plan changed (here: creates `a.txt`).
+    env.write("a.txt", "mine\n");
+    let head = git(&env.project, &["rev-parse", "HEAD"]);
+    let refused = env.nexus(&["land", "p"]);
+    refused.code(1);
+    assert!(refused.stderr.contains("`a.txt`"), "{}", refused.stderr);
+    assert_eq!(env.read("a.txt"), "mine\n", "nothing was changed");
+    assert_eq!(git(&env.project, &["rev-parse", "HEAD"]), head);
+    std::fs::remove_file(env.project.join("a.txt")).unwrap();
+    // `.nexus` itself is the user's business, not the plan's: a fast-forward.
+    let landed = env.nexus(&["land", "p"]);
+    landed.ok();
+    assert!(landed.stderr.contains("fast-forward"), "{}", landed.stderr);
+    assert_eq!(
+        git(&env.project, &["rev-parse", "HEAD"]),
+        git(&env.project, &["rev-parse", "nexus/p"])
+    );
+}
+
+#[test]
+fn an_unfinished_plan_lands_only_with_partial() {
+    let (env, fake) = repo();
+    write_plan(
+        &env,
+        "p",
+        &json!({"tasks": [
+            {"id": "a", "title": "Write A", "type": "implementation", "agent": "code_developer"},
+            {"id": "b", "title": "Fail", "type": "analysis", "agent": "aria_coordinator"}
+        ]}),
+    );
+    fake.script(&[
+        Step::write("a.txt", "a\n").matching("# Task `a`"),
+        Step::max_turns().matching("# Task `b`").repeat(),
+    ]);
+    env.nexus(&["run", "p"]).code(3);
+    let refused = env.nexus(&["land", "p"]);
+    refused.code(3);
+    assert!(
+        refused.stderr.contains("`b` (failed)"),
+        "{}",
+        refused.stderr
+    );
+    env.nexus(&["land", "p", "--partial"]).ok();
+    assert_eq!(env.read("a.txt"), "a\n");
+}
+
+#[test]
+fn reject_takes_a_task_out_and_its_agent_redoes_it_with_the_reason() {
+    let (env, fake) = delivered();
+    let rejected = env.nexus(&["reject", "p", "b", "--reason", "b.txt must say hello"]);
+    rejected.ok();
+    assert!(!files_at(&env.project, "nexus/p").contains(&"b.txt".to_string()));
+    let record = task(&env, "p", "b");
+    assert_eq!(record["state"], "pending");
+    assert_eq!(record["workspace"]["merge"], "rejected");
+    fake.script(&[Step::write("b.txt", "hello\n").matching("must say hello")]);
+    env.nexus(&["run", "p"]).ok();
+    assert_eq!(git(&env.project, &["show", "nexus/p:b.txt"]), "hello");
+    assert_eq!(task(&env, "p", "b")["workspace"]["merge"], "merged");
+}
+
+#[test]
+fn workspaces_are_listed_pruned_and_a_removed_plan_takes_its_branches() {
+    let (env, _fake) = delivered();
+    let listed = env.nexus(&["workspaces", "list", "--json"]).json();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"code_developer") && names.contains(&"_merge"),
+        "{names:?}"
+    );
+    // Finished: its task branches go; the integration branch stays until landed.
+    let pruned = env.nexus(&["workspaces", "prune"]);
+    pruned.ok();
+    assert!(
+        pruned.stdout.contains("nexus-task/p/a"),
+        "{}",
+        pruned.stdout
+    );
+    assert!(
+        !pruned.stdout.contains("branch nexus/p\n"),
+        "{}",
+        pruned.stdout
+    );
+    git(&env.project, &["rev-parse", "--verify", "nexus/p"]);
+    let refused = env.nexus(&["plan", "rm", "p"]);
+    refused.code(2);
+    env.nexus(&["plan", "rm", "p", "--yes"]).ok();
+    assert!(!env.nexus_dir().join("plans/p").exists());
+    let left = git(&env.project, &["branch", "--list", "nexus*"]);
+    assert!(left.is_empty(), "{left}");
+}
