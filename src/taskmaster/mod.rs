@@ -67,7 +67,17 @@
 //!
 //! On export [`nexus_to_taskmaster`] maps each task's nexus state and
 //! [`write_statuses`] changes only the `status` values (a parent check's is
-//! its own state).
+//! its own state). [`write_back`] writes only the statuses nexus reached
+//! ([`reached_status`]): a task still pending and never attempted, or one
+//! imported as done, keeps the status written in the file.
+//!
+//! # The plan
+//!
+//! [`import_plan`] turns a tag into what `nexus plan --from` saves: the
+//! tasks, the records of the done ones (completed, [`IMPORTED_DONE`]), and
+//! the source the plan remembers (a project-relative path, only for a file
+//! inside the project reached without a symlink); [`write_back`] reads that
+//! source, or the file `-o` names, for `nexus export --to taskmaster`.
 //!
 //! # Text
 //!
