@@ -6,6 +6,11 @@
 //!
 //! Usage: `gen_state NEXUS_DIR [PLANS] [TASKS]` (defaults 100 × 100).
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a benchmark fixture generator, not nexus state"
+)]
+
 use std::path::Path;
 
 use serde_json::{Value, json};

@@ -7,7 +7,7 @@
 pub const NEXUS_DIR: &str = "NEXUS_DIR";
 /// A fixed "now" (RFC 3339) for reproducible output in tests and demos.
 pub const NEXUS_NOW: &str = "NEXUS_NOW";
-/// The Claude Code executable, overriding `[agent_backend] command`.
+/// The Claude Code executable, overriding `[claude] command`.
 pub const NEXUS_CLAUDE_BIN: &str = "NEXUS_CLAUDE_BIN";
 /// How long a short read-modify-write lock is waited for (e.g. `10s`).
 pub const NEXUS_LOCK_TIMEOUT: &str = "NEXUS_LOCK_TIMEOUT";
@@ -32,7 +32,7 @@ pub const ALL: &[(&str, &str)] = &[
     ),
     (
         NEXUS_CLAUDE_BIN,
-        "the Claude Code executable (else `[agent_backend] command`, then `claude` on `PATH`)",
+        "the Claude Code executable (else `[claude] command`, then `claude` on `PATH`)",
     ),
     (
         NEXUS_LOCK_TIMEOUT,

@@ -119,6 +119,10 @@
 //! `disallowed_tools`, `add_dirs`).
 
 #![allow(
+    clippy::disallowed_methods,
+    reason = "a test double writes its own files"
+)]
+#![allow(
     clippy::print_stdout,
     clippy::print_stderr,
     reason = "a fake CLI's whole job is printing"

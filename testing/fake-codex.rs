@@ -92,6 +92,10 @@
 //! `add_dirs`, `ephemeral`, `bypass`).
 
 #![allow(
+    clippy::disallowed_methods,
+    reason = "a test double writes its own files"
+)]
+#![allow(
     clippy::print_stdout,
     clippy::print_stderr,
     reason = "a fake CLI's whole job is printing"

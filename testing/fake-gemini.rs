@@ -91,6 +91,10 @@
 //! `session_id`, `skip_trust`, `include_directories`).
 
 #![allow(
+    clippy::disallowed_methods,
+    reason = "a test double writes its own files"
+)]
+#![allow(
     clippy::print_stdout,
     clippy::print_stderr,
     reason = "a fake CLI's whole job is printing"

@@ -243,6 +243,9 @@ pub struct TaskRow {
     pub output_tokens: u64,
     /// Why it is not completed.
     pub reason: Option<String>,
+    /// Its branch, commit and merge state, in worktree mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<crate::state::task::TaskWorkspace>,
 }
 
 /// Returns an attempt's wall time: its `duration_ms`, else finish − start.
@@ -461,6 +464,7 @@ fn task_row(
         input_tokens: record.map_or(0, |record| record.input_tokens),
         output_tokens: record.map_or(0, |record| record.output_tokens),
         reason: record.and_then(|record| record.reason.clone()),
+        workspace: record.and_then(|record| record.workspace.clone()),
     }
 }
 

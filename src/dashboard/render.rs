@@ -417,6 +417,38 @@ fn shown_tasks(dashboard: &Dashboard) -> (Vec<&TaskRow>, usize) {
     (active, more)
 }
 
+/// Returns where a task's work stands in git.
+fn branch_text(workspace: &crate::state::task::TaskWorkspace, ui: &Ui) -> String {
+    use crate::state::task::MergeState;
+    let short = crate::workspace::short;
+    let mut text = format!(
+        "branch {} from {}",
+        ui.paint(&workspace.branch, Tone::Accent),
+        short(&workspace.base)
+    );
+    if let Some(head) = &workspace.head {
+        text.push_str(&format!(", at {}", short(head)));
+    }
+    text.push('\n');
+    let tone = match workspace.merge {
+        MergeState::Merged => Tone::Good,
+        MergeState::Working | MergeState::Queued => Tone::Warn,
+        MergeState::Conflict | MergeState::ChecksFailed | MergeState::Rejected => Tone::Bad,
+    };
+    text.push_str(&format!(
+        "merge: {}",
+        ui.paint(workspace.merge.name(), tone)
+    ));
+    if let Some(merged) = &workspace.merged {
+        text.push_str(&format!(" as {}", short(merged)));
+    }
+    text.push('\n');
+    if let Some(worktree) = &workspace.worktree {
+        text.push_str(&format!("worktree: {worktree}\n"));
+    }
+    text
+}
+
 /// Renders one task in full.
 pub fn detail(detail: &TaskDetail, ui: &Ui, boxes: bool) -> String {
     let now = detail.generated_at;
@@ -577,6 +609,14 @@ pub fn detail(detail: &TaskDetail, ui: &Ui, boxes: bool) -> String {
         }
     }
     out.add("Description", &about);
+
+    if let Some(workspace) = detail
+        .record
+        .as_ref()
+        .and_then(|record| record.workspace.as_ref())
+    {
+        out.add("Branch", &branch_text(workspace, ui));
+    }
 
     if let Some(record) = &detail.record
         && !record.attempts.is_empty()

@@ -124,6 +124,10 @@ pub fn commands_to_run(
             found.push(crate::state::trust::Committed { command, source });
         }
     }
+    let workspace = &store.load_config()?.workspace;
+    if workspace.mode == crate::state::config::WorkspaceMode::Worktree {
+        found.extend(crate::state::trust::workspace_commands(workspace));
+    }
     found.sort();
     found.dedup();
     Ok(found)

@@ -9,6 +9,11 @@
 //! column and field path (via `serde_path_to_error`), and a file written by a
 //! newer nexus is refused with both schema versions.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "this module is the write path the other modules must use"
+)]
+
 use std::fs;
 use std::io::Write;
 use std::path::Path;

@@ -194,9 +194,27 @@ pub fn committed(store: &Store) -> Result<Vec<Committed>> {
         let plan = store.load_plan(&plan_id)?;
         found.extend(plan_commands(&plan));
     }
+    found.extend(workspace_commands(&store.load_config()?.workspace));
     found.sort();
     found.dedup();
     Ok(found)
+}
+
+/// Returns the workspace commands of the configuration: merge checks and
+/// setup commands.
+pub fn workspace_commands(config: &crate::state::config::WorkspaceConfig) -> Vec<Committed> {
+    config
+        .verify
+        .iter()
+        .map(|command| Committed {
+            command: command.clone(),
+            source: "config `[workspace] verify`".to_string(),
+        })
+        .chain(config.setup.iter().map(|command| Committed {
+            command: command.clone(),
+            source: "config `[workspace] setup`".to_string(),
+        }))
+        .collect()
 }
 
 /// Returns the `verify` commands of a plan's tasks.

@@ -15,6 +15,11 @@
 //! session lock (the caller holds it), which is also what makes a left-over
 //! `index.lock` safe to remove: no live git process of ours can own it.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "worktrees live outside `.nexus`: this module owns their directories"
+)]
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -225,7 +230,13 @@ impl Workspaces {
     /// Returns the directory inside worktree `dir` that corresponds to the
     /// project (where agents and verify commands run).
     pub fn project_dir(&self, dir: &Path) -> PathBuf {
-        dir.join(&self.project_rel)
+        // `join("")` would add a trailing `/`, and the agent CLI keys its
+        // sessions by the exact directory.
+        if self.project_rel.as_os_str().is_empty() {
+            dir.to_path_buf()
+        } else {
+            dir.join(&self.project_rel)
+        }
     }
 
     /// Returns the integration branch of a plan.

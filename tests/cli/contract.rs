@@ -340,3 +340,80 @@ fn a_two_task_plan_runs_end_to_end_with_the_real_cli() {
     );
     assert!(transcript_path(&env.home, &env.project, spec_session).is_file());
 }
+
+#[test]
+fn a_session_is_resumed_in_its_worktree_across_two_tasks() {
+    let Some(claude) = real_claude() else { return };
+    let server = AnthropicServer::start();
+    let env = real_project(&claude, &server);
+    let root = env.temp.path().join("ws");
+    crate::common::asking::configure(
+        &env,
+        &[("root = \"\"", &format!("root = \"{}\"", root.display()))],
+    );
+    let git = crate::workspaces::git;
+    git(&env.project, &["init", "--quiet", "--initial-branch=main"]);
+    env.write("README.md", "# project\n");
+    git(&env.project, &["add", "README.md"]);
+    git(&env.project, &["commit", "--quiet", "-m", "start"]);
+    let worktree = root.join(DEV);
+    server
+        .push(Reply::write(
+            &worktree.join("first.txt").display().to_string(),
+            "one\n",
+        ))
+        .push(Reply::text("FIRST DONE"))
+        .push(Reply::write(
+            &worktree.join("second.txt").display().to_string(),
+            "two\n",
+        ))
+        .push(Reply::text("SECOND DONE"));
+    env.write(
+        "plan.json",
+        r#"{"request": "two files", "tasks": [
+            {"id": "first", "title": "Write the first file", "type": "implementation", "agent": "code_developer"},
+            {"id": "second", "title": "Write the second file", "type": "implementation", "agent": "code_developer",
+             "depends_on": ["first"]}
+        ]}"#,
+    );
+    env.nexus(&["plan", "--from", "plan.json", "--id", "wt"])
+        .ok();
+    env.nexus(&["run", "wt"]).ok();
+    let task = |id: &str| -> Value {
+        serde_json::from_str(&env.read(&format!(".nexus/plans/wt/tasks/{id}.json"))).unwrap()
+    };
+    let (first, second) = (task("first"), task("second"));
+    for record in [&first, &second] {
+        assert_eq!(record["state"], "completed", "{record}");
+        assert_eq!(record["workspace"]["merge"], "merged", "{record}");
+    }
+    // One session, resumed in the same worktree for the second task.
+    let session = first["session_id"].as_str().unwrap();
+    assert_eq!(
+        second["session_id"].as_str(),
+        Some(session),
+        "{}",
+        env.read(".nexus/sessions/code_developer.json")
+    );
+    assert!(transcript_path(&env.home, &worktree, session).is_file());
+    let calls = requests_of(&server, session);
+    let last = calls
+        .last()
+        .expect("the second task's turn reached the API");
+    assert!(
+        last.user_texts()
+            .iter()
+            .any(|text| text.contains("Write the first file")),
+        "the resumed session carries the first task: {:?}",
+        last.user_texts()
+    );
+    let files = git(&env.project, &["ls-tree", "-r", "--name-only", "nexus/wt"]);
+    assert!(
+        files.contains("first.txt") && files.contains("second.txt"),
+        "{files}"
+    );
+    assert!(
+        !env.project.join("first.txt").exists(),
+        "the checkout is untouched"
+    );
+}

@@ -1,6 +1,10 @@
 //! End-to-end tests of the `nexus` binary: one test binary, one module per
 //! command, all in temp dirs with a cleared environment and a throwaway HOME.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests build their fixtures with plain std::fs"
+)]
 #![allow(clippy::unwrap_used, reason = "a test crate: a panic is a failed test")]
 
 mod common;

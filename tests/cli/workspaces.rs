@@ -311,7 +311,12 @@ fn delivered() -> (TestEnv, FakeClaude) {
 
 #[test]
 fn diff_shows_the_plan_and_a_task_and_land_fast_forwards_the_users_branch() {
-    let (env, _fake) = delivered();
+    let (env, fake) = delivered();
+    // Both tasks ran in the developer's one worktree, in one resumed session.
+    let calls = fake.invocations();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(calls[0].cwd, calls[1].cwd);
+    assert_eq!(calls[1].flags.resume, calls[0].flags.session_id);
     let plan_diff = env.nexus(&["diff", "p", "--stat"]);
     plan_diff.ok();
     assert!(
@@ -444,4 +449,71 @@ fn workspaces_are_listed_pruned_and_a_removed_plan_takes_its_branches() {
     assert!(!env.nexus_dir().join("plans/p").exists());
     let left = git(&env.project, &["branch", "--list", "nexus*"]);
     assert!(left.is_empty(), "{left}");
+}
+
+#[test]
+fn status_shows_each_tasks_branch_commit_and_merge_state() {
+    let (env, _fake) = delivered();
+    let shown = env.nexus(&["status", "p", "a"]);
+    shown.ok();
+    assert!(
+        shown.stdout.contains("branch nexus-task/p/a") && shown.stdout.contains("merge: merged"),
+        "{}",
+        shown.stdout
+    );
+    let status = env.nexus(&["status", "p", "--json"]).json();
+    let row = status["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|task| task["task_id"] == "a")
+        .unwrap()
+        .clone();
+    assert_eq!(row["workspace"]["merge"], "merged", "{row}");
+    assert_eq!(row["workspace"]["branch"], "nexus-task/p/a");
+    let head = git(&env.project, &["rev-parse", "nexus-task/p/a"]);
+    assert_eq!(row["workspace"]["head"], head.as_str());
+}
+
+#[test]
+fn a_new_worktree_gets_the_copied_files_and_its_setup_commands_run_once() {
+    let (env, fake) = repo();
+    env.write(".env", "SECRET_URL=local\n");
+    // Setup output is build state, git-ignored like `node_modules`.
+    env.write(".gitignore", ".env\nsetup.log\n");
+    git(&env.project, &["add", ".gitignore"]);
+    git(&env.project, &["commit", "--quiet", "-m", "ignore .env"]);
+    configure(
+        &env,
+        &[
+            ("copy_files = []", "copy_files = [\".env\"]"),
+            ("setup = []", "setup = [\"echo set-up >> setup.log\"]"),
+        ],
+    );
+    write_plan(
+        &env,
+        "p",
+        &json!({"tasks": [
+            {"id": "a", "title": "A", "type": "implementation", "agent": "code_developer"},
+            {"id": "b", "title": "B", "type": "implementation", "agent": "code_developer", "depends_on": ["a"]}
+        ]}),
+    );
+    fake.script(&[Step::echo().repeat()]);
+    // Setup commands are committed configuration: trusted first.
+    env.nexus(&["run", "p"]).code(8);
+    env.nexus(&["trust"]).ok();
+    env.nexus(&["run", "p"]).ok();
+    let worktree = env.temp.path().join("ws/code_developer");
+    assert_eq!(
+        std::fs::read_to_string(worktree.join(".env")).unwrap(),
+        "SECRET_URL=local\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(worktree.join("setup.log")).unwrap(),
+        "set-up\n",
+        "setup ran once, though two tasks used the worktree"
+    );
+    // Neither the copied file nor the setup's output reached a branch.
+    let files = files_at(&env.project, "nexus/p");
+    assert!(!files.contains(&".env".to_string()), "{files:?}");
 }
