@@ -34,7 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Turn a request into a plan of tasks (prints the plan id)')
             [CompletionResult]::new('assign', 'assign', [CompletionResultType]::ParameterValue, 'Give unassigned tasks an agent, or assign one task by hand')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a plan''s ready tasks in dependency order, in parallel')
-            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write a plan''s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write a plan''s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`, or its statuses back into Task Master')
             [CompletionResult]::new('reconcile', 'reconcile', [CompletionResultType]::ParameterValue, 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Send one message to an agent''s session and print the reply')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full')
@@ -68,7 +68,9 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             break
         }
         'nexus;plan' {
-            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Import a hand-written plan (JSON) instead of asking a planner; `-` reads stdin')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Import a plan file instead of asking a planner: a nexus plan (JSON) or a Task Master `tasks.json`; `-` reads stdin')
+            [CompletionResult]::new('--input-format', '--input-format', [CompletionResultType]::ParameterName, 'The format of `--from` (default: recognised from the file)')
+            [CompletionResult]::new('--tag', '--tag', [CompletionResultType]::ParameterName, 'The Task Master tag to import (default: `master`)')
             [CompletionResult]::new('--planner', '--planner', [CompletionResultType]::ParameterName, 'The planner (default: `NEXUS_PLANNER`, else `[brain] planner` in config)')
             [CompletionResult]::new('--model', '--model', [CompletionResultType]::ParameterName, 'The model for the openai or claude planner')
             [CompletionResult]::new('--priority', '--priority', [CompletionResultType]::ParameterName, 'The plan''s priority')
@@ -157,8 +159,8 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
         }
         'nexus;export' {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The executor to write for')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout). Task Master: instead of the imported file (which is the default), or the file to update when the plan remembers none')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout). Task Master: instead of the imported file (which is the default), or the file to update when the plan remembers none')
             [CompletionResult]::new('--nexus', '--nexus', [CompletionResultType]::ParameterName, 'How jobs call nexus (default: `nexus`, found on the executor''s PATH)')
             [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Slurm: every job''s partition (an agent''s `[slurm]` table overrides this and the three below)')
             [CompletionResult]::new('--time', '--time', [CompletionResultType]::ParameterName, 'Slurm: every job''s time limit (`MINUTES`, `H:MM:SS`, `D-HH:MM:SS`)')
@@ -570,7 +572,7 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('plan', 'plan', [CompletionResultType]::ParameterValue, 'Turn a request into a plan of tasks (prints the plan id)')
             [CompletionResult]::new('assign', 'assign', [CompletionResultType]::ParameterValue, 'Give unassigned tasks an agent, or assign one task by hand')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run a plan''s ready tasks in dependency order, in parallel')
-            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write a plan''s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`')
+            [CompletionResult]::new('export', 'export', [CompletionResultType]::ParameterValue, 'Write a plan''s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`, or its statuses back into Task Master')
             [CompletionResult]::new('reconcile', 'reconcile', [CompletionResultType]::ParameterValue, 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent')
             [CompletionResult]::new('ask', 'ask', [CompletionResultType]::ParameterValue, 'Send one message to an agent''s session and print the reply')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full')

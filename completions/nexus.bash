@@ -570,7 +570,7 @@ _nexus() {
             fi
             case "${prev}" in
                 --to)
-                    COMPREPLY=($(compgen -W "make slurm github-actions" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "make slurm github-actions taskmaster" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1433,13 +1433,21 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__plan)
-            opts="-q -h --from --planner --model --priority --deadline --context --context-file --id --dry-run --dir --json --color --quiet --help rm adopt help"
+            opts="-q -h --from --input-format --tag --planner --model --priority --deadline --context --context-file --id --dry-run --dir --json --color --quiet --help rm adopt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input-format)
+                    COMPREPLY=($(compgen -W "taskmaster nexus" -- "${cur}"))
+                    return 0
+                    ;;
+                --tag)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

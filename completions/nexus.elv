@@ -31,7 +31,7 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand plan 'Turn a request into a plan of tasks (prints the plan id)'
             cand assign 'Give unassigned tasks an agent, or assign one task by hand'
             cand run 'Run a plan''s ready tasks in dependency order, in parallel'
-            cand export 'Write a plan''s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`'
+            cand export 'Write a plan''s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`, or its statuses back into Task Master'
             cand reconcile 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent'
             cand ask 'Send one message to an agent''s session and print the reply'
             cand status 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
@@ -63,7 +63,9 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'nexus;plan'= {
-            cand --from 'Import a hand-written plan (JSON) instead of asking a planner; `-` reads stdin'
+            cand --from 'Import a plan file instead of asking a planner: a nexus plan (JSON) or a Task Master `tasks.json`; `-` reads stdin'
+            cand --input-format 'The format of `--from` (default: recognised from the file)'
+            cand --tag 'The Task Master tag to import (default: `master`)'
             cand --planner 'The planner (default: `NEXUS_PLANNER`, else `[brain] planner` in config)'
             cand --model 'The model for the openai or claude planner'
             cand --priority 'The plan''s priority'
@@ -143,8 +145,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
         }
         &'nexus;export'= {
             cand --to 'The executor to write for'
-            cand -o 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)'
-            cand --output 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)'
+            cand -o 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout). Task Master: instead of the imported file (which is the default), or the file to update when the plan remembers none'
+            cand --output 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout). Task Master: instead of the imported file (which is the default), or the file to update when the plan remembers none'
             cand --nexus 'How jobs call nexus (default: `nexus`, found on the executor''s PATH)'
             cand --partition 'Slurm: every job''s partition (an agent''s `[slurm]` table overrides this and the three below)'
             cand --time 'Slurm: every job''s time limit (`MINUTES`, `H:MM:SS`, `D-HH:MM:SS`)'
@@ -509,7 +511,7 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand plan 'Turn a request into a plan of tasks (prints the plan id)'
             cand assign 'Give unassigned tasks an agent, or assign one task by hand'
             cand run 'Run a plan''s ready tasks in dependency order, in parallel'
-            cand export 'Write a plan''s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`'
+            cand export 'Write a plan''s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`, or its statuses back into Task Master'
             cand reconcile 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent'
             cand ask 'Send one message to an agent''s session and print the reply'
             cand status 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'

@@ -36,7 +36,7 @@ complete -c nexus -n "__fish_nexus_needs_command" -f -a "init" -d 'Create `.nexu
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "plan" -d 'Turn a request into a plan of tasks (prints the plan id)'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "assign" -d 'Give unassigned tasks an agent, or assign one task by hand'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "run" -d 'Run a plan\'s ready tasks in dependency order, in parallel'
-complete -c nexus -n "__fish_nexus_needs_command" -f -a "export" -d 'Write a plan\'s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`'
+complete -c nexus -n "__fish_nexus_needs_command" -f -a "export" -d 'Write a plan\'s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`, or its statuses back into Task Master'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "reconcile" -d 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
 complete -c nexus -n "__fish_nexus_needs_command" -f -a "status" -d 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'
@@ -64,7 +64,10 @@ complete -c nexus -n "__fish_nexus_using_subcommand init" -l force -d 'Overwrite
 complete -c nexus -n "__fish_nexus_using_subcommand init" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand init" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l from -d 'Import a hand-written plan (JSON) instead of asking a planner; `-` reads stdin' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l from -d 'Import a plan file instead of asking a planner: a nexus plan (JSON) or a Task Master `tasks.json`; `-` reads stdin' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l input-format -d 'The format of `--from` (default: recognised from the file)' -r -f -a "taskmaster\t'A claude-task-master `tasks.json` (`.taskmaster/tasks/tasks.json`)'
+nexus\t'A nexus plan: tasks with `depends_on`, or a stored `plan.json`'"
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l tag -d 'The Task Master tag to import (default: `master`)' -r
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l planner -d 'The planner (default: `NEXUS_PLANNER`, else `[brain] planner` in config)' -r -f -a "auto\t'`openai` when its key variable is set, else `builtin`'
 openai\t'An OpenAI-compatible Chat Completions server'
 claude\t'The Claude CLI itself'
@@ -131,8 +134,9 @@ complete -c nexus -n "__fish_nexus_using_subcommand run" -s q -l quiet -d 'Print
 complete -c nexus -n "__fish_nexus_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nexus -n "__fish_nexus_using_subcommand export" -l to -d 'The executor to write for' -r -f -a "make\t'A Makefile: one target per task, for `make -jN`'
 slurm\t'A script of `sbatch` jobs with `afterok` dependencies and a last reconcile job'
-github-actions\t'A workflow with one job per task and `needs:` from the dependencies'"
-complete -c nexus -n "__fish_nexus_using_subcommand export" -s o -l output -d 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout)' -r -F
+github-actions\t'A workflow with one job per task and `needs:` from the dependencies'
+taskmaster\t'The statuses nexus reached, written back into the Task Master file the plan was imported from (in place, or `-o FILE`)'"
+complete -c nexus -n "__fish_nexus_using_subcommand export" -s o -l output -d 'Write exactly this file (atomically; never through a symlink) instead of stdout (`-` is stdout). Task Master: instead of the imported file (which is the default), or the file to update when the plan remembers none' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand export" -l nexus -d 'How jobs call nexus (default: `nexus`, found on the executor\'s PATH)' -r
 complete -c nexus -n "__fish_nexus_using_subcommand export" -l partition -d 'Slurm: every job\'s partition (an agent\'s `[slurm]` table overrides this and the three below)' -r
 complete -c nexus -n "__fish_nexus_using_subcommand export" -l time -d 'Slurm: every job\'s time limit (`MINUTES`, `H:MM:SS`, `D-HH:MM:SS`)' -r
@@ -401,7 +405,7 @@ complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_su
 complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "plan" -d 'Turn a request into a plan of tasks (prints the plan id)'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "assign" -d 'Give unassigned tasks an agent, or assign one task by hand'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "run" -d 'Run a plan\'s ready tasks in dependency order, in parallel'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "export" -d 'Write a plan\'s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "export" -d 'Write a plan\'s DAG for make, Slurm or GitHub Actions, each task one `nexus run PLAN --task T`, or its statuses back into Task Master'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "reconcile" -d 'Mark tasks that can no longer run (a dependency failed) as blocked, after an external executor stopped; runs no agent'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "ask" -d 'Send one message to an agent\'s session and print the reply'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and not __fish_seen_subcommand_from init plan assign run export reconcile ask status metrics log report messages graph agents sessions memory doctor trust diff land reject workspaces completions help" -f -a "status" -d 'Show the dashboard (agents, load, plans, tasks, cost), or one task in full'

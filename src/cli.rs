@@ -57,7 +57,7 @@ pub enum Command {
     /// Run a plan's ready tasks in dependency order, in parallel.
     Run(RunArgs),
     /// Write a plan's DAG for make, Slurm or GitHub Actions, each task one
-    /// `nexus run PLAN --task T`.
+    /// `nexus run PLAN --task T`, or its statuses back into Task Master.
     Export(ExportArgs),
     /// Mark tasks that can no longer run (a dependency failed) as blocked,
     /// after an external executor stopped; runs no agent.
@@ -123,9 +123,16 @@ pub struct PlanArgs {
     /// What the team should do.
     #[arg(required_unless_present = "from", value_name = "REQUEST")]
     pub request: Option<String>,
-    /// Import a hand-written plan (JSON) instead of asking a planner; `-` reads stdin.
+    /// Import a plan file instead of asking a planner: a nexus plan (JSON)
+    /// or a Task Master `tasks.json`; `-` reads stdin.
     #[arg(long, value_name = "FILE", conflicts_with = "planner")]
     pub from: Option<PathBuf>,
+    /// The format of `--from` (default: recognised from the file).
+    #[arg(long, value_enum, value_name = "FORMAT", requires = "from")]
+    pub input_format: Option<InputFormat>,
+    /// The Task Master tag to import (default: `master`).
+    #[arg(long, value_name = "NAME", requires = "from")]
+    pub tag: Option<String>,
     /// The planner (default: `NEXUS_PLANNER`, else `[brain] planner` in config).
     #[arg(long, value_enum)]
     pub planner: Option<PlannerKind>,
@@ -150,6 +157,15 @@ pub struct PlanArgs {
     /// Print the plan without writing it.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `nexus plan --input-format`: what `--from` holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputFormat {
+    /// A claude-task-master `tasks.json` (`.taskmaster/tasks/tasks.json`).
+    Taskmaster,
+    /// A nexus plan: tasks with `depends_on`, or a stored `plan.json`.
+    Nexus,
 }
 
 /// `nexus plan <action>`.
@@ -300,6 +316,9 @@ pub enum ExportTarget {
     Slurm,
     /// A workflow with one job per task and `needs:` from the dependencies.
     GithubActions,
+    /// The statuses nexus reached, written back into the Task Master file
+    /// the plan was imported from (in place, or `-o FILE`).
+    Taskmaster,
 }
 
 /// `nexus export`.
@@ -311,7 +330,9 @@ pub struct ExportArgs {
     #[arg(long, value_enum, value_name = "EXECUTOR")]
     pub to: ExportTarget,
     /// Write exactly this file (atomically; never through a symlink)
-    /// instead of stdout (`-` is stdout).
+    /// instead of stdout (`-` is stdout). Task Master: instead of the
+    /// imported file (which is the default), or the file to update when the
+    /// plan remembers none.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// How jobs call nexus (default: `nexus`, found on the executor's PATH).

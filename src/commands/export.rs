@@ -1,6 +1,7 @@
-//! `nexus export [PLAN] --to make|slurm|github-actions [-o FILE]`: writes the
-//! plan's DAG for an external executor (see `export`), on stdout or into
-//! exactly the file named by `-o`.
+//! `nexus export [PLAN] --to make|slurm|github-actions|taskmaster [-o FILE]`:
+//! writes the plan's DAG for an external executor (see `export`), on stdout
+//! or into exactly the file named by `-o`; or the statuses of its tasks back
+//! into the Task Master file it came from (see `taskmaster::write_back`).
 
 use std::path::Path;
 
@@ -15,6 +16,9 @@ use crate::export::slurm::{self, SlurmOptions};
 use crate::export::{Invocation, Resources, quote};
 use crate::state::agent::SlurmSettings;
 use crate::state::fs;
+use crate::state::plan::Plan;
+use crate::state::store::Store;
+use crate::taskmaster::Output;
 
 /// Runs the command.
 pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
@@ -22,6 +26,17 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
     let store = ctx.store()?;
     let plan_id = store.resolve_plan(args.plan.as_deref())?;
     let plan = store.load_plan(&plan_id)?;
+    match args.to {
+        ExportTarget::Taskmaster => taskmaster(ctx, &store, &plan, args),
+        ExportTarget::Make | ExportTarget::Slurm | ExportTarget::GithubActions => {
+            dag(ctx, &store, &plan, args)
+        }
+    }
+}
+
+/// `--to make|slurm|github-actions`: writes the plan's DAG for the executor.
+fn dag(ctx: &Ctx, store: &Store, plan: &Plan, args: &ExportArgs) -> Result<u8> {
+    let plan_id = plan.id.clone();
     let settings = SlurmSettings {
         partition: args.partition.clone(),
         time: args.time.clone(),
@@ -40,7 +55,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
         cpus_per_task: settings.cpus_per_task,
         mem: settings.mem,
     };
-    let export = crate::export::load::load(&store, &plan, &defaults)?;
+    let export = crate::export::load::load(store, plan, &defaults)?;
     let program = args.nexus.clone().unwrap_or_else(|| "nexus".to_string());
     let root = std::path::absolute(store.root())
         .with_context(|| format!("failed to resolve `{}`", store.root().display()))?;
@@ -117,6 +132,7 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
                 WorkflowError::SecretName(message) => tagged(Kind::Usage, message),
             })?
         }
+        ExportTarget::Taskmaster => unreachable!("`--to taskmaster` is written by `taskmaster`"),
     };
     match args
         .output
@@ -134,6 +150,34 @@ pub fn run(ctx: &Ctx, args: &ExportArgs) -> Result<u8> {
         }
         None => ctx.ui.out(&text)?,
     }
+    Ok(crate::exit::OK)
+}
+
+/// `--to taskmaster`: writes the statuses the plan's tasks reached into the
+/// Task Master file it was imported from (or `-o FILE`, or stdout).
+fn taskmaster(ctx: &Ctx, store: &Store, plan: &Plan, args: &ExportArgs) -> Result<u8> {
+    let output = match args.output.as_deref() {
+        None => Output::InPlace,
+        Some(path) if path == Path::new("-") => Output::Stdout,
+        Some(path) => Output::File(ctx.cwd.join(path)),
+    };
+    let written = crate::taskmaster::write_back(store, plan, output)?;
+    let Some(destination) = &written.destination else {
+        return ctx.ui.out(&written.text).map(|()| crate::exit::OK);
+    };
+    let unchanged = std::fs::read(destination).is_ok_and(|bytes| bytes == written.text.as_bytes());
+    fs::write_named(destination, written.text.as_bytes())?;
+    let what = format!(
+        "the statuses of {} tasks of plan `{}` (tag `{}`)",
+        written.statuses.len(),
+        plan.id,
+        written.tag
+    );
+    ctx.ui.note(&if unchanged {
+        format!("`{}` already holds {what}", destination.display())
+    } else {
+        format!("wrote {what} into `{}`", destination.display())
+    });
     Ok(crate::exit::OK)
 }
 
@@ -164,6 +208,12 @@ fn check_flags(args: &ExportArgs) -> Result<()> {
         ),
         ("--setup", !args.setup.is_empty(), github, "github-actions"),
     ];
+    if args.to == ExportTarget::Taskmaster && args.nexus.is_some() {
+        return Err(tagged(
+            Kind::Usage,
+            "`--nexus` is an option of `--to make`, `slurm` and `github-actions` only",
+        ));
+    }
     match flags
         .iter()
         .find(|(_, given, owner, _)| *given && *owner != args.to)

@@ -9,13 +9,18 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::brain::planner::{self, PlanInput};
-use crate::cli::{AdoptArgs, PlanArgs, PlanCommand};
+use crate::cli::{AdoptArgs, InputFormat, PlanArgs, PlanCommand};
 use crate::context::Ctx;
 use crate::exit::{Kind, tagged, tagged_hint};
 use crate::ids;
 use crate::plan::create;
+use crate::state::agent::Agent;
+use crate::state::config::Config;
 use crate::state::fs;
-use crate::state::plan::{Adoption, Plan};
+use crate::state::plan::{Adoption, Plan, PlanSource, Priority, TaskSpec};
+use crate::state::store::Store;
+use crate::state::task::TaskRecord;
+use crate::taskmaster::SourceFile;
 use crate::ui::{Tone, shorten, table};
 
 /// Runs the command.
@@ -64,96 +69,41 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
         }
         None => create::new_plan_id(&store),
     };
-    let (request, planner_name, model, priority, deadline, tasks) = match &args.from {
-        Some(from) => {
-            let (source, text) = if from.as_os_str() == "-" {
-                let mut text = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut text)
-                    .context("failed to read the plan from stdin")?;
-                ("-".to_string(), text)
-            } else {
-                let path = ctx.cwd.join(from);
-                (from.display().to_string(), fs::read_to_string(&path)?)
-            };
-            let default_priority = args.priority.unwrap_or_default();
-            let draft = create::import(&source, &text, &agents, default_priority)?;
-            context = draft.context.into_iter().chain(context).collect();
-            let request = args
-                .request
-                .clone()
-                .or(draft.request)
-                .unwrap_or_else(|| format!("imported from `{source}`"));
-            let priority = args.priority.or(draft.priority).unwrap_or_default();
-            let deadline = deadline_flag.clone().or(draft.deadline);
-            ctx.ui.note(&format!(
-                "imported {} tasks from `{source}`",
-                draft.tasks.len()
-            ));
-            (
-                request,
-                "import".to_string(),
-                None,
-                priority,
-                deadline,
-                draft.tasks,
-            )
-        }
+    let made = match &args.from {
+        Some(from) => from_file(ctx, &store, args, from, &agents, deadline_flag)?,
         None => {
             let request = args.request.clone().unwrap_or_default();
             if request.trim().is_empty() {
                 return Err(tagged(Kind::Usage, "the request is empty"));
             }
-            let kind = planner::resolve_planner(ctx, &config, args.planner)?;
             let input = PlanInput {
-                request: request.clone(),
+                request,
                 priority: args.priority.unwrap_or_default(),
-                deadline: deadline_flag.clone(),
+                deadline: deadline_flag,
                 context: context.clone(),
             };
-            let ui = &ctx.ui;
-            ui.note(&format!("planning with the `{}` planner…", kind.name()));
-            let drafted = planner::draft(
-                ctx,
-                &store,
-                &config,
-                &agents,
-                kind,
-                args.model.as_deref(),
-                &input,
-                &plan_id,
-                &mut |note| ui.note(note),
-            )?;
-            let model = drafted
-                .model
-                .as_ref()
-                .map(|model| format!(" (model `{model}`)"))
-                .unwrap_or_default();
-            let repaired = if drafted.repaired {
-                ", after one repair round"
-            } else {
-                ""
-            };
-            ui.note(&format!(
-                "the `{}` planner{model} planned {} tasks{repaired}",
-                drafted.planner.name(),
-                drafted.tasks.len()
-            ));
-            (
-                request,
-                drafted.planner.name().to_string(),
-                drafted.model,
-                input.priority,
-                input.deadline,
-                drafted.tasks,
-            )
+            from_planner(ctx, &store, &config, &agents, args, &plan_id, input)?
         }
     };
+    let Made {
+        request,
+        planner: planner_name,
+        model,
+        priority,
+        deadline,
+        context: file_context,
+        tasks,
+        source,
+        records,
+        results,
+    } = made;
+    let context: BTreeMap<String, String> = file_context.into_iter().chain(context).collect();
     // Suggested or adopted checks need schema 2 (an older nexus would not
     // know them); a plan without them stays readable by older ones.
-    let schema = if tasks
-        .iter()
-        .any(|task| !task.suggested_verify.is_empty() || task.adopted.is_some())
+    let schema = if source.is_some()
+        || tasks
+            .iter()
+            .any(|task| !task.suggested_verify.is_empty() || task.adopted.is_some())
     {
         2
     } else {
@@ -170,6 +120,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
         priority,
         deadline,
         context,
+        source,
         tasks,
     };
     let ui = &ctx.ui;
@@ -182,7 +133,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
         ui.note("dry run: nothing was written");
         return Ok(crate::exit::OK);
     }
-    create::save(&store, &plan)?;
+    create::save_with(&store, &plan, &records, &results)?;
     if ui.json {
         ui.json_out(&plan)?;
     } else {
@@ -226,6 +177,170 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
         ));
     }
     Ok(crate::exit::OK)
+}
+
+/// A plan as a planner or a file made it, before it is stored.
+struct Made {
+    request: String,
+    planner: String,
+    model: Option<String>,
+    priority: Priority,
+    deadline: Option<String>,
+    /// Context from the file, under the command line's.
+    context: BTreeMap<String, String>,
+    tasks: Vec<TaskSpec>,
+    source: Option<PlanSource>,
+    /// Records of tasks done before the plan (a Task Master import).
+    records: BTreeMap<String, TaskRecord>,
+    /// Their result texts.
+    results: BTreeMap<String, String>,
+}
+
+/// Asks the planner for the plan of `input`.
+fn from_planner(
+    ctx: &Ctx,
+    store: &Store,
+    config: &Config,
+    agents: &[Agent],
+    args: &PlanArgs,
+    plan_id: &str,
+    input: PlanInput,
+) -> Result<Made> {
+    let kind = planner::resolve_planner(ctx, config, args.planner)?;
+    let ui = &ctx.ui;
+    ui.note(&format!("planning with the `{}` planner…", kind.name()));
+    let drafted = planner::draft(
+        ctx,
+        store,
+        config,
+        agents,
+        kind,
+        args.model.as_deref(),
+        &input,
+        plan_id,
+        &mut |note| ui.note(note),
+    )?;
+    let model = drafted
+        .model
+        .as_ref()
+        .map(|model| format!(" (model `{model}`)"))
+        .unwrap_or_default();
+    let repaired = if drafted.repaired {
+        ", after one repair round"
+    } else {
+        ""
+    };
+    ui.note(&format!(
+        "the `{}` planner{model} planned {} tasks{repaired}",
+        drafted.planner.name(),
+        drafted.tasks.len()
+    ));
+    Ok(Made {
+        request: input.request,
+        planner: drafted.planner.name().to_string(),
+        model: drafted.model,
+        priority: input.priority,
+        deadline: input.deadline,
+        context: BTreeMap::new(),
+        tasks: drafted.tasks,
+        source: None,
+        records: BTreeMap::new(),
+        results: BTreeMap::new(),
+    })
+}
+
+/// Reads `--from FILE` (or stdin): a Task Master file, recognised or named
+/// by `--input-format`, or a nexus plan.
+fn from_file(
+    ctx: &Ctx,
+    store: &Store,
+    args: &PlanArgs,
+    from: &Path,
+    agents: &[Agent],
+    deadline_flag: Option<String>,
+) -> Result<Made> {
+    let (shown, path, text) = if from.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("failed to read the plan from stdin")?;
+        ("-".to_string(), None, text)
+    } else {
+        let path = ctx.cwd.join(from);
+        let text = fs::read_to_string(&path)?;
+        (from.display().to_string(), Some(path), text)
+    };
+    let taskmaster = match args.input_format {
+        Some(format) => format == InputFormat::Taskmaster,
+        None => crate::taskmaster::detect(&text),
+    };
+    let ui = &ctx.ui;
+    if taskmaster {
+        let file = SourceFile {
+            shown: &shown,
+            path: path.as_deref(),
+            text: &text,
+            tag: args.tag.as_deref(),
+        };
+        let imported = crate::taskmaster::import_plan(
+            &store.project_root(),
+            &file,
+            ctx.now(),
+            &command_line(),
+        )?;
+        for note in &imported.notes {
+            ui.note(&format!("note: {note}"));
+        }
+        ui.note(&imported.summary);
+        return Ok(Made {
+            request: args.request.clone().unwrap_or_else(|| {
+                format!(
+                    "Task Master tag `{}` of `{}`",
+                    imported.source.tag,
+                    imported.source.path.as_deref().unwrap_or(&shown)
+                )
+            }),
+            planner: "import".to_string(),
+            model: None,
+            priority: args.priority.unwrap_or_default(),
+            deadline: deadline_flag,
+            context: BTreeMap::new(),
+            tasks: imported.tasks,
+            source: Some(imported.source),
+            records: imported.records,
+            results: imported.results,
+        });
+    }
+    if args.tag.is_some() {
+        return Err(tagged_hint(
+            Kind::Usage,
+            format!("`--tag` picks a tag of a Task Master file, and `{shown}` is a nexus plan"),
+            "leave `--tag` out, or add `--input-format taskmaster` if the file is a Task Master file",
+        ));
+    }
+    let default_priority = args.priority.unwrap_or_default();
+    let draft = create::import(&shown, &text, agents, default_priority)?;
+    let request = args
+        .request
+        .clone()
+        .or(draft.request)
+        .unwrap_or_else(|| format!("imported from `{shown}`"));
+    ui.note(&format!(
+        "imported {} tasks from `{shown}`",
+        draft.tasks.len()
+    ));
+    Ok(Made {
+        request,
+        planner: "import".to_string(),
+        model: None,
+        priority: args.priority.or(draft.priority).unwrap_or_default(),
+        deadline: deadline_flag.or(draft.deadline),
+        context: draft.context,
+        tasks: draft.tasks,
+        source: None,
+        records: BTreeMap::new(),
+        results: BTreeMap::new(),
+    })
 }
 
 /// `nexus plan adopt PLAN [TASK]`: a person adopts the checks a planner's

@@ -440,6 +440,7 @@ mod tests {
             priority: Priority::Medium,
             deadline: None,
             context: BTreeMap::new(),
+            source: None,
             tasks: tasks
                 .iter()
                 .map(|(id, deps, priority, minutes)| TaskSpec {

@@ -217,6 +217,7 @@ pub(crate) mod tests {
             priority: Priority::Medium,
             deadline: None,
             context: std::collections::BTreeMap::new(),
+            source: None,
             tasks: tasks
                 .iter()
                 .map(|(id, title, deps, minutes, _)| TaskSpec {

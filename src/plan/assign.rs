@@ -233,6 +233,7 @@ mod tests {
             priority: Priority::Medium,
             deadline: None,
             context: Default::default(),
+            source: None,
             tasks: types
                 .iter()
                 .enumerate()

@@ -2,6 +2,8 @@
 //! (`nexus plan --from`), new plan ids, and saving a plan whole (one pending
 //! task file per task, `plan.json` last, all renamed into place at once).
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
 use serde_json::Value;
 
@@ -74,6 +76,18 @@ pub fn new_plan_id(store: &Store) -> String {
 /// plan), writes one pending task file per task, then `plan.json` last, so
 /// a plan is only listed once it is whole.
 pub fn save(store: &Store, plan: &Plan) -> Result<()> {
+    save_with(store, plan, &BTreeMap::new(), &BTreeMap::new())
+}
+
+/// Stores a valid plan as [`save`] does, with the given task `records` (by
+/// task id; other tasks start pending) and `results` (`results/<task>.md`,
+/// by task id): an imported plan whose tasks were done before nexus.
+pub fn save_with(
+    store: &Store,
+    plan: &Plan,
+    records: &BTreeMap<String, TaskRecord>,
+    results: &BTreeMap<String, String>,
+) -> Result<()> {
     let _guard = store.lock_plan_edit(&plan.id)?;
     fs::create_dir_all(&store.plans_dir())?;
     let dir = store.plan_dir(&plan.id);
@@ -92,10 +106,20 @@ pub fn save(store: &Store, plan: &Plan) -> Result<()> {
     let written = (|| -> Result<()> {
         fs::create_dir_all(&staging.join("tasks"))?;
         for task in &plan.tasks {
+            let record = records
+                .get(&task.id)
+                .cloned()
+                .unwrap_or_else(|| TaskRecord::pending(&task.id));
             fs::write_json(
                 &staging.join("tasks").join(format!("{}.json", task.id)),
-                &TaskRecord::pending(&task.id),
+                &record,
             )?;
+            if let Some(text) = results.get(&task.id) {
+                fs::write_atomic(
+                    &staging.join("results").join(format!("{}.md", task.id)),
+                    text.as_bytes(),
+                )?;
+            }
         }
         fs::write_json(&staging.join("plan.json"), plan)?;
         fs::rename(&staging, &dir)

@@ -260,6 +260,7 @@ mod tests {
             priority: Priority::Medium,
             deadline: None,
             context: BTreeMap::new(),
+            source: None,
             tasks: vec![
                 spec("a", &[], Some(1)),
                 spec("b", &["a"], Some(2)),

@@ -246,6 +246,7 @@ mod tests {
             priority: Priority::Medium,
             deadline: None,
             context: BTreeMap::new(),
+            source: None,
             tasks: edges
                 .iter()
                 .map(|(id, deps, priority)| TaskSpec {

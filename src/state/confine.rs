@@ -11,7 +11,9 @@
 //! checked component by component, and a symlink anywhere below the root is
 //! an error naming it. Files outside every root (a plan file given to
 //! `--from`, a path given to `-o`) are the user's own and are not checked
-//! here.
+//! here; a user's file nexus remembers and rewrites later (an imported
+//! Task Master file) must be a [`project_file`]: inside the project and
+//! reached without a symlink.
 
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
@@ -71,6 +73,61 @@ pub fn check(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Returns the path of the existing regular file `path` relative to
+/// `project` (a canonical directory) when `path` reaches it without a
+/// symlink and it lies inside `project`; otherwise the reason, a lowercase
+/// fragment naming the path. A file of the user's that nexus remembers and
+/// later rewrites (an imported Task Master file) must pass this both when
+/// it is remembered and when it is written, so that a symlink placed since
+/// (by a cloned repository, say) cannot redirect the write.
+pub fn project_file(project: &Path, path: &Path) -> Result<PathBuf, String> {
+    let shown = path.display();
+    let absolute = std::path::absolute(path).map_err(|error| format!("`{shown}`: {error}"))?;
+    // The path as the user wrote it, `..` taken lexically: it names the
+    // real file only when no symlink was passed on the way.
+    let mut lexical = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                lexical.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => lexical.push(other),
+        }
+    }
+    let canonical = absolute
+        .canonicalize()
+        .map_err(|error| format!("`{shown}` cannot be resolved: {error}"))?;
+    if !canonical.starts_with(project) {
+        return Err(format!(
+            "`{shown}` is outside the project `{}`",
+            project.display()
+        ));
+    }
+    if lexical != canonical {
+        let link = lexical
+            .ancestors()
+            .filter(|ancestor| {
+                std::fs::symlink_metadata(ancestor).is_ok_and(|meta| meta.file_type().is_symlink())
+            })
+            .last();
+        return Err(match link {
+            Some(link) if link != lexical => format!(
+                "`{shown}` is reached through the symlink `{}`",
+                link.display()
+            ),
+            _ => format!("`{shown}` is a symlink"),
+        });
+    }
+    if !canonical.is_file() {
+        return Err(format!("`{shown}` is not a regular file"));
+    }
+    canonical
+        .strip_prefix(project)
+        .map(Path::to_path_buf)
+        .map_err(|_| format!("`{shown}` is outside the project `{}`", project.display()))
+}
+
 /// Returns `dir` (a `.nexus` directory, existing) as a canonical path,
 /// refusing a `.nexus` that is itself a symlink.
 pub fn canonical_root(dir: &Path) -> Result<PathBuf> {
@@ -119,6 +176,44 @@ mod tests {
         assert!(check(&root.join("x.json")).is_err());
         // Outside every root nothing is checked.
         assert!(check(&dir.path().join("elsewhere/free.txt")).is_ok());
+    }
+
+    #[test]
+    fn a_project_file_is_inside_and_reached_without_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        let project = base.join("project");
+        std::fs::create_dir_all(project.join("sub/real")).unwrap();
+        std::fs::write(project.join("sub/real/tasks.json"), "{}").unwrap();
+        std::fs::write(base.join("outside.json"), "{}").unwrap();
+        assert_eq!(
+            project_file(&project, &project.join("sub/real/tasks.json")),
+            Ok(PathBuf::from("sub/real/tasks.json"))
+        );
+        assert_eq!(
+            project_file(&project, &project.join("sub/./real/../real/tasks.json")),
+            Ok(PathBuf::from("sub/real/tasks.json"))
+        );
+        let outside = project_file(&project, &project.join("../outside.json")).unwrap_err();
+        assert!(outside.contains("is outside the project"), "{outside}");
+        assert!(project_file(&project, &project.join("sub")).is_err());
+        assert!(project_file(&project, &project.join("missing.json")).is_err());
+        std::os::unix::fs::symlink(project.join("sub/real"), project.join("link")).unwrap();
+        let through = project_file(&project, &project.join("link/tasks.json")).unwrap_err();
+        assert!(
+            through.ends_with(&format!(
+                "is reached through the symlink `{}`",
+                project.join("link").display()
+            )),
+            "{through}"
+        );
+        std::os::unix::fs::symlink(
+            project.join("sub/real/tasks.json"),
+            project.join("file.json"),
+        )
+        .unwrap();
+        let file = project_file(&project, &project.join("file.json")).unwrap_err();
+        assert!(file.ends_with("file.json` is a symlink"), "{file}");
     }
 
     #[test]

@@ -172,6 +172,10 @@ pub struct Plan {
     /// Context key/value pairs given to the planner and every task.
     #[serde(default)]
     pub context: BTreeMap<String, String>,
+    /// The file the plan was imported from, when nexus writes results back
+    /// into it (a Task Master file: `nexus export --to taskmaster`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<PlanSource>,
     /// The tasks, in plan order.
     pub tasks: Vec<TaskSpec>,
 }
@@ -224,6 +228,30 @@ pub struct TaskSpec {
     /// Estimated minutes, for progress and completion estimates.
     #[serde(default)]
     pub estimate_minutes: Option<u32>,
+}
+
+/// The file a plan was imported from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSource {
+    /// The file's format.
+    pub format: SourceFormat,
+    /// The file, relative to the project root (the directory holding
+    /// `.nexus`), `/`-separated; `None` when nexus does not remember it: it
+    /// was outside the project, reached through a symlink, or read from
+    /// stdin.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The Task Master tag the plan was made from.
+    pub tag: String,
+}
+
+/// The format of a plan's source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceFormat {
+    /// A claude-task-master `tasks.json`.
+    Taskmaster,
 }
 
 /// A person's adoption of a model's suggested checks.

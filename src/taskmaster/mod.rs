@@ -67,7 +67,17 @@
 //!
 //! On export [`nexus_to_taskmaster`] maps each task's nexus state and
 //! [`write_statuses`] changes only the `status` values (a parent check's is
-//! its own state).
+//! its own state). [`write_back`] writes only the statuses nexus reached
+//! ([`reached_status`]): a task still pending and never attempted, or one
+//! imported as done, keeps the status written in the file.
+//!
+//! # The plan
+//!
+//! [`import_plan`] turns a tag into what `nexus plan --from` saves: the
+//! tasks, the records of the done ones (completed, [`IMPORTED_DONE`]), and
+//! the source the plan remembers (a project-relative path, only for a file
+//! inside the project reached without a symlink); [`write_back`] reads that
+//! source, or the file `-o` names, for `nexus export --to taskmaster`.
 //!
 //! # Text
 //!
@@ -97,15 +107,23 @@
 //! a valid plan; the one limit that cannot be met by cutting text is a
 //! parent with more subtasks than a task may depend on (50).
 
+mod graph;
 mod import;
 mod infer;
 mod json;
+mod locate;
+mod project;
+mod read;
+mod text;
 mod write;
 
-pub use import::{
-    DEFAULT_TAG, ImportStatus, Imported, ImportedTask, Layout, Origin, Role, detect, import,
-};
+pub use import::{DEFAULT_TAG, ImportStatus, Imported, ImportedTask, Layout, Origin, Role, import};
 pub use infer::infer_type;
+pub use locate::detect;
+pub use project::{
+    IMPORTED_DONE, Output, PlanImport, SourceFile, WriteBack, import_plan, reached_status,
+    write_back,
+};
 pub use write::{STATUSES, nexus_to_taskmaster, write_statuses};
 
 #[cfg(test)]

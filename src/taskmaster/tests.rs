@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::import::own_id;
+use super::locate::own_id;
 use super::*;
 use crate::exit;
 use crate::plan::validate;

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Result, anyhow};
 
-use super::import::{locate, own_id};
 use super::json::{self, Node};
+use super::locate::{locate, own_id};
 use crate::state::task::TaskState;
 
 /// Every status Task Master knows (`completed` is tm-core's synonym of

@@ -81,7 +81,7 @@ fn redact(env: &TestEnv, text: &str) -> String {
     clippy::print_stderr,
     reason = "the skip note is for the person running the tests"
 )]
-fn tool(variable: &str) -> Option<PathBuf> {
+pub(crate) fn tool(variable: &str) -> Option<PathBuf> {
     match std::env::var_os(variable) {
         Some(value) if !value.is_empty() => Some(PathBuf::from(value)),
         _ => {

@@ -34,6 +34,7 @@ mod report;
 mod run;
 mod sessions;
 mod status;
+mod taskmaster;
 mod workspaces;
 
 /// Every `.rs` file under `tests/cli` is a module of this binary, so none is
