@@ -15,7 +15,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::agents::backend::{
-    AgentEvent, Backend, Exit, Outcome, Parsed, SessionMode, TurnOutput, TurnRequest,
+    AgentEvent, Backend, Exit, Outcome, Parsed, SessionMode, TurnContext, TurnOutput, TurnRequest,
     redacted_argv, resolve_program,
 };
 use crate::agents::personality;
@@ -471,6 +471,8 @@ impl Runtime {
             cost_usd: 0.0,
             input_tokens: 0,
             output_tokens: 0,
+            unpriced_turns: 0,
+            cli_totals: None,
             status: SessionStatus::Starting,
             cli_version: None,
             recovered_from: recovered.map(|(from, _)| from.to_string()),
@@ -582,19 +584,43 @@ impl Runtime {
             // turn goes on in the orphan and the session stays locked until
             // it ends, so no second turn can split its transcript.
             spec.inherit_fd = Some(session_lock.raw_fd());
-            let mut parser = turn.backend.parser();
+            let context = TurnContext {
+                previous_totals: if turn.mode.is_resume() {
+                    session.cli_totals
+                } else {
+                    None
+                },
+            };
+            let mut parser = turn.backend.parser(&context);
+            // A CLI that names its own sessions (Codex) says which in its
+            // first event: the record takes that id at once, so a call
+            // killed from here on is still resumable.
+            let learns_id = !turn.backend.presets_session_id() && !turn.mode.is_resume();
+            let mut id_write: Option<Write> = None;
             let finished = supervise::run(&spec, stop.clone(), |line| {
                 if let Some(log) = &mut log {
                     log.line(line);
                 }
                 if let Parsed::Events(events) = parser.line(line) {
                     for event in &events {
+                        if learns_id
+                            && id_write.is_none()
+                            && let AgentEvent::Init {
+                                session_id: Some(reported),
+                                ..
+                            } = event
+                            && ids::is_uuid(reported)
+                        {
+                            session.session_id.clone_from(reported);
+                            id_write = Some(spawn_json(session_path.clone(), session.clone()));
+                        }
                         on_event(event);
                     }
                 }
             })
             .await;
-            let output = match finished {
+            join(vec![id_write]).await?;
+            let mut output = match finished {
                 Ok(finished) => {
                     if let Some(log) = log.take() {
                         log.finish(&finished.stderr_tail)?;
@@ -603,6 +629,7 @@ impl Runtime {
                 }
                 Err(error) => turn.backend.spawn_error(&error),
             };
+            self.price(&mut output, turn.backend, agent, options.isolated)?;
             let outcome = output.outcome;
             let mut session_write: Option<Write> = None;
             if outcome.never_ran() && matches!(mode, SessionMode::New(_)) {
@@ -622,6 +649,9 @@ impl Runtime {
                 };
                 if output.cli_version.is_some() {
                     session.cli_version.clone_from(&output.cli_version);
+                }
+                if output.cumulative.is_some() {
+                    session.cli_totals = output.cumulative;
                 }
                 if let Some(reported) = output.session_id.as_ref().filter(|id| ids::is_uuid(id)) {
                     session.session_id.clone_from(reported);
@@ -660,6 +690,7 @@ impl Runtime {
                 input_tokens: output.usage.input_tokens,
                 output_tokens: output.usage.output_tokens,
                 turns: output.usage.turns,
+                unpriced_turns: output.usage.unpriced_turns,
                 permission_denials: output.permission_denials.clone(),
                 cli_version: output.cli_version.clone(),
             });
@@ -697,6 +728,28 @@ impl Runtime {
                 output,
             });
         }
+    }
+
+    /// Sets a turn's cost from `[prices]` (the model the CLI reported, else
+    /// the agent's configured model), else from what the CLI reported; a
+    /// turn that used tokens no price covers counts as unpriced.
+    fn price(
+        &self,
+        output: &mut TurnOutput,
+        backend: &dyn Backend,
+        agent: &Agent,
+        isolated: bool,
+    ) -> Result<()> {
+        let settings = backend.settings(&self.config, Some(agent), isolated)?;
+        let priced = crate::state::prices::price(
+            &self.config.prices,
+            &[output.model.as_deref(), settings.model.as_deref()],
+            &output.tokens,
+            output.reported_cost,
+        );
+        output.usage.cost_usd = priced.cost_usd();
+        output.usage.unpriced_turns = u32::from(priced.is_unknown());
+        Ok(())
     }
 
     fn party(agent: &Agent, instance: u32, session_id: &str) -> Party {

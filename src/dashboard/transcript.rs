@@ -58,7 +58,7 @@ pub struct Transcript {
 impl Default for Transcript {
     fn default() -> Self {
         Transcript {
-            parser: default_backend().parser(),
+            parser: default_backend().parser(&crate::agents::backend::TurnContext::default()),
         }
     }
 }
@@ -84,7 +84,7 @@ impl Transcript {
                     .and_then(Value::as_str)
                     .and_then(crate::agents::backend_named)
                     .unwrap_or_else(default_backend);
-                self.parser = backend.parser();
+                self.parser = backend.parser(&crate::agents::backend::TurnContext::default());
             }
             return Rendered {
                 text: render_nexus(&event, ui),

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::agent::Source;
 use crate::state::fs::{Versioned, check_top_level_keys, parse_toml};
+use crate::state::prices::Price;
 use crate::time::HumanDuration;
 
 /// The text `nexus init` writes as `config.toml`.
@@ -34,6 +35,9 @@ pub struct Config {
     /// Where agents work: their own git worktrees, or the project itself.
     #[serde(default)]
     pub workspace: WorkspaceConfig,
+    /// Prices per model, USD per million tokens (see `state::prices`).
+    #[serde(default)]
+    pub prices: BTreeMap<String, Price>,
     /// The file the configuration was read from, and its text.
     #[serde(skip)]
     pub source: Source,
@@ -47,6 +51,7 @@ const FIELDS: &[&str] = &[
     "run",
     "sessions",
     "workspace",
+    "prices",
 ];
 
 impl Versioned for Config {
@@ -335,6 +340,15 @@ impl Config {
                 "field `agent_backend.default`: `{}` is not one of {}",
                 self.agent_backend.default,
                 crate::agents::backend_names()
+            ));
+        }
+        if let Some((model, key)) = self
+            .prices
+            .iter()
+            .find_map(|(model, price)| price.problem().map(|key| (model, key)))
+        {
+            return Some(format!(
+                "field `prices.\"{model}\".{key}` must be an amount of at least 0"
             ));
         }
         if let Some(name) = self
