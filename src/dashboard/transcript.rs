@@ -255,7 +255,7 @@ fn render_event(event: &AgentEvent, ui: &Ui) -> String {
                 ));
             }
             if let Some(usage) = usage {
-                head.push_str(&format!(" · ${:.4}", usage.cost_usd));
+                head.push_str(&format!(" · {}", usage.cost_text()));
                 head.push_str(&format!(
                     " · {}/{} tokens",
                     usage.input_tokens, usage.output_tokens
