@@ -75,8 +75,15 @@ impl Transcript {
             text: line.trim_end_matches(['\n', '\r']).to_string(),
             malformed: false,
         };
-        if trimmed.starts_with("{\"type\":\"nexus_")
+        // nexus's own lines: the runtime writes its turn header with sorted
+        // keys, so `type` need not come first.
+        if trimmed.starts_with('{')
+            && trimmed.contains("\"type\":\"nexus_")
             && let Ok(event) = serde_json::from_str::<Value>(trimmed)
+            && event
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|kind| kind.starts_with("nexus_"))
         {
             if event.get("type").and_then(Value::as_str) == Some("nexus_turn") {
                 let backend = event

@@ -8,6 +8,7 @@ mod common;
 mod agents;
 mod ask;
 mod assign;
+mod backends;
 mod contract;
 mod doctor;
 mod export;
