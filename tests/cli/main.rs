@@ -10,6 +10,7 @@ mod ask;
 mod assign;
 mod backends;
 mod contract;
+mod contract_agents;
 mod doctor;
 mod export;
 mod fake_claude;
