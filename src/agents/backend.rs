@@ -98,6 +98,10 @@ pub struct Settings {
     pub permission: String,
     /// Every resolved setting of the backend's table, by key.
     pub table: BTreeMap<String, serde_json::Value>,
+    /// The agent runs a small model with little context: its prompts stay
+    /// minimal (no request for the JSON result block, no excerpts of earlier
+    /// interactions, a short recap).
+    pub compact: bool,
 }
 
 /// The environment a backend's child receives on top of the common

@@ -44,6 +44,10 @@ use crate::state::config::Config;
 use crate::state::usage::{TokenCounts, Usage};
 use crate::time::HumanDuration;
 
+/// What a compact agent's system prompt ends with: a small model rambles
+/// into its output cap otherwise.
+pub const COMPACT_INSTRUCTION: &str = "Answer in two or three short sentences, then stop.";
+
 /// The output cap of a compact agent whose `max_output_tokens` is 0.
 pub const COMPACT_MAX_OUTPUT_TOKENS: u32 = 256;
 
@@ -399,6 +403,7 @@ impl Backend for Claude {
             max_turns: resolved.max_turns,
             permission: resolved.permission_mode,
             table,
+            compact: resolved.compact,
         })
     }
 
@@ -436,7 +441,13 @@ impl Backend for Claude {
             // A small model's context holds no tool schemas and no CLI
             // system prompt: the personality is the whole system prompt.
             args.push("--system-prompt".into());
-            args.push(request.system_prompt.clone().into());
+            args.push(
+                format!(
+                    "{}\n\n{COMPACT_INSTRUCTION}",
+                    request.system_prompt.trim_end()
+                )
+                .into(),
+            );
             args.push("--tools".into());
             args.push("".into());
         } else {

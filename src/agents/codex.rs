@@ -340,6 +340,7 @@ impl Backend for Codex {
             max_turns: 40,
             permission: format!("sandbox {}", resolved.sandbox),
             table,
+            compact: false,
         })
     }
 

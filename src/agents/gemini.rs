@@ -376,6 +376,7 @@ impl Backend for Gemini {
             max_turns: 40,
             permission: format!("approval mode {}", resolved.approval_mode),
             table,
+            compact: false,
         })
     }
 

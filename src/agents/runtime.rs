@@ -42,6 +42,8 @@ use crate::time::Timestamp;
 const RELEVANT_COUNT: usize = 3;
 const RELEVANT_CHARS: usize = 3000;
 const RECAP_CHARS: usize = 6000;
+/// A compact agent's recap (a small model's context is small).
+const COMPACT_RECAP_CHARS: usize = 1500;
 
 /// The most raw output one turn writes to its log; the rest is counted and
 /// the log says so.
@@ -379,16 +381,28 @@ impl Runtime {
     ) -> Result<String> {
         let entries =
             memory::read_recent(&self.store.memory_path(&agent.id), memory::RECENT_BYTES)?;
+        // A small model's context holds only the essentials.
+        let compact = self
+            .backend(agent)?
+            .settings(&self.config, Some(agent), true)?
+            .compact;
         let mut prompt = String::new();
         if let Some(reason) = recovered {
-            let recap = memory::recap(&entries, RECAP_CHARS);
+            let recap = memory::recap(
+                &entries,
+                if compact {
+                    COMPACT_RECAP_CHARS
+                } else {
+                    RECAP_CHARS
+                },
+            );
             prompt.push_str(&format!(
                 "Your previous session could not be resumed ({reason}); this is a fresh session.\n"
             ));
             if !recap.is_empty() {
                 prompt.push_str(&format!("Recap of your earlier work:\n{recap}\n"));
             }
-        } else {
+        } else if !compact {
             let exclude = match mode {
                 SessionMode::Resume(id) => Some(id.as_str()),
                 SessionMode::New(_) => None,
@@ -408,8 +422,10 @@ impl Runtime {
             }
         }
         prompt.push_str(message_text.trim_end());
-        prompt.push_str("\n\n");
-        prompt.push_str(message::RESULT_BLOCK_INSTRUCTION);
+        if !compact {
+            prompt.push_str("\n\n");
+            prompt.push_str(message::RESULT_BLOCK_INSTRUCTION);
+        }
         Ok(prompt)
     }
 

@@ -148,6 +148,10 @@ pub struct BrainConfig {
     pub max_retry_wait: HumanDuration,
     /// Model for the claude planner.
     pub claude_model: String,
+    /// A JSON Schema file (relative to the `.nexus` directory) sent instead
+    /// of the built-in one in `json_schema` mode; empty: the built-in one.
+    #[serde(default)]
+    pub plan_schema: String,
 }
 
 /// `[agent_backend]`: how agent processes are run, whatever their backend.
