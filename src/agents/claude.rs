@@ -49,7 +49,7 @@ use crate::time::HumanDuration;
 pub const COMPACT_INSTRUCTION: &str = "Answer in two or three short sentences, then stop.";
 
 /// The output cap of a compact agent whose `max_output_tokens` is 0.
-pub const COMPACT_MAX_OUTPUT_TOKENS: u32 = 256;
+pub const COMPACT_MAX_OUTPUT_TOKENS: u32 = 1024;
 
 /// Variables that leak in when nexus itself runs inside a Claude Code
 /// session and would make the child believe it is nested.
