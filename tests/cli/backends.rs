@@ -207,6 +207,12 @@ fn a_codex_model_without_a_price_costs_unknown_and_a_budget_refuses_it() {
         "{}",
         text.stdout
     );
+    let report = env.nexus(&["report", "p1"]);
+    report.ok();
+    assert!(report.stdout.contains("unknown"), "{}", report.stdout);
+    assert!(!report.stdout.contains("$0.0000"), "{}", report.stdout);
+    let report = env.nexus(&["report", "p1", "--json"]).json();
+    assert_eq!(report["summary"]["unpriced_turns"], 1, "{report}");
     // A price in config.toml makes it known, and the budget accepts it.
     crate::run::configure(
         &env,
