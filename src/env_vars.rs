@@ -9,6 +9,10 @@ pub const NEXUS_DIR: &str = "NEXUS_DIR";
 pub const NEXUS_NOW: &str = "NEXUS_NOW";
 /// The Claude Code executable, overriding `[claude] command`.
 pub const NEXUS_CLAUDE_BIN: &str = "NEXUS_CLAUDE_BIN";
+/// The Codex CLI executable, overriding `[codex] command`.
+pub const NEXUS_CODEX_BIN: &str = "NEXUS_CODEX_BIN";
+/// The Gemini CLI executable, overriding `[gemini] command`.
+pub const NEXUS_GEMINI_BIN: &str = "NEXUS_GEMINI_BIN";
 /// How long a short read-modify-write lock is waited for (e.g. `10s`).
 pub const NEXUS_LOCK_TIMEOUT: &str = "NEXUS_LOCK_TIMEOUT";
 /// The planner to use, overriding `[brain] planner`.
@@ -33,6 +37,14 @@ pub const ALL: &[(&str, &str)] = &[
     (
         NEXUS_CLAUDE_BIN,
         "the Claude Code executable (else `[claude] command`, then `claude` on `PATH`)",
+    ),
+    (
+        NEXUS_CODEX_BIN,
+        "the Codex CLI executable (else `[codex] command`, then `codex` on `PATH`)",
+    ),
+    (
+        NEXUS_GEMINI_BIN,
+        "the Gemini CLI executable (else `[gemini] command`, then `gemini` on `PATH`)",
     ),
     (
         NEXUS_LOCK_TIMEOUT,

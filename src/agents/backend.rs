@@ -7,6 +7,16 @@
 //! end ([`TurnOutput`]) and a session validity check that spends no tokens.
 //! Nothing outside `agents/<backend>.rs` knows a CLI-specific name; the
 //! backends are listed in [`crate::agents::BACKENDS`].
+//!
+//! CLIs differ in ways the runtime handles generically, each declared by the
+//! backend: whether a new session's id can be chosen beforehand
+//! ([`Backend::presets_session_id`]; when not, the record is written with a
+//! provisional id and updated as soon as the [`AgentEvent::Init`] event names
+//! the real one); whether usage is reported per call or as running totals per
+//! session ([`TurnContext::previous_totals`] and [`TurnOutput::cumulative`]);
+//! whether the CLI reports a cost ([`TurnOutput::reported_cost`], priced by
+//! `[prices]` otherwise); and what `doctor` should say about its set-up
+//! ([`Backend::doctor`]).
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -19,7 +29,7 @@ use crate::proc::supervise::{Finished, SpawnError};
 use crate::state::agent::Agent;
 use crate::state::config::Config;
 pub use crate::state::outcome::Outcome;
-use crate::state::usage::Usage;
+use crate::state::usage::{TokenCounts, Usage};
 
 /// How a turn relates to the agent's session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +52,14 @@ impl SessionMode {
     pub fn is_resume(&self) -> bool {
         matches!(self, SessionMode::Resume(_))
     }
+}
+
+/// What a turn's parser is told before the call.
+#[derive(Debug, Clone, Default)]
+pub struct TurnContext {
+    /// The session's running token totals as the CLI last reported them, for
+    /// a CLI that reports cumulative usage (resumed sessions only).
+    pub previous_totals: Option<TokenCounts>,
 }
 
 /// Everything a backend needs to build one turn's command line.
@@ -80,6 +98,10 @@ pub struct Settings {
     pub permission: String,
     /// Every resolved setting of the backend's table, by key.
     pub table: BTreeMap<String, serde_json::Value>,
+    /// The agent runs a small model with little context: its prompts stay
+    /// minimal (no request for the JSON result block, no excerpts of earlier
+    /// interactions, a short recap).
+    pub compact: bool,
 }
 
 /// The environment a backend's child receives on top of the common
@@ -261,8 +283,19 @@ pub struct TurnOutput {
     pub session_id: Option<String>,
     /// The CLI version (from its init event).
     pub cli_version: Option<String>,
-    /// What the turn consumed.
+    /// What the turn consumed: tokens and turns from the parser; the cost
+    /// is set by the runtime from `[prices]` or [`Self::reported_cost`].
     pub usage: Usage,
+    /// This call's token counts, split for pricing.
+    pub tokens: TokenCounts,
+    /// The cost the CLI reported, if it reports one.
+    pub reported_cost: Option<f64>,
+    /// The model the CLI reported using.
+    pub model: Option<String>,
+    /// The session's running token totals after this call, for a CLI that
+    /// reports cumulative usage (kept in the session record and handed to
+    /// the next call's parser as [`TurnContext::previous_totals`]).
+    pub cumulative: Option<TokenCounts>,
     /// Wall time.
     pub duration_ms: u64,
     /// Exit code.
@@ -288,6 +321,10 @@ impl TurnOutput {
             session_id: None,
             cli_version: None,
             usage: Usage::default(),
+            tokens: TokenCounts::default(),
+            reported_cost: None,
+            model: None,
+            cumulative: None,
             duration_ms: 0,
             exit_code: None,
             signal: None,
@@ -342,6 +379,30 @@ pub trait TurnParser: Send {
     fn finish(self: Box<Self>, exit: &Exit) -> TurnOutput;
 }
 
+/// How `doctor` rates something it checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Fine.
+    Ok,
+    /// Works, but worth knowing.
+    Warn,
+    /// Something needed is missing or broken.
+    Fail,
+}
+
+/// One piece of backend-specific advice for `doctor`.
+#[derive(Debug, Clone)]
+pub struct Advice {
+    /// What was checked (`gemini auth`).
+    pub name: String,
+    /// The verdict.
+    pub level: Level,
+    /// What was found.
+    pub detail: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
 /// An agent CLI.
 pub trait Backend: Sync + std::fmt::Debug {
     /// Returns the backend's name: the value of an agent's `backend` and the
@@ -385,7 +446,35 @@ pub trait Backend: Sync + std::fmt::Debug {
     ) -> Result<EnvPlan>;
 
     /// Returns a parser for one turn's output.
-    fn parser(&self) -> Box<dyn TurnParser>;
+    fn parser(&self, context: &TurnContext) -> Box<dyn TurnParser>;
+
+    /// Returns whether a new session's id can be chosen by nexus (passed as
+    /// [`SessionMode::New`]). When not, the id in `New` is provisional: the
+    /// CLI names the session in its [`AgentEvent::Init`] event, and the
+    /// runtime records that id at once.
+    fn presets_session_id(&self) -> bool {
+        true
+    }
+
+    /// Returns whether the CLI reports what a turn cost. When not, a cost is
+    /// only known from `[prices]`, and `run --max-cost` refuses to start an
+    /// agent whose model has no price there.
+    fn reports_cost(&self) -> bool {
+        false
+    }
+
+    /// Returns advice for `doctor` about this backend's set-up for `agents`
+    /// (the agents that use it), read from `env` (the child's environment)
+    /// and the CLI's own files; never writes anything.
+    fn doctor(
+        &self,
+        _config: &Config,
+        _agents: &[&Agent],
+        _env: &BTreeMap<String, String>,
+        _cwd: &Path,
+    ) -> Vec<Advice> {
+        Vec::new()
+    }
 
     /// Returns whether the CLI can resume `session_id` for turns run in
     /// `cwd`, with the child's environment `env`, without spending tokens.

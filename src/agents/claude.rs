@@ -19,6 +19,13 @@
 //!
 //! Settings: the `[claude]` table of `config.toml`, overridden key by key by
 //! the agent file's `[claude]` table (see [`Table`]).
+//!
+//! `compact = true` is for small local models (a llama.cpp server behind
+//! `ANTHROPIC_BASE_URL`, 8k tokens of context): the personality replaces the
+//! CLI's own system prompt (`--system-prompt`), no tool is offered
+//! (`--tools ""`, so no tool schemas fill the context) and the output is
+//! capped (`CLAUDE_CODE_MAX_OUTPUT_TOKENS`, [`COMPACT_MAX_OUTPUT_TOKENS`]
+//! unless `max_output_tokens` says otherwise).
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -30,12 +37,19 @@ use serde_json::Value;
 
 use crate::agents::backend::{
     AgentEvent, Backend, EnvPlan, Exit, MAX_REPLY_BYTES, Outcome, Parsed, SessionCheck,
-    SessionMode, Settings, TurnOutput, TurnParser, TurnRequest, stopped_outcome,
+    SessionMode, Settings, TurnContext, TurnOutput, TurnParser, TurnRequest, stopped_outcome,
 };
 use crate::state::agent::{Agent, Permission};
 use crate::state::config::Config;
-use crate::state::usage::Usage;
+use crate::state::usage::{TokenCounts, Usage};
 use crate::time::HumanDuration;
+
+/// What a compact agent's system prompt ends with: a small model rambles
+/// into its output cap otherwise.
+pub const COMPACT_INSTRUCTION: &str = "Answer in two or three short sentences, then stop.";
+
+/// The output cap of a compact agent whose `max_output_tokens` is 0.
+pub const COMPACT_MAX_OUTPUT_TOKENS: u32 = 1024;
 
 /// Variables that leak in when nexus itself runs inside a Claude Code
 /// session and would make the child believe it is nested.
@@ -136,6 +150,9 @@ pub struct Table {
     pub max_api_retries: Option<u32>,
     /// `API_TIMEOUT_MS` unless set in the environment (default 120s).
     pub api_timeout: Option<HumanDuration>,
+    /// For small local models: the personality replaces the system prompt,
+    /// no tools, capped output (default false).
+    pub compact: Option<bool>,
 }
 
 impl Table {
@@ -156,7 +173,8 @@ impl Table {
             disallowed_tools,
             add_dirs,
             max_api_retries,
-            api_timeout
+            api_timeout,
+            compact
         );
         self
     }
@@ -200,6 +218,8 @@ pub struct Resolved {
     pub max_api_retries: u32,
     /// `API_TIMEOUT_MS` default.
     pub api_timeout: HumanDuration,
+    /// Compact mode (see the module docs).
+    pub compact: bool,
 }
 
 /// Resolves the settings: defaults, then schema-1 keys of
@@ -247,13 +267,19 @@ fn resolve_for(config: &Config, agent: Option<&Agent>, isolated: bool) -> Result
             allowed.push(tool);
         }
     }
+    let compact = table.compact.unwrap_or(false);
+    let max_output_tokens = match table.max_output_tokens.unwrap_or(0) {
+        0 if compact => COMPACT_MAX_OUTPUT_TOKENS,
+        tokens => tokens,
+    };
     Ok(Resolved {
+        compact,
         command: table
             .command
             .unwrap_or_else(|| Claude.default_command().to_string()),
         model: table.model,
         max_turns: table.max_turns.unwrap_or(40),
-        max_output_tokens: table.max_output_tokens.unwrap_or(0),
+        max_output_tokens,
         permission_mode: table.permission_mode.unwrap_or_else(|| mode.to_string()),
         allowed_tools: allowed,
         disallowed_tools: table.disallowed_tools.unwrap_or_default(),
@@ -369,6 +395,7 @@ impl Backend for Claude {
         put("add_dirs", resolved.add_dirs.clone().into());
         put("max_api_retries", resolved.max_api_retries.into());
         put("api_timeout", resolved.api_timeout.to_string().into());
+        put("compact", resolved.compact.into());
         Ok(Settings {
             backend: self.name(),
             command: resolved.command,
@@ -376,6 +403,7 @@ impl Backend for Claude {
             max_turns: resolved.max_turns,
             permission: resolved.permission_mode,
             table,
+            compact: resolved.compact,
         })
     }
 
@@ -409,10 +437,33 @@ impl Backend for Claude {
             args.push("--max-budget-usd".into());
             args.push(format!("{budget}").into());
         }
-        args.push("--append-system-prompt".into());
-        args.push(request.system_prompt.clone().into());
+        if settings.compact {
+            // A small model's context holds no tool schemas and no CLI
+            // system prompt: the personality is the whole system prompt.
+            args.push("--system-prompt".into());
+            args.push(
+                format!(
+                    "{}\n\n{COMPACT_INSTRUCTION}",
+                    request.system_prompt.trim_end()
+                )
+                .into(),
+            );
+            args.push("--tools".into());
+            args.push("".into());
+        } else {
+            args.push("--append-system-prompt".into());
+            args.push(request.system_prompt.clone().into());
+        }
+        let no_tools = Vec::new();
         for (flag, values) in [
-            ("--allowedTools", &settings.allowed_tools),
+            (
+                "--allowedTools",
+                if settings.compact {
+                    &no_tools
+                } else {
+                    &settings.allowed_tools
+                },
+            ),
             ("--disallowedTools", &settings.disallowed_tools),
             ("--add-dir", &settings.add_dirs),
         ] {
@@ -517,8 +568,12 @@ impl Backend for Claude {
         })
     }
 
-    fn parser(&self) -> Box<dyn TurnParser> {
+    fn parser(&self, _context: &TurnContext) -> Box<dyn TurnParser> {
         Box::new(Parser::default())
+    }
+
+    fn reports_cost(&self) -> bool {
+        true
     }
 
     fn session_check(
@@ -544,6 +599,7 @@ const MAX_PARSED_LINE: usize = 64 << 20;
 struct Parser {
     session_id: Option<String>,
     version: Option<String>,
+    model: Option<String>,
     result: Option<Value>,
     any_json: bool,
 }
@@ -580,6 +636,19 @@ fn usage_of(result: &Value) -> Usage {
             + u64_at(result, "/usage/cache_read_input_tokens"),
         output_tokens: u64_at(result, "/usage/output_tokens"),
         turns: u32::try_from(u64_at(result, "/num_turns")).unwrap_or(u32::MAX),
+        unpriced_turns: 0,
+    }
+}
+
+/// Returns the token counts a `result` object reports, split for pricing.
+fn tokens_of(result: &Value) -> TokenCounts {
+    let cached_input = u64_at(result, "/usage/cache_read_input_tokens");
+    let cache_write_input = u64_at(result, "/usage/cache_creation_input_tokens");
+    TokenCounts {
+        input: u64_at(result, "/usage/input_tokens") + cached_input + cache_write_input,
+        cached_input,
+        cache_write_input,
+        output: u64_at(result, "/usage/output_tokens"),
     }
 }
 
@@ -732,11 +801,13 @@ impl Parser {
             if let AgentEvent::Init {
                 session_id,
                 version,
+                model,
                 ..
             } = event
             {
                 self.session_id.clone_from(session_id);
                 self.version.clone_from(version);
+                self.model.clone_from(model);
             }
         }
         if value.get("type").and_then(Value::as_str) == Some("result") {
@@ -777,6 +848,7 @@ impl TurnParser for Parser {
         let mut output = TurnOutput::from_exit(exit);
         output.session_id = self.session_id.clone();
         output.cli_version = self.version.clone();
+        output.model = self.model.clone();
         if let Some(result) = &self.result {
             let mut reply = result
                 .get("result")
@@ -798,6 +870,8 @@ impl TurnParser for Parser {
                 output.session_id = Some(session.to_string());
             }
             output.usage = usage_of(result);
+            output.tokens = tokens_of(result);
+            output.reported_cost = result.get("total_cost_usd").and_then(Value::as_f64);
             output.api_error_status = result
                 .get("api_error_status")
                 .and_then(Value::as_u64)
@@ -979,7 +1053,7 @@ mod tests {
 
     /// Feeds `stdout` line by line to a fresh parser, as a turn does.
     fn interpret_exit(exit: &Exit, stdout: &str) -> TurnOutput {
-        let mut parser = Claude.parser();
+        let mut parser = Claude.parser(&TurnContext::default());
         for line in stdout.lines() {
             parser.line(line);
         }
@@ -1023,7 +1097,7 @@ mod tests {
 
     #[test]
     fn every_stream_line_becomes_normalized_events() {
-        let mut parser = Claude.parser();
+        let mut parser = Claude.parser(&TurnContext::default());
         let mut events = Vec::new();
         for line in sample("c2_stream_json_verbose_tool_use.jsonl").lines() {
             match parser.line(line) {

@@ -4,6 +4,8 @@
 pub mod backend;
 pub mod binary;
 pub mod claude;
+pub mod codex;
+pub mod gemini;
 pub mod personality;
 pub mod runtime;
 pub mod sessions;
@@ -12,7 +14,7 @@ use crate::agents::backend::Backend;
 
 /// Every agent backend nexus can run, one line each. Adding a backend is a
 /// new `agents/<name>.rs` implementing [`Backend`] and a line here.
-pub const BACKENDS: &[&dyn Backend] = &[&claude::Claude];
+pub const BACKENDS: &[&dyn Backend] = &[&claude::Claude, &codex::Codex, &gemini::Gemini];
 
 /// Returns the backend called `name`.
 pub fn backend_named(name: &str) -> Option<&'static dyn Backend> {
@@ -22,7 +24,7 @@ pub fn backend_named(name: &str) -> Option<&'static dyn Backend> {
         .find(|backend| backend.name() == name)
 }
 
-/// Returns the backends' names as a list for messages: `` `claude` ``.
+/// Returns the backends' names as a list for messages: `` `claude`, `codex`, … ``.
 pub fn backend_names() -> String {
     BACKENDS
         .iter()

@@ -15,7 +15,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::agents::backend::{
-    AgentEvent, Backend, Exit, Outcome, Parsed, SessionMode, TurnOutput, TurnRequest,
+    AgentEvent, Backend, Exit, Outcome, Parsed, SessionMode, TurnContext, TurnOutput, TurnRequest,
     redacted_argv, resolve_program,
 };
 use crate::agents::personality;
@@ -42,6 +42,8 @@ use crate::time::Timestamp;
 const RELEVANT_COUNT: usize = 3;
 const RELEVANT_CHARS: usize = 3000;
 const RECAP_CHARS: usize = 6000;
+/// A compact agent's recap (a small model's context is small).
+const COMPACT_RECAP_CHARS: usize = 1500;
 
 /// The most raw output one turn writes to its log; the rest is counted and
 /// the log says so.
@@ -379,16 +381,28 @@ impl Runtime {
     ) -> Result<String> {
         let entries =
             memory::read_recent(&self.store.memory_path(&agent.id), memory::RECENT_BYTES)?;
+        // A small model's context holds only the essentials.
+        let compact = self
+            .backend(agent)?
+            .settings(&self.config, Some(agent), true)?
+            .compact;
         let mut prompt = String::new();
         if let Some(reason) = recovered {
-            let recap = memory::recap(&entries, RECAP_CHARS);
+            let recap = memory::recap(
+                &entries,
+                if compact {
+                    COMPACT_RECAP_CHARS
+                } else {
+                    RECAP_CHARS
+                },
+            );
             prompt.push_str(&format!(
                 "Your previous session could not be resumed ({reason}); this is a fresh session.\n"
             ));
             if !recap.is_empty() {
                 prompt.push_str(&format!("Recap of your earlier work:\n{recap}\n"));
             }
-        } else {
+        } else if !compact {
             let exclude = match mode {
                 SessionMode::Resume(id) => Some(id.as_str()),
                 SessionMode::New(_) => None,
@@ -408,8 +422,10 @@ impl Runtime {
             }
         }
         prompt.push_str(message_text.trim_end());
-        prompt.push_str("\n\n");
-        prompt.push_str(message::RESULT_BLOCK_INSTRUCTION);
+        if !compact {
+            prompt.push_str("\n\n");
+            prompt.push_str(message::RESULT_BLOCK_INSTRUCTION);
+        }
         Ok(prompt)
     }
 
@@ -471,6 +487,8 @@ impl Runtime {
             cost_usd: 0.0,
             input_tokens: 0,
             output_tokens: 0,
+            unpriced_turns: 0,
+            cli_totals: None,
             status: SessionStatus::Starting,
             cli_version: None,
             recovered_from: recovered.map(|(from, _)| from.to_string()),
@@ -582,19 +600,43 @@ impl Runtime {
             // turn goes on in the orphan and the session stays locked until
             // it ends, so no second turn can split its transcript.
             spec.inherit_fd = Some(session_lock.raw_fd());
-            let mut parser = turn.backend.parser();
+            let context = TurnContext {
+                previous_totals: if turn.mode.is_resume() {
+                    session.cli_totals
+                } else {
+                    None
+                },
+            };
+            let mut parser = turn.backend.parser(&context);
+            // A CLI that names its own sessions (Codex) says which in its
+            // first event: the record takes that id at once, so a call
+            // killed from here on is still resumable.
+            let learns_id = !turn.backend.presets_session_id() && !turn.mode.is_resume();
+            let mut id_write: Option<Write> = None;
             let finished = supervise::run(&spec, stop.clone(), |line| {
                 if let Some(log) = &mut log {
                     log.line(line);
                 }
                 if let Parsed::Events(events) = parser.line(line) {
                     for event in &events {
+                        if learns_id
+                            && id_write.is_none()
+                            && let AgentEvent::Init {
+                                session_id: Some(reported),
+                                ..
+                            } = event
+                            && ids::is_uuid(reported)
+                        {
+                            session.session_id.clone_from(reported);
+                            id_write = Some(spawn_json(session_path.clone(), session.clone()));
+                        }
                         on_event(event);
                     }
                 }
             })
             .await;
-            let output = match finished {
+            join(vec![id_write]).await?;
+            let mut output = match finished {
                 Ok(finished) => {
                     if let Some(log) = log.take() {
                         log.finish(&finished.stderr_tail)?;
@@ -603,6 +645,7 @@ impl Runtime {
                 }
                 Err(error) => turn.backend.spawn_error(&error),
             };
+            self.price(&mut output, turn.backend, agent, options.isolated)?;
             let outcome = output.outcome;
             let mut session_write: Option<Write> = None;
             if outcome.never_ran() && matches!(mode, SessionMode::New(_)) {
@@ -622,6 +665,9 @@ impl Runtime {
                 };
                 if output.cli_version.is_some() {
                     session.cli_version.clone_from(&output.cli_version);
+                }
+                if output.cumulative.is_some() {
+                    session.cli_totals = output.cumulative;
                 }
                 if let Some(reported) = output.session_id.as_ref().filter(|id| ids::is_uuid(id)) {
                     session.session_id.clone_from(reported);
@@ -660,6 +706,7 @@ impl Runtime {
                 input_tokens: output.usage.input_tokens,
                 output_tokens: output.usage.output_tokens,
                 turns: output.usage.turns,
+                unpriced_turns: output.usage.unpriced_turns,
                 permission_denials: output.permission_denials.clone(),
                 cli_version: output.cli_version.clone(),
             });
@@ -697,6 +744,65 @@ impl Runtime {
                 output,
             });
         }
+    }
+
+    /// Checks that the cost of every turn of `agents` can be known: its
+    /// backend reports one, or `[prices]` has an entry for its model. A
+    /// budget (`run --max-cost`) refuses to start otherwise, naming them.
+    pub fn check_costs_known<'a>(&self, agents: impl IntoIterator<Item = &'a Agent>) -> Result<()> {
+        let mut unknown: Vec<String> = Vec::new();
+        for agent in agents {
+            let backend = self.backend(agent)?;
+            if backend.reports_cost() {
+                continue;
+            }
+            let model = backend.settings(&self.config, Some(agent), true)?.model;
+            let priced =
+                crate::state::prices::lookup(&self.config.prices, &[model.as_deref()]).is_some();
+            let entry = format!(
+                "`{}` ({} model `{}`)",
+                agent.id,
+                backend.name(),
+                model.as_deref().unwrap_or("default")
+            );
+            if !priced && !unknown.contains(&entry) {
+                unknown.push(entry);
+            }
+        }
+        if unknown.is_empty() {
+            return Ok(());
+        }
+        Err(crate::exit::tagged_hint(
+            Kind::Usage,
+            format!(
+                "a budget is set but the cost of these agents' turns cannot be known: {}",
+                unknown.join(", ")
+            ),
+            "add the model's prices to `[prices]` in config.toml (USD per million tokens), \
+             or run without `--max-cost`",
+        ))
+    }
+
+    /// Sets a turn's cost from `[prices]` (the model the CLI reported, else
+    /// the agent's configured model), else from what the CLI reported; a
+    /// turn that used tokens no price covers counts as unpriced.
+    fn price(
+        &self,
+        output: &mut TurnOutput,
+        backend: &dyn Backend,
+        agent: &Agent,
+        isolated: bool,
+    ) -> Result<()> {
+        let settings = backend.settings(&self.config, Some(agent), isolated)?;
+        let priced = crate::state::prices::price(
+            &self.config.prices,
+            &[output.model.as_deref(), settings.model.as_deref()],
+            &output.tokens,
+            output.reported_cost,
+        );
+        output.usage.cost_usd = priced.cost_usd();
+        output.usage.unpriced_turns = u32::from(priced.is_unknown());
+        Ok(())
     }
 
     fn party(agent: &Agent, instance: u32, session_id: &str) -> Party {

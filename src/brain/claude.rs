@@ -65,7 +65,9 @@ pub fn ask(settings: &Settings, prompt: &str, raw: &mut Vec<RawCall>) -> Result<
         leak_timeout: Duration::from_secs(2),
         inherit_fd: None,
     };
-    let mut parser = settings.backend.parser();
+    let mut parser = settings
+        .backend
+        .parser(&crate::agents::backend::TurnContext::default());
     let mut stdout = String::new();
     let finished = crate::proc::block_on(async {
         let (stop, _sender) = crate::proc::signals::install()?;

@@ -132,6 +132,7 @@ pub fn draft(
                 max_retry_wait: brain.max_retry_wait.0,
             });
             let endpoint = client.endpoint();
+            let schema = custom_schema(store, config)?;
             let mut log = Vec::new();
             let result = converse(
                 PlannerKind::Openai,
@@ -139,7 +140,7 @@ pub fn draft(
                 agents,
                 input,
                 |messages, notify| {
-                    let body = request_body(config, &model, messages, &agent_ids);
+                    let body = request_body(config, &model, messages, &agent_ids, schema.as_ref());
                     let mut raw = Vec::new();
                     let answer = client.complete(&body, notify, &mut raw);
                     log.push(json!({"endpoint": endpoint, "request": body, "answers": raw}));
@@ -182,6 +183,38 @@ pub fn draft(
             finish(ctx.ui.redactor(), store, plan_id, "claude", &log, result)
         }
     }
+}
+
+/// Reads `[brain] plan_schema` (a JSON Schema file, relative to the
+/// `.nexus` directory), when set: it replaces the built-in schema in the
+/// `json_schema` request, e.g. to pin a small local model to a fixed plan
+/// shape. The plan is validated as always.
+fn custom_schema(store: &Store, config: &Config) -> Result<Option<Value>> {
+    let name = config.brain.plan_schema.trim();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    let path = store.root().join(name);
+    let text = fs::read_to_string(&path)?;
+    let schema: Value = serde_json::from_str(&text).map_err(|error| {
+        crate::exit::tagged(
+            crate::exit::Kind::StateInvalid,
+            format!(
+                "plan schema `{}` (`[brain] plan_schema`) is not JSON: {error}",
+                path.display()
+            ),
+        )
+    })?;
+    if !schema.is_object() {
+        return Err(crate::exit::tagged(
+            crate::exit::Kind::StateInvalid,
+            format!(
+                "plan schema `{}` (`[brain] plan_schema`) is not a JSON object",
+                path.display()
+            ),
+        ));
+    }
+    Ok(Some(schema))
 }
 
 /// Writes the raw log (always), and adds its path to an invalid-plan error.
@@ -290,6 +323,7 @@ pub fn request_body(
     model: &str,
     messages: &[Value],
     agent_ids: &[String],
+    schema: Option<&Value>,
 ) -> Value {
     let brain = &config.brain;
     let mut body = serde_json::Map::new();
@@ -301,7 +335,7 @@ pub fn request_body(
         TokenField::MaxTokens => "max_tokens",
     };
     body.insert(field.to_string(), json!(brain.max_tokens));
-    if let Some(format) = prompt::response_format(brain.json_mode, agent_ids) {
+    if let Some(format) = prompt::response_format(brain.json_mode, agent_ids, schema) {
         body.insert("response_format".to_string(), format);
     }
     Value::Object(body)

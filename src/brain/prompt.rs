@@ -146,15 +146,20 @@ pub fn plan_schema(agent_ids: &[String]) -> Value {
     })
 }
 
-/// Returns the `response_format` field for a JSON mode (`None`: no field).
-pub fn response_format(mode: JsonMode, agent_ids: &[String]) -> Option<Value> {
+/// Returns the `response_format` field for a JSON mode (`None`: no field);
+/// `custom` replaces the built-in schema (`[brain] plan_schema`).
+pub fn response_format(
+    mode: JsonMode,
+    agent_ids: &[String],
+    custom: Option<&Value>,
+) -> Option<Value> {
     match mode {
         JsonMode::JsonSchema => Some(json!({
             "type": "json_schema",
             "json_schema": {
                 "name": SCHEMA_NAME,
                 "strict": true,
-                "schema": plan_schema(agent_ids)
+                "schema": custom.cloned().unwrap_or_else(|| plan_schema(agent_ids))
             }
         })),
         JsonMode::JsonObject => Some(json!({"type": "json_object"})),
@@ -215,6 +220,11 @@ mod tests {
         };
         let text = user_prompt(&input);
         assert!(text.contains("JSON") && text.contains("friday") && text.contains("lang: rust"));
-        assert_eq!(response_format(JsonMode::None, &[]), None);
+        assert_eq!(response_format(JsonMode::None, &[], None), None);
+        let pinned = json!({"type": "object"});
+        assert_eq!(
+            response_format(JsonMode::JsonSchema, &[], Some(&pinned)).unwrap()["json_schema"]["schema"],
+            pinned
+        );
     }
 }

@@ -89,10 +89,21 @@ pub fn run(ctx: &Ctx, command: &AgentsCommand) -> Result<u8> {
             let prompt = personality::system_prompt(&agent, false);
             let backend = runtime.backend(&agent)?;
             let settings = backend.settings(&runtime.config, Some(&agent), true)?;
+            let program = runtime.program(backend, Some(&agent))?;
+            let version = if crate::agents::binary::is_executable(&program) {
+                crate::agents::binary::version(&program, std::time::Duration::from_secs(15))
+            } else {
+                Err(format!("`{}` not found", program.display()))
+            };
             if ui.json {
                 ui.json_out(&serde_json::json!({
                     "agent": agent_json(&runtime, &agent)?,
                     "built_system_prompt": prompt,
+                    "cli": {
+                        "program": program,
+                        "version": version.as_ref().ok(),
+                        "problem": version.as_ref().err(),
+                    },
                 }))?;
                 return Ok(crate::exit::OK);
             }
@@ -130,10 +141,14 @@ pub fn run(ctx: &Ctx, command: &AgentsCommand) -> Result<u8> {
             ));
             text.push_str(&field("expertise", &list(&agent.expertise.areas)));
             text.push_str(&field("capabilities", &list(&agent.expertise.capabilities)));
-            let program = runtime.program(backend, Some(&agent))?;
             text.push_str(&field(
                 "backend",
-                &format!("{} (`{}`)", backend.name(), program.display()),
+                &format!(
+                    "{} (`{}`, {})",
+                    backend.name(),
+                    program.display(),
+                    version.unwrap_or_else(|problem| problem)
+                ),
             ));
             for (key, value) in &settings.table {
                 let shown = match value {

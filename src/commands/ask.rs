@@ -70,11 +70,11 @@ pub fn run(ctx: &Ctx, args: &AskArgs) -> Result<u8> {
         (None, false) => "new session".to_string(),
     };
     ui.note(&format!(
-        "{} · {how} {} · {} · ${:.4}",
+        "{} · {how} {} · {} · {}",
         agent.name,
         report.session_id,
         report.output.outcome.name(),
-        report.output.usage.cost_usd
+        report.output.usage.cost_text()
     ));
     if report.output.leaked {
         ui.warn("the agent left a process holding its output open after it exited; it was killed");

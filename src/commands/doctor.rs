@@ -1,12 +1,15 @@
 //! `nexus doctor`: checks the installation without spending tokens — the
-//! `.nexus` found and every file in it valid, the `claude` executable and its
-//! version, the brain's API key variable (set or not; never its value).
+//! `.nexus` found and every file in it valid, the executable and version of
+//! every agent backend in use with the agents that use it and the backend's
+//! own advice (Codex's key or login, Gemini's auth type and trusted folder),
+//! the brain's API key variable (set or not; never its value).
 
 use std::time::Duration;
 
 use anyhow::Result;
 use serde::Serialize;
 
+use crate::agents::backend::{Backend, Level};
 use crate::agents::binary;
 use crate::cli::DoctorArgs;
 use crate::context::Ctx;
@@ -231,8 +234,10 @@ fn files_check(store: &Store) -> Check {
     }
 }
 
-/// Checks the executable and version of every backend in use: the
-/// default and each agent's.
+/// Checks the executable and version of every backend in use (the
+/// default and each agent's), naming the agents that use it, then asks
+/// each backend for its own advice (e.g. Gemini's auth type and trusted
+/// folder), read from the child's environment without writing anything.
 fn backend_checks(ctx: &Ctx, store: &Store, config: &Config) -> Vec<Check> {
     let runtime = crate::agents::runtime::Runtime::new(ctx, store.clone(), config.clone());
     let agents = store.load_agents().unwrap_or_default();
@@ -243,34 +248,78 @@ fn backend_checks(ctx: &Ctx, store: &Store, config: &Config) -> Vec<Check> {
             names.push(name);
         }
     }
-    names
-        .into_iter()
-        .filter_map(crate::agents::backend_named)
-        .map(|backend| {
-            let name = backend.name();
-            let program = match runtime.program(backend, None) {
-                Ok(program) => program,
-                Err(error) => return check(name, Verdict::Fail, format!("{error:#}")),
+    let mut checks = Vec::new();
+    for backend in names.into_iter().filter_map(crate::agents::backend_named) {
+        let name = backend.name();
+        let users: Vec<&crate::state::agent::Agent> = agents
+            .iter()
+            .filter(|agent| agent.backend_name(config) == name)
+            .collect();
+        let used_by = if users.is_empty() {
+            "the default backend; no agent uses it".to_string()
+        } else {
+            format!(
+                "agents: {}",
+                users
+                    .iter()
+                    .map(|agent| agent.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        checks.push(binary_check(&runtime, backend, &used_by));
+        if users.is_empty() {
+            continue;
+        }
+        let env = match runtime.agent_env(backend, None) {
+            Ok(env) => env,
+            Err(error) => {
+                checks.push(check(name, Verdict::Fail, format!("{error:#}")));
+                continue;
+            }
+        };
+        for advice in backend.doctor(config, &users, &env, &store.project_root()) {
+            let verdict = match advice.level {
+                Level::Ok => Verdict::Ok,
+                Level::Warn => Verdict::Warn,
+                Level::Fail => Verdict::Fail,
             };
-            if !binary::is_executable(&program) {
-                let mut failed = check(
-                    name,
-                    Verdict::Fail,
-                    format!("`{}` not found on PATH", program.display()),
-                );
-                failed.hint = Some(backend.install_hint().to_string());
-                return failed;
-            }
-            match binary::version(&program, Duration::from_secs(15)) {
-                Ok(version) => check(
-                    name,
-                    Verdict::Ok,
-                    format!("{} ({version})", program.display()),
-                ),
-                Err(problem) => check(name, Verdict::Fail, problem),
-            }
-        })
-        .collect()
+            let mut item = check(&advice.name, verdict, advice.detail);
+            item.hint = advice.hint;
+            checks.push(item);
+        }
+    }
+    checks
+}
+
+/// Checks one backend's executable and its `--version`.
+fn binary_check(
+    runtime: &crate::agents::runtime::Runtime,
+    backend: &dyn Backend,
+    used_by: &str,
+) -> Check {
+    let name = backend.name();
+    let program = match runtime.program(backend, None) {
+        Ok(program) => program,
+        Err(error) => return check(name, Verdict::Fail, format!("{error:#}")),
+    };
+    if !binary::is_executable(&program) {
+        let mut failed = check(
+            name,
+            Verdict::Fail,
+            format!("`{}` not found on PATH ({used_by})", program.display()),
+        );
+        failed.hint = Some(backend.install_hint().to_string());
+        return failed;
+    }
+    match binary::version(&program, Duration::from_secs(15)) {
+        Ok(version) => check(
+            name,
+            Verdict::Ok,
+            format!("{} ({version}); {used_by}", program.display()),
+        ),
+        Err(problem) => check(name, Verdict::Fail, format!("{problem} ({used_by})")),
+    }
 }
 
 fn key_check(ctx: &Ctx, config: &Config) -> Check {

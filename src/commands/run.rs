@@ -120,13 +120,13 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<u8> {
         .map(|(state, count)| format!("{count} {state}"))
         .collect();
     let line = format!(
-        "plan `{plan_name}`: {} · ${:.4} · {}",
+        "plan `{plan_name}`: {} · {} · {}",
         if counts.is_empty() {
             "nothing to run".to_string()
         } else {
             counts.join(", ")
         },
-        summary.cost_usd,
+        crate::state::usage::cost_text(summary.cost_usd, summary.unpriced_turns),
         short_duration(std::time::Duration::from_millis(summary.wall_ms))
     );
     if summary.interrupted {
@@ -152,7 +152,12 @@ fn print_event(ui: &Ui, event: &Event) {
     let agent = event.agent.as_deref().unwrap_or("");
     let cost = event
         .cost_usd
-        .map(|cost| format!(", ${cost:.4}"))
+        .map(|cost| {
+            format!(
+                ", {}",
+                crate::state::usage::cost_text(cost, event.unpriced_turns.unwrap_or(0))
+            )
+        })
         .unwrap_or_default();
     let took = event
         .duration_ms

@@ -104,7 +104,7 @@ fn print_list(ui: &Ui, listed: &[Listed]) -> Result<()> {
             short_duration(std::time::Duration::from_secs(item.age_seconds)),
             short_duration(std::time::Duration::from_secs(item.idle_seconds)),
             item.record.turns.to_string(),
-            format!("${:.4}", item.record.cost_usd),
+            crate::state::usage::cost_text(item.record.cost_usd, item.record.unpriced_turns),
             state,
         ]);
     }
@@ -141,7 +141,10 @@ fn print_one(ui: &Ui, item: &Listed) -> Result<()> {
     text.push_str(&field("created", record.created_at.to_string()));
     text.push_str(&field("last used", record.last_used_at.to_string()));
     text.push_str(&field("turns", record.turns.to_string()));
-    text.push_str(&field("cost", format!("${:.4}", record.cost_usd)));
+    text.push_str(&field(
+        "cost",
+        crate::state::usage::cost_text(record.cost_usd, record.unpriced_turns),
+    ));
     text.push_str(&field(
         "tokens",
         format!("{} in, {} out", record.input_tokens, record.output_tokens),

@@ -92,6 +92,9 @@ pub struct TaskMetrics {
     pub output_tokens: u64,
     /// Agent turns.
     pub turns: u64,
+    /// Calls of unknown cost, not in `cost_usd` (omitted when 0).
+    #[serde(skip_serializing_if = "crate::state::usage::is_zero")]
+    pub unpriced_turns: u32,
     /// When the remaining tasks should be done.
     pub estimated_completion: Estimate,
 }
@@ -130,6 +133,9 @@ pub struct AgentPerformance {
     pub input_tokens: u64,
     /// Output tokens.
     pub output_tokens: u64,
+    /// Calls of unknown cost, not in `cost_usd` (omitted when 0).
+    #[serde(skip_serializing_if = "crate::state::usage::is_zero")]
+    pub unpriced_turns: u32,
 }
 
 /// A task reference.
@@ -187,6 +193,9 @@ pub struct PlanRow {
     pub input_tokens: u64,
     /// Output tokens.
     pub output_tokens: u64,
+    /// Calls of unknown cost, not in `cost_usd` (omitted when 0).
+    #[serde(skip_serializing_if = "crate::state::usage::is_zero")]
+    pub unpriced_turns: u32,
     /// When its remaining tasks should be done.
     pub estimated_completion: Estimate,
 }
@@ -241,6 +250,9 @@ pub struct TaskRow {
     pub input_tokens: u64,
     /// Output tokens.
     pub output_tokens: u64,
+    /// Calls of unknown cost, not in `cost_usd` (omitted when 0).
+    #[serde(skip_serializing_if = "crate::state::usage::is_zero")]
+    pub unpriced_turns: u32,
     /// Why it is not completed.
     pub reason: Option<String>,
     /// Its branch, commit and merge state, in worktree mode.
@@ -463,6 +475,7 @@ fn task_row(
         cost_usd: record.map_or(0.0, |record| record.cost_usd),
         input_tokens: record.map_or(0, |record| record.input_tokens),
         output_tokens: record.map_or(0, |record| record.output_tokens),
+        unpriced_turns: record.map_or(0, |record| record.unpriced_turns),
         reason: record.and_then(|record| record.reason.clone()),
         workspace: record.and_then(|record| record.workspace.clone()),
     }
@@ -529,6 +542,7 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
                 entry.cost_usd += attempt.cost_usd;
                 entry.input_tokens = entry.input_tokens.saturating_add(attempt.input_tokens);
                 entry.output_tokens = entry.output_tokens.saturating_add(attempt.output_tokens);
+                entry.unpriced_turns = entry.unpriced_turns.saturating_add(attempt.unpriced_turns);
                 if let (Some(finished), Some(duration)) =
                     (attempt.finished_at, attempt_duration(attempt))
                 {
@@ -620,9 +634,11 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
         .collect();
     let (mut attempts, mut successes, mut scope_durations) = (0, 0, Vec::new());
     let (mut cost_usd, mut input_tokens, mut output_tokens, mut turns) = (0.0, 0u64, 0u64, 0u64);
+    let mut unpriced_turns = 0u32;
     for loaded in snapshot.plans.iter().filter(in_scope) {
         let mut plan_states: BTreeMap<String, usize> = BTreeMap::new();
         let (mut plan_cost, mut plan_input, mut plan_output, mut completed) = (0.0, 0u64, 0u64, 0);
+        let mut plan_unpriced = 0u32;
         for (spec, task) in loaded.plan.tasks.iter().zip(&loaded.tasks) {
             let state = task.shown_state();
             *plan_states.entry(state.to_string()).or_default() += 1;
@@ -632,6 +648,7 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
                 plan_cost += record.cost_usd;
                 plan_input = plan_input.saturating_add(record.input_tokens);
                 plan_output = plan_output.saturating_add(record.output_tokens);
+                plan_unpriced = plan_unpriced.saturating_add(record.unpriced_turns);
                 turns = turns.saturating_add(u64::from(record.turns));
                 for attempt in &record.attempts {
                     if let Some(duration) = attempt_duration(attempt) {
@@ -647,6 +664,7 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
         cost_usd += plan_cost;
         input_tokens = input_tokens.saturating_add(plan_input);
         output_tokens = output_tokens.saturating_add(plan_output);
+        unpriced_turns = unpriced_turns.saturating_add(plan_unpriced);
         let total = loaded.plan.tasks.len();
         plans.push(PlanRow {
             id: loaded.plan.id.clone(),
@@ -662,6 +680,7 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
             cost_usd: round_cost(plan_cost),
             input_tokens: plan_input,
             output_tokens: plan_output,
+            unpriced_turns: plan_unpriced,
             estimated_completion: estimate(
                 loaded.plan.tasks.iter().zip(&loaded.tasks),
                 snapshot,
@@ -696,6 +715,7 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
             input_tokens,
             output_tokens,
             turns,
+            unpriced_turns,
             estimated_completion,
         },
         agent_performance: performance,

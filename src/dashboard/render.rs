@@ -30,6 +30,12 @@ pub fn money(cost: f64) -> String {
     format!("${cost:.4}")
 }
 
+/// Returns `$0.0421`, or `unknown` (with `+ unknown` after a known part)
+/// when calls of unknown cost are counted: never `$0` for those.
+pub fn cost(cost_usd: f64, unpriced_turns: u32) -> String {
+    crate::state::usage::cost_text(cost_usd, unpriced_turns)
+}
+
 fn ago(at: Timestamp, now: Timestamp) -> String {
     let elapsed = at.until(now);
     if elapsed < Duration::from_secs(1) {
@@ -225,7 +231,7 @@ pub fn dashboard(dashboard: &Dashboard, ui: &Ui, boxes: bool) -> String {
         "cost".to_string(),
         format!(
             "{} · {} input / {} output tokens · {} turns",
-            money(metrics.cost_usd),
+            cost(metrics.cost_usd, metrics.unpriced_turns),
             metrics.input_tokens,
             metrics.output_tokens,
             metrics.turns
@@ -334,7 +340,7 @@ pub fn dashboard(dashboard: &Dashboard, ui: &Ui, boxes: bool) -> String {
                 format!("{}%", plan.progress),
                 plan.tasks.to_string(),
                 states.join(", "),
-                money(plan.cost_usd),
+                cost(plan.cost_usd, plan.unpriced_turns),
                 short_estimate(&plan.estimated_completion),
                 shorten(&plan.request, 50),
             ]);
@@ -523,7 +529,7 @@ pub fn detail(detail: &TaskDetail, ui: &Ui, boxes: bool) -> String {
             "cost",
             format!(
                 "{} · {} input / {} output tokens · {} turns",
-                money(record.cost_usd),
+                cost(record.cost_usd, record.unpriced_turns),
                 record.input_tokens,
                 record.output_tokens,
                 record.turns
@@ -535,7 +541,7 @@ pub fn detail(detail: &TaskDetail, ui: &Ui, boxes: bool) -> String {
                     "{session_id} (last used {}, {} turns, {}, {})",
                     ago(session.last_used_at, now),
                     session.turns,
-                    money(session.cost_usd),
+                    cost(session.cost_usd, session.unpriced_turns),
                     match session.status {
                         crate::state::session::SessionStatus::Starting => "starting",
                         crate::state::session::SessionStatus::Ok => "ok",
@@ -642,7 +648,7 @@ pub fn detail(detail: &TaskDetail, ui: &Ui, boxes: bool) -> String {
                 crate::dashboard::panel::attempt_duration(attempt)
                     .map_or_else(|| "—".to_string(), short_duration),
                 ui.paint(attempt.outcome.name(), outcome_tone),
-                money(attempt.cost_usd),
+                cost(attempt.cost_usd, attempt.unpriced_turns),
                 format!("{}/{}", attempt.input_tokens, attempt.output_tokens),
                 attempt
                     .reason

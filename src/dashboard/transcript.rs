@@ -58,7 +58,7 @@ pub struct Transcript {
 impl Default for Transcript {
     fn default() -> Self {
         Transcript {
-            parser: default_backend().parser(),
+            parser: default_backend().parser(&crate::agents::backend::TurnContext::default()),
         }
     }
 }
@@ -75,8 +75,15 @@ impl Transcript {
             text: line.trim_end_matches(['\n', '\r']).to_string(),
             malformed: false,
         };
-        if trimmed.starts_with("{\"type\":\"nexus_")
+        // nexus's own lines: the runtime writes its turn header with sorted
+        // keys, so `type` need not come first.
+        if trimmed.starts_with('{')
+            && trimmed.contains("\"type\":\"nexus_")
             && let Ok(event) = serde_json::from_str::<Value>(trimmed)
+            && event
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|kind| kind.starts_with("nexus_"))
         {
             if event.get("type").and_then(Value::as_str) == Some("nexus_turn") {
                 let backend = event
@@ -84,7 +91,7 @@ impl Transcript {
                     .and_then(Value::as_str)
                     .and_then(crate::agents::backend_named)
                     .unwrap_or_else(default_backend);
-                self.parser = backend.parser();
+                self.parser = backend.parser(&crate::agents::backend::TurnContext::default());
             }
             return Rendered {
                 text: render_nexus(&event, ui),
@@ -255,7 +262,7 @@ fn render_event(event: &AgentEvent, ui: &Ui) -> String {
                 ));
             }
             if let Some(usage) = usage {
-                head.push_str(&format!(" · ${:.4}", usage.cost_usd));
+                head.push_str(&format!(" · {}", usage.cost_text()));
                 head.push_str(&format!(
                     " · {}/{} tokens",
                     usage.input_tokens, usage.output_tokens

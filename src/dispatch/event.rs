@@ -60,6 +60,10 @@ pub struct Event {
     /// Cost of the attempt or run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost_usd: Option<f64>,
+    /// Calls of unknown cost in the attempt or run, not in `cost_usd`
+    /// (omitted when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unpriced_turns: Option<u32>,
     /// Why a task failed, was blocked or skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -81,6 +85,7 @@ impl Event {
             attempt: None,
             duration_ms: None,
             cost_usd: None,
+            unpriced_turns: None,
             reason: None,
             counts: None,
         }
@@ -94,6 +99,8 @@ pub struct Summary {
     pub counts: BTreeMap<String, usize>,
     /// Cost spent in this run.
     pub cost_usd: f64,
+    /// Calls of unknown cost in this run, not in `cost_usd`.
+    pub unpriced_turns: u32,
     /// Wall time.
     pub wall_ms: u64,
     /// Whether a signal stopped the run.

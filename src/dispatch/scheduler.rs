@@ -221,6 +221,15 @@ impl<'a> Scheduler<'a> {
                 runtime.store.check_plan_agents(&plan)?;
             }
         }
+        if options.max_cost_usd > 0.0 {
+            // A budget cannot count a turn nobody can price.
+            runtime.check_costs_known(
+                plan.tasks
+                    .iter()
+                    .filter_map(|task| task.agent.as_ref())
+                    .filter_map(|id| agents.get(id)),
+            )?;
+        }
         let command: Vec<String> = std::env::args().collect();
         Ok(Scheduler {
             workspace: None,
@@ -569,8 +578,19 @@ impl<'a> Scheduler<'a> {
         let all_completed = scope
             .iter()
             .all(|&index| slots[index].record.state == TaskState::Completed);
+        let unpriced_turns = scope
+            .iter()
+            .flat_map(|&index| {
+                let slot = &slots[index];
+                slot.record.attempts[slot.attempts_at_start.min(slot.record.attempts.len())..]
+                    .iter()
+            })
+            .fold(0u32, |sum, attempt| {
+                sum.saturating_add(attempt.unpriced_turns)
+            });
         let summary = Summary {
             counts: counts.clone(),
+            unpriced_turns,
             cost_usd: state.budget().spent - spent_before,
             wall_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             interrupted,
@@ -580,6 +600,7 @@ impl<'a> Scheduler<'a> {
             Event {
                 counts: Some(counts),
                 cost_usd: Some(summary.cost_usd),
+                unpriced_turns: Some(summary.unpriced_turns).filter(|count| *count > 0),
                 duration_ms: Some(summary.wall_ms),
                 ..Event::new(EventKind::RunFinished, self.now(), &plan_id)
             },
@@ -831,6 +852,7 @@ impl<'a> Scheduler<'a> {
                         .map(|reason| format!("{}: {reason}", attempt.outcome)),
                     duration_ms: Some(u64::try_from(delay.as_millis()).unwrap_or(0)),
                     cost_usd: Some(attempt.cost_usd),
+                    unpriced_turns: Some(attempt.unpriced_turns).filter(|count| *count > 0),
                     ..Event::new(EventKind::TaskRetrying, self.now(), &plan_id)
                 },
                 Some(index),
@@ -870,8 +892,12 @@ impl<'a> Scheduler<'a> {
         let this_run = slot.record.attempts
             [slot.attempts_at_start.min(slot.record.attempts.len())..]
             .iter()
-            .fold((0.0, 0u64), |(cost, ms), attempt| {
-                (cost + attempt.cost_usd, ms + attempt.duration_ms)
+            .fold((0.0, 0u64, 0u32), |(cost, ms, unpriced), attempt| {
+                (
+                    cost + attempt.cost_usd,
+                    ms + attempt.duration_ms,
+                    unpriced.saturating_add(attempt.unpriced_turns),
+                )
             });
         let attempt = slot.record.attempts.last().map(|attempt| attempt.number);
         let mut result_file = None;
@@ -913,6 +939,7 @@ impl<'a> Scheduler<'a> {
                 attempt,
                 duration_ms: Some(this_run.1),
                 cost_usd: Some(this_run.0),
+                unpriced_turns: Some(this_run.2).filter(|count| *count > 0),
                 reason,
                 ..Event::new(kind, self.now(), &plan_id)
             },

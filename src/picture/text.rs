@@ -98,7 +98,13 @@ pub fn duration(ms: u64) -> String {
     }
 }
 
-/// Formats a cost in USD as the dashboard does: `$0.0421`.
+/// Formats a cost as the dashboard does: `$0.0421`, `unknown` or
+/// `$0.0421 + unknown` when calls of unknown cost are counted.
+pub fn cost(cost_usd: f64, unpriced_turns: u32) -> String {
+    crate::state::usage::cost_text(cost_usd + 0.0, unpriced_turns)
+}
+
+/// Returns a cost with four decimals (`$0.0123`).
 pub fn money(cost: f64) -> String {
     // `+ 0.0` turns a negative zero (an empty sum) into zero.
     crate::dashboard::render::money(cost + 0.0)

@@ -101,7 +101,7 @@ fn tooltip(bar: &Bar, agent: &str) -> String {
         ", {} from +{}, {}",
         text::duration(bar.end_ms.saturating_sub(bar.start_ms)),
         text::duration(bar.start_ms),
-        text::money(bar.cost_usd)
+        text::cost(bar.cost_usd, bar.unpriced_turns)
     );
     if let Some(reason) = &bar.reason {
         let _ = write!(words, " — {}", text::line(reason, 200));
@@ -203,6 +203,11 @@ pub fn svg(report: &Report, links: bool) -> String {
             write_bar(&mut out, bar, &lane.agent, top, critical, &x_of, links);
         }
         let cost: f64 = lane.bars.iter().map(|bar| bar.cost_usd).sum();
+        let unpriced = lane
+            .bars
+            .iter()
+            .map(|bar| bar.unpriced_turns)
+            .fold(0u32, u32::saturating_add);
         let busy = lane
             .bars
             .iter()
@@ -214,7 +219,7 @@ pub fn svg(report: &Report, links: bool) -> String {
             WIDTH - RIGHT + 14,
             top + LANE / 2 + 4,
             palette::TEXT,
-            text::money(cost),
+            text::cost(cost, unpriced),
             text::duration(busy)
         );
     }

@@ -118,6 +118,7 @@ fn attempt_report(attempt: &Attempt, instance: u32) -> AttemptReport {
         outcome: attempt.outcome,
         reason: attempt.reason.clone(),
         cost_usd: attempt.cost_usd,
+        unpriced_turns: attempt.unpriced_turns,
         input_tokens: attempt.input_tokens,
         output_tokens: attempt.output_tokens,
         turns: attempt.turns,
@@ -189,6 +190,7 @@ fn task_reports(
                 finished_at: record.and_then(|record| record.finished_at),
                 took_ms: node.took_ms,
                 cost_usd: record.map_or(0.0, |record| record.cost_usd),
+                unpriced_turns: record.map_or(0, |record| record.unpriced_turns),
                 input_tokens: record.map_or(0, |record| record.input_tokens),
                 output_tokens: record.map_or(0, |record| record.output_tokens),
                 turns: record.map_or(0, |record| record.turns),
@@ -236,6 +238,7 @@ fn agent_reports(
                 failed_attempts: 0,
                 busy_ms: 0,
                 cost_usd: 0.0,
+                unpriced_turns: 0,
                 input_tokens: 0,
                 output_tokens: 0,
                 turns: 0,
@@ -255,6 +258,8 @@ fn agent_reports(
                         .busy_ms
                         .saturating_add(attempt.duration_ms.unwrap_or(0));
                     report.cost_usd += attempt.cost_usd;
+                    report.unpriced_turns =
+                        report.unpriced_turns.saturating_add(attempt.unpriced_turns);
                     report.input_tokens = report.input_tokens.saturating_add(attempt.input_tokens);
                     report.output_tokens =
                         report.output_tokens.saturating_add(attempt.output_tokens);
@@ -311,6 +316,7 @@ fn timeline(tasks: &[TaskReport], agents: &[AgentReport], now: Timestamp) -> Tim
                     outcome: attempt.outcome,
                     reason: attempt.reason.clone(),
                     cost_usd: attempt.cost_usd,
+                    unpriced_turns: attempt.unpriced_turns,
                 });
             }
         }
@@ -391,6 +397,10 @@ fn summary(
             .map(|task| task.attempts.len().saturating_sub(1))
             .sum(),
         cost_usd: tasks.iter().map(|task| task.cost_usd).sum(),
+        unpriced_turns: tasks
+            .iter()
+            .map(|task| task.unpriced_turns)
+            .fold(0, u32::saturating_add),
         input_tokens: tasks
             .iter()
             .map(|task| task.input_tokens)

@@ -187,7 +187,7 @@ fn cards(out: &mut String, report: &Report) {
     card(
         out,
         "cost",
-        &text::money(summary.cost_usd),
+        &text::cost(summary.cost_usd, summary.unpriced_turns),
         &format!(
             "{} input / {} output tokens, {} turns",
             summary.input_tokens, summary.output_tokens, summary.turns
@@ -280,7 +280,7 @@ fn agents(out: &mut String, report: &Report) {
             agent.failed_attempts,
             text::duration(agent.busy_ms),
             meter(busy, max_busy),
-            text::money(agent.cost_usd),
+            text::cost(agent.cost_usd, agent.unpriced_turns),
             meter(agent.cost_usd, max_cost),
             agent.input_tokens,
             agent.output_tokens,
@@ -378,7 +378,7 @@ fn attempts(out: &mut String, attempts: &[AttemptReport]) {
                 .duration_ms
                 .map_or_else(|| "—".to_string(), text::duration),
             xml(&outcome),
-            text::money(attempt.cost_usd),
+            text::cost(attempt.cost_usd, attempt.unpriced_turns),
             xml(attempt.reason.as_deref().unwrap_or("—")),
         );
     }
@@ -436,7 +436,7 @@ fn task_section(out: &mut String, index: usize, task: &TaskReport) {
     if let Some(took) = task.took_ms {
         facts.push(format!("took {}", text::duration(took)));
     }
-    facts.push(text::money(task.cost_usd));
+    facts.push(text::cost(task.cost_usd, task.unpriced_turns));
     if !task.depends_on.is_empty() {
         facts.push(format!("after {}", xml(&task.depends_on.join(", "))));
     }

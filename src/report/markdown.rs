@@ -76,7 +76,7 @@ pub fn render(report: &Report) -> String {
         "cost",
         format!(
             "{} · {} input / {} output tokens · {} turns",
-            text::money(summary.cost_usd),
+            text::cost(summary.cost_usd, summary.unpriced_turns),
             summary.input_tokens,
             summary.output_tokens,
             summary.turns
@@ -174,7 +174,7 @@ fn agents(out: &mut String, report: &Report) {
             agent.attempts,
             agent.failed_attempts,
             text::duration(agent.busy_ms),
-            text::money(agent.cost_usd),
+            text::cost(agent.cost_usd, agent.unpriced_turns),
             agent.input_tokens,
             agent.output_tokens
         );
@@ -201,7 +201,7 @@ fn attempt_line(attempt: &AttemptReport) -> String {
             attempt.agent,
             attempt.outcome,
             text::duration(took),
-            text::money(attempt.cost_usd)
+            text::cost(attempt.cost_usd, attempt.unpriced_turns)
         ),
         None => format!(
             "- attempt {} by {}: running since {}",
@@ -233,7 +233,7 @@ fn task_section(out: &mut String, plan_id: &str, task: &TaskReport) {
     if let Some(took) = task.took_ms {
         facts.push(format!("took {}", text::duration(took)));
     }
-    facts.push(text::money(task.cost_usd));
+    facts.push(text::cost(task.cost_usd, task.unpriced_turns));
     let _ = writeln!(out, "{}\n", facts.join(" · "));
     if let Some(reason) = &task.reason {
         let _ = writeln!(out, "Reason: {}\n", text::markdown(reason, LINE_CHARS));

@@ -38,6 +38,9 @@
 //! }
 //! ```
 //!
+//! Every object with a `cost_usd` also has `unpriced_turns` (calls of
+//! unknown cost, not in `cost_usd`) when it is not 0.
+//!
 //! Times in a lane are milliseconds from `timeline.start`; a running
 //! attempt ends at `generated_at`. `estimated_ms` is the plan's estimated
 //! duration with `[run] parallel` slots and each agent's instances.
@@ -93,6 +96,9 @@ pub struct Summary {
     pub retries: usize,
     /// Cost, USD.
     pub cost_usd: f64,
+    /// Calls of unknown cost, not in `cost_usd` (omitted when 0).
+    #[serde(skip_serializing_if = "crate::state::usage::is_zero")]
+    pub unpriced_turns: u32,
     /// Input tokens.
     pub input_tokens: u64,
     /// Output tokens.
@@ -136,6 +142,9 @@ pub struct AttemptReport {
     pub reason: Option<String>,
     /// Cost, USD.
     pub cost_usd: f64,
+    /// Calls of unknown cost, not in `cost_usd` (omitted when 0).
+    #[serde(skip_serializing_if = "crate::state::usage::is_zero")]
+    pub unpriced_turns: u32,
     /// Input tokens.
     pub input_tokens: u64,
     /// Output tokens.
@@ -236,6 +245,9 @@ pub struct TaskReport {
     pub took_ms: Option<u64>,
     /// Cost, USD.
     pub cost_usd: f64,
+    /// Calls of unknown cost, not in `cost_usd` (omitted when 0).
+    #[serde(skip_serializing_if = "crate::state::usage::is_zero")]
+    pub unpriced_turns: u32,
     /// Input tokens.
     pub input_tokens: u64,
     /// Output tokens.
@@ -273,6 +285,9 @@ pub struct AgentReport {
     pub busy_ms: u64,
     /// Cost, USD.
     pub cost_usd: f64,
+    /// Calls of unknown cost, not in `cost_usd` (omitted when 0).
+    #[serde(skip_serializing_if = "crate::state::usage::is_zero")]
+    pub unpriced_turns: u32,
     /// Input tokens.
     pub input_tokens: u64,
     /// Output tokens.
@@ -306,6 +321,9 @@ pub struct Bar {
     pub reason: Option<String>,
     /// Its cost, USD.
     pub cost_usd: f64,
+    /// Calls of unknown cost, not in `cost_usd` (omitted when 0).
+    #[serde(skip_serializing_if = "crate::state::usage::is_zero")]
+    pub unpriced_turns: u32,
 }
 
 /// One agent instance's attempts, in time order.

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::state::agent::Source;
 use crate::state::fs::{Versioned, check_top_level_keys, parse_toml};
+use crate::state::prices::Price;
 use crate::time::HumanDuration;
 
 /// The text `nexus init` writes as `config.toml`.
@@ -34,6 +35,9 @@ pub struct Config {
     /// Where agents work: their own git worktrees, or the project itself.
     #[serde(default)]
     pub workspace: WorkspaceConfig,
+    /// Prices per model, USD per million tokens (see `state::prices`).
+    #[serde(default)]
+    pub prices: BTreeMap<String, Price>,
     /// The file the configuration was read from, and its text.
     #[serde(skip)]
     pub source: Source,
@@ -47,6 +51,7 @@ const FIELDS: &[&str] = &[
     "run",
     "sessions",
     "workspace",
+    "prices",
 ];
 
 impl Versioned for Config {
@@ -143,6 +148,10 @@ pub struct BrainConfig {
     pub max_retry_wait: HumanDuration,
     /// Model for the claude planner.
     pub claude_model: String,
+    /// A JSON Schema file (relative to the `.nexus` directory) sent instead
+    /// of the built-in one in `json_schema` mode; empty: the built-in one.
+    #[serde(default)]
+    pub plan_schema: String,
 }
 
 /// `[agent_backend]`: how agent processes are run, whatever their backend.
@@ -335,6 +344,15 @@ impl Config {
                 "field `agent_backend.default`: `{}` is not one of {}",
                 self.agent_backend.default,
                 crate::agents::backend_names()
+            ));
+        }
+        if let Some((model, key)) = self
+            .prices
+            .iter()
+            .find_map(|(model, price)| price.problem().map(|key| (model, key)))
+        {
+            return Some(format!(
+                "field `prices.\"{model}\".{key}` must be an amount of at least 0"
             ));
         }
         if let Some(name) = self

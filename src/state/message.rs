@@ -88,6 +88,9 @@ pub struct AgentFeedback {
     pub output_tokens: u64,
     /// Agent turns.
     pub turns: u32,
+    /// Calls of unknown cost (not in `cost_usd`).
+    #[serde(default, skip_serializing_if = "crate::state::usage::is_zero")]
+    pub unpriced_turns: u32,
     /// Denied tools.
     #[serde(default)]
     pub permission_denials: Vec<String>,

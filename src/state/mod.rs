@@ -11,6 +11,7 @@ pub mod memory;
 pub mod message;
 pub mod outcome;
 pub mod plan;
+pub mod prices;
 pub mod session;
 pub mod store;
 pub mod task;

@@ -1,11 +1,11 @@
-//! `sessions/<agent_id>[.<instance>].json`: one agent instance's Claude Code
+//! `sessions/<agent_id>[.<instance>].json`: one agent instance's agent CLI
 //! session record. Machine-local (git-ignored): a session id from another
 //! machine or clone cannot be resumed (CLAUDE_CLI.md).
 
 use serde::{Deserialize, Serialize};
 
 use crate::state::fs::Versioned;
-use crate::state::usage::Usage;
+use crate::state::usage::{TokenCounts, Usage};
 use crate::time::Timestamp;
 
 /// What is known about a session's last call.
@@ -53,7 +53,8 @@ pub struct SessionRecord {
     /// The agent backend that made the session (`claude` for schema 1).
     #[serde(default = "claude")]
     pub backend: String,
-    /// The Claude Code session id (a UUID v4 nexus preset).
+    /// The CLI's session id (a UUID v4 nexus preset, or the id the CLI
+    /// reported for one that names its own sessions, e.g. a Codex thread).
     pub session_id: String,
     /// The directory every turn runs in (the project root).
     pub cwd: String,
@@ -75,6 +76,14 @@ pub struct SessionRecord {
     /// Total output tokens.
     #[serde(default)]
     pub output_tokens: u64,
+    /// Calls of unknown cost (not in `cost_usd`; see `state::prices`).
+    #[serde(default, skip_serializing_if = "crate::state::usage::is_zero")]
+    pub unpriced_turns: u32,
+    /// The CLI's own running token totals for the session, as last reported,
+    /// for a CLI that reports cumulative usage (Codex): the next call's
+    /// usage is what it reports less these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cli_totals: Option<TokenCounts>,
     /// The last call's status.
     #[serde(default)]
     pub status: SessionStatus,
@@ -106,6 +115,18 @@ impl SessionRecord {
         self.cost_usd += usage.cost_usd;
         self.input_tokens = self.input_tokens.saturating_add(usage.input_tokens);
         self.output_tokens = self.output_tokens.saturating_add(usage.output_tokens);
+        self.unpriced_turns = self.unpriced_turns.saturating_add(usage.unpriced_turns);
+    }
+
+    /// Returns the session's usage totals.
+    pub fn usage(&self) -> Usage {
+        Usage {
+            cost_usd: self.cost_usd,
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            turns: self.turns,
+            unpriced_turns: self.unpriced_turns,
+        }
     }
 }
 

@@ -122,6 +122,9 @@ pub struct Attempt {
     /// Agent turns.
     #[serde(default)]
     pub turns: u32,
+    /// Calls of unknown cost (not in `cost_usd`; see `state::prices`).
+    #[serde(default, skip_serializing_if = "crate::state::usage::is_zero")]
+    pub unpriced_turns: u32,
     /// Wall time in milliseconds.
     #[serde(default)]
     pub duration_ms: u64,
@@ -153,6 +156,7 @@ impl Attempt {
             input_tokens: 0,
             output_tokens: 0,
             turns: 0,
+            unpriced_turns: 0,
             duration_ms: 0,
             verification: Vec::new(),
             merge_checks: Vec::new(),
@@ -169,6 +173,7 @@ impl Attempt {
             input_tokens: self.input_tokens,
             output_tokens: self.output_tokens,
             turns: self.turns,
+            unpriced_turns: self.unpriced_turns,
         }
     }
 
@@ -178,6 +183,7 @@ impl Attempt {
         self.input_tokens = usage.input_tokens;
         self.output_tokens = usage.output_tokens;
         self.turns = usage.turns;
+        self.unpriced_turns = usage.unpriced_turns;
     }
 }
 
@@ -227,6 +233,9 @@ pub struct TaskRecord {
     /// Total turns.
     #[serde(default)]
     pub turns: u32,
+    /// Calls of unknown cost (not in `cost_usd`; see `state::prices`).
+    #[serde(default, skip_serializing_if = "crate::state::usage::is_zero")]
+    pub unpriced_turns: u32,
     /// The result summary.
     #[serde(default)]
     pub summary: Option<String>,
@@ -318,6 +327,7 @@ impl TaskRecord {
             input_tokens: self.input_tokens,
             output_tokens: self.output_tokens,
             turns: self.turns,
+            unpriced_turns: self.unpriced_turns,
         }
     }
 
@@ -329,6 +339,7 @@ impl TaskRecord {
         self.input_tokens = total.input_tokens;
         self.output_tokens = total.output_tokens;
         self.turns = total.turns;
+        self.unpriced_turns = total.unpriced_turns;
     }
 
     /// Returns a pending record for `task_id`.

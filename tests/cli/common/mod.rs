@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod agent_fakes;
 pub mod anthropic_server;
 pub mod asking;
 pub mod fake_claude;
