@@ -392,6 +392,28 @@ fn gc_older_than_collects_by_idle_time() {
     assert_eq!(record(&env, DEV)["recovered_from"], Value::Null);
 }
 
+/// Regression (issue "small defects"): idle time was counted in whole
+/// seconds and compared with `>`, so `--older-than 0s` right after a turn
+/// removed nothing. Zero means every record not in use.
+#[test]
+fn gc_older_than_zero_removes_every_idle_record_right_after_a_turn() {
+    let (mut env, _fake) = project();
+    env.set("NEXUS_NOW", "2026-03-01T10:00:00Z");
+    env.nexus(&["ask", DEV, "hello"]).ok();
+    env.nexus(&["ask", ARIA, "hello"]).ok();
+    // The same instant: both records have been idle for 0 ms.
+    let kept = env
+        .nexus(&["sessions", "gc", "--older-than", "1s", "--json"])
+        .json();
+    assert_eq!(kept["removed"], json!([]), "1s keeps records idle for 0 ms");
+    let gc = env
+        .nexus(&["sessions", "gc", "--older-than", "0s", "--json"])
+        .json();
+    let removed = gc["removed"].as_array().expect("removed");
+    assert_eq!(removed.len(), 2, "{gc}");
+    assert!(!exists(&env, DEV) && !exists(&env, ARIA));
+}
+
 /// The CLI keeps transcripts under `CLAUDE_CONFIG_DIR` when set, whether the
 /// user exported it or `[agent_backend.env]` gives it to the CLI: validity
 /// must look where the CLI writes, or every turn would "recover".
