@@ -72,6 +72,9 @@ pub struct Agent {
     pub personality: Personality,
     /// Expertise.
     pub expertise: Expertise,
+    /// What the agent remembers between turns and recalls into prompts.
+    #[serde(default)]
+    pub memory: MemorySettings,
     /// Slurm resources of this agent's jobs (`nexus export --to slurm`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slurm: Option<SlurmSettings>,
@@ -96,6 +99,7 @@ const FIELDS: &[&str] = &[
     "permission",
     "personality",
     "expertise",
+    "memory",
     "slurm",
 ];
 
@@ -149,6 +153,10 @@ impl Versioned for Agent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Personality {
+    /// The agent in a few words, as the team introduces it (the original
+    /// team list's "Personality").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub summary: Vec<String>,
     /// Core traits.
     pub core_traits: Vec<String>,
     /// Communication style.
@@ -169,6 +177,120 @@ pub struct Expertise {
     pub areas: Vec<String>,
     /// Capabilities (matched against task types and titles by `assign`).
     pub capabilities: Vec<String>,
+}
+
+/// What an agent's memory keeps (`[memory] retention_policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Retention {
+    /// The session keeps the whole conversation, and memory keeps every
+    /// interaction (up to `max_conversations`) and recalls it into later
+    /// prompts of new, recovered or parallel sessions.
+    #[default]
+    FullSession,
+    /// Nothing is written to memory or recalled: each session stands alone
+    /// and a recovered one gets no recap.
+    None,
+}
+
+impl Retention {
+    /// Returns the snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Retention::FullSession => "full_session",
+            Retention::None => "none",
+        }
+    }
+}
+
+/// `[memory]`: the original profile's memory settings (`retention_policy`,
+/// `max_conversations`, `context_window_size`, `learning_patterns`,
+/// `context_preservation`), plus the size bound of recalled text. Every key
+/// is optional; the defaults are the original template's values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemorySettings {
+    /// What is kept.
+    #[serde(default)]
+    pub retention_policy: Retention,
+    /// The most entries the agent's memory file keeps; older ones are
+    /// dropped as new ones come.
+    #[serde(default = "MemorySettings::default_max_conversations")]
+    pub max_conversations: u32,
+    /// The most earlier interactions recalled into one prompt (0: none).
+    #[serde(default = "MemorySettings::default_context_window_size")]
+    pub context_window_size: u32,
+    /// The most characters of recalled interactions in one prompt.
+    #[serde(default = "MemorySettings::default_context_chars")]
+    pub context_chars: u32,
+    /// How the agent learns, in the profile's words (system prompt).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub learning_patterns: String,
+    /// What context the agent keeps, in the profile's words (system prompt).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub context_preservation: String,
+}
+
+impl MemorySettings {
+    /// The most entries a memory file may be set to keep.
+    pub const MAX_CONVERSATIONS: u32 = 1_000_000;
+    /// The most interactions a prompt may be set to recall.
+    pub const MAX_WINDOW: u32 = 1000;
+    /// The most characters of recalled text a prompt may be set to carry.
+    pub const MAX_CHARS: u32 = 200_000;
+
+    fn default_max_conversations() -> u32 {
+        1000
+    }
+
+    fn default_context_window_size() -> u32 {
+        50
+    }
+
+    fn default_context_chars() -> u32 {
+        6000
+    }
+
+    /// Returns the first value out of range, as `(key, problem)`.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        if !(1..=Self::MAX_CONVERSATIONS).contains(&self.max_conversations) {
+            return Some((
+                "max_conversations",
+                format!("must be between 1 and {}", Self::MAX_CONVERSATIONS),
+            ));
+        }
+        if self.context_window_size > Self::MAX_WINDOW {
+            return Some((
+                "context_window_size",
+                format!("must be at most {}", Self::MAX_WINDOW),
+            ));
+        }
+        if self.context_chars > Self::MAX_CHARS {
+            return Some((
+                "context_chars",
+                format!("must be at most {}", Self::MAX_CHARS),
+            ));
+        }
+        None
+    }
+
+    /// Returns whether anything is remembered at all.
+    pub fn remembers(&self) -> bool {
+        self.retention_policy != Retention::None
+    }
+}
+
+impl Default for MemorySettings {
+    fn default() -> Self {
+        MemorySettings {
+            retention_policy: Retention::default(),
+            max_conversations: Self::default_max_conversations(),
+            context_window_size: Self::default_context_window_size(),
+            context_chars: Self::default_context_chars(),
+            learning_patterns: String::new(),
+            context_preservation: String::new(),
+        }
+    }
 }
 
 /// `[slurm]`: what this agent's jobs ask Slurm for when a plan is exported
@@ -321,6 +443,11 @@ impl Agent {
                         .and_then(SlurmSettings::problem)
                         .map(|(key, problem)| format!("field `slurm.{key}`: {problem}"))
                 })
+                .or_else(|| {
+                    self.memory
+                        .problem()
+                        .map(|(key, problem)| format!("field `memory.{key}` {problem}"))
+                })
         };
         match problem {
             Some(problem) => Err(tagged(
@@ -361,6 +488,262 @@ mod tests {
                 "no default agent takes {task_type:?}"
             );
         }
+    }
+
+    /// The original NEXUS profiles ("Agent Personality Definitions" and the
+    /// team list), field by field: the default agents carry these values.
+    /// `(id, role, core traits, [communication, decision making,
+    /// collaboration, stress response], areas, capabilities, max tokens,
+    /// temperature, the team list's personality)`.
+    type Profile = (
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+        [&'static str; 4],
+        &'static [&'static str],
+        &'static [&'static str],
+        u32,
+        f64,
+        &'static str,
+    );
+
+    const ORIGINAL: &[Profile] = &[
+        (
+            "aria_coordinator",
+            "coordinator",
+            &["analytical", "organized", "strategic", "thorough"],
+            [
+                "structured and methodical",
+                "data-driven with risk analysis",
+                "facilitator and consensus-builder",
+                "increases documentation and planning detail",
+            ],
+            &[
+                "project_planning",
+                "risk_analysis",
+                "requirements_gathering",
+                "technical_research",
+                "stakeholder_coordination",
+                "process_optimization",
+            ],
+            &[
+                "research_and_analysis",
+                "strategic_planning",
+                "technical_documentation",
+                "feasibility_studies",
+                "timeline_estimation",
+                "resource_allocation",
+            ],
+            4000,
+            0.3,
+            "methodical, thorough, detail-oriented",
+        ),
+        (
+            "code_developer",
+            "developer",
+            &["creative", "precise", "quality-focused", "innovative"],
+            [
+                "technical and solution-oriented",
+                "best-practices driven with creative problem-solving",
+                "mentor and knowledge-sharer",
+                "focuses on code quality and testing",
+            ],
+            &[
+                "full_stack_development",
+                "software_architecture",
+                "code_optimization",
+                "design_patterns",
+                "api_design",
+                "database_design",
+            ],
+            &[
+                "code_generation",
+                "refactoring_and_optimization",
+                "architecture_design",
+                "debugging_and_troubleshooting",
+                "performance_analysis",
+                "security_implementation",
+            ],
+            8000,
+            0.1,
+            "creative, precise, quality-focused",
+        ),
+        (
+            "alpha_test_creator",
+            "test_creator",
+            &[
+                "systematic",
+                "thorough",
+                "edge-case-focused",
+                "detail-oriented",
+            ],
+            [
+                "precise and coverage-focused",
+                "comprehensive and scenario-based",
+                "quality_advocate and risk_identifier",
+                "increases test coverage and edge case analysis",
+            ],
+            &[
+                "test_strategy_design",
+                "test_case_generation",
+                "coverage_analysis",
+                "testing_frameworks",
+                "quality_assurance",
+                "automation_design",
+            ],
+            &[
+                "unit_test_creation",
+                "integration_test_design",
+                "end_to_end_test_planning",
+                "test_data_generation",
+                "mock_and_stub_creation",
+                "performance_test_design",
+            ],
+            6000,
+            0.2,
+            "systematic, thorough, edge-case focused",
+        ),
+        (
+            "beta_test_validator",
+            "test_validator",
+            &[
+                "persistent",
+                "problem-solving",
+                "validation-focused",
+                "thorough",
+            ],
+            [
+                "diagnostic and solution-oriented",
+                "evidence-based with root cause analysis",
+                "problem_solver and quality_guardian",
+                "deepens debugging analysis and increases validation rigor",
+            ],
+            &[
+                "test_execution",
+                "failure_analysis",
+                "debugging_strategies",
+                "regression_testing",
+                "performance_validation",
+                "security_testing",
+            ],
+            &[
+                "test_automation_execution",
+                "bug_reproduction_and_isolation",
+                "performance_benchmarking",
+                "security_vulnerability_scanning",
+                "regression_test_maintenance",
+                "ci_cd_integration",
+            ],
+            6000,
+            0.1,
+            "persistent, detail-oriented, problem-solving",
+        ),
+    ];
+
+    #[test]
+    fn default_agents_carry_the_original_profiles_values() {
+        for (id, role, traits, styles, areas, capabilities, tokens, temperature, summary) in
+            ORIGINAL
+        {
+            let text = DEFAULT_AGENTS
+                .iter()
+                .find(|(name, _)| name == id)
+                .map(|(_, text)| *text)
+                .unwrap();
+            let agent = Agent::parse(Path::new(&format!("{id}.toml")), text).unwrap();
+            let personality = &agent.personality;
+            assert_eq!(agent.role, *role, "{id}");
+            assert_eq!(personality.core_traits, *traits, "{id}");
+            assert_eq!(personality.summary.join(", "), *summary, "{id}");
+            assert_eq!(
+                [
+                    personality.communication_style.as_str(),
+                    personality.decision_making.as_str(),
+                    personality.collaboration_style.as_str(),
+                    personality.stress_response.as_str(),
+                ],
+                *styles,
+                "{id}"
+            );
+            assert_eq!(agent.expertise.areas, *areas, "{id}");
+            assert_eq!(agent.expertise.capabilities, *capabilities, "{id}");
+            let claude: toml::Table = toml::from_str(text).unwrap();
+            let claude = claude["claude"].as_table().unwrap();
+            assert_eq!(
+                claude["max_output_tokens"].as_integer(),
+                Some(i64::from(*tokens)),
+                "{id}"
+            );
+            assert_eq!(claude["temperature"].as_float(), Some(*temperature), "{id}");
+            // The memory template: full session, 1000 conversations, 50 recalled.
+            assert_eq!(agent.memory.retention_policy, Retention::FullSession);
+            assert_eq!(agent.memory.max_conversations, 1000);
+            assert_eq!(agent.memory.context_window_size, 50);
+            assert!(!agent.memory.learning_patterns.is_empty());
+            assert!(!agent.memory.context_preservation.is_empty());
+            assert_eq!(
+                agent.memory,
+                MemorySettings {
+                    learning_patterns: agent.memory.learning_patterns.clone(),
+                    context_preservation: agent.memory.context_preservation.clone(),
+                    ..MemorySettings::default()
+                },
+                "{id}: the file's values are the defaults"
+            );
+            // Tools: Code, Alpha and Beta build and test (in a worktree); Aria reads.
+            let expected = if *id == "aria_coordinator" {
+                Permission::Read
+            } else {
+                Permission::Build
+            };
+            assert_eq!(agent.permission, Some(expected), "{id}");
+            assert!(
+                claude.get("permission_mode").is_none(),
+                "{id}: `permission` decides"
+            );
+        }
+    }
+
+    #[test]
+    fn memory_settings_are_checked() {
+        let text = DEFAULT_AGENTS[1].1;
+        for (from, to, field) in [
+            (
+                "max_conversations = 1000",
+                "max_conversations = 0",
+                "memory.max_conversations",
+            ),
+            (
+                "context_window_size = 50",
+                "context_window_size = 5000",
+                "memory.context_window_size",
+            ),
+            (
+                "retention_policy = \"full_session\"",
+                "retention_policy = \"forever\"",
+                "retention_policy",
+            ),
+            (
+                "context_chars = 6000",
+                "context_size = 6000",
+                "context_size",
+            ),
+        ] {
+            let broken = text.replace(from, to);
+            let message = format!(
+                "{:#}",
+                Agent::parse(Path::new("code_developer.toml"), &broken).unwrap_err()
+            );
+            assert!(message.contains(field), "{message}");
+        }
+        let without = text.split("\n[memory]").next().unwrap().to_string()
+            + "\n[claude]\nmodel = \"sonnet\"\n";
+        let agent = Agent::parse(Path::new("code_developer.toml"), &without).unwrap();
+        assert_eq!(
+            agent.memory,
+            MemorySettings::default(),
+            "an older file gets the defaults"
+        );
     }
 
     #[test]
