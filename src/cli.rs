@@ -412,7 +412,8 @@ pub enum SessionsCommand {
     Show(AgentArg),
     /// Check every session's transcript (no tokens spent).
     Check,
-    /// Remove records idle past the TTL, without a transcript, or orphaned.
+    /// Remove records idle past the TTL, without a transcript, or orphaned,
+    /// and memory entries past each agent's `[memory] max_conversations`.
     Gc(GcArgs),
 }
 

@@ -38,11 +38,6 @@ use crate::state::session::{CallRecord, SessionRecord, SessionStatus};
 use crate::state::store::Store;
 use crate::time::Timestamp;
 
-/// How many earlier interactions a prompt may include, and their size.
-const RELEVANT_COUNT: usize = 3;
-const RELEVANT_CHARS: usize = 3000;
-const RECAP_CHARS: usize = 6000;
-
 /// The most raw output one turn writes to its log; the rest is counted and
 /// the log says so.
 pub const MAX_LOG_BYTES: u64 = 64 << 20;
@@ -114,6 +109,8 @@ pub struct PreparedTurn {
     pub recovered: Option<String>,
     /// The full prompt.
     pub prompt: String,
+    /// What the prompt recalls from the agent's memory (its opening block).
+    pub recall: memory::Recall,
     /// The executable.
     pub program: PathBuf,
     /// Its arguments.
@@ -368,49 +365,49 @@ impl Runtime {
         })
     }
 
-    /// Builds the full prompt: recap (after a recovery), relevant memory, the
-    /// message, and the request for the structured block.
+    /// Builds the full prompt: what the session lacks from the agent's
+    /// memory (a recap for a new or recovered session, relevant unseen
+    /// interactions for a resumed one; see [`memory::recall`]), the message,
+    /// and the request for the structured block. Returns the prompt and
+    /// what it recalled.
     pub fn compose_prompt(
         &self,
         agent: &Agent,
         message_text: &str,
         mode: &SessionMode,
         recovered: Option<&str>,
-    ) -> Result<String> {
-        let entries =
-            memory::read_recent(&self.store.memory_path(&agent.id), memory::RECENT_BYTES)?;
-        let mut prompt = String::new();
-        if let Some(reason) = recovered {
-            let recap = memory::recap(&entries, RECAP_CHARS);
-            prompt.push_str(&format!(
-                "Your previous session could not be resumed ({reason}); this is a fresh session.\n"
-            ));
-            if !recap.is_empty() {
-                prompt.push_str(&format!("Recap of your earlier work:\n{recap}\n"));
-            }
-        } else {
-            let exclude = match mode {
+    ) -> Result<(String, memory::Recall)> {
+        let recall = if agent.memory.remembers() {
+            let entries =
+                memory::read_recent(&self.store.memory_path(&agent.id), memory::RECENT_BYTES)?;
+            let resumed = match mode {
                 SessionMode::Resume(id) => Some(id.as_str()),
                 SessionMode::New(_) => None,
             };
-            let chosen = memory::relevant(
-                &entries,
-                message_text,
-                exclude,
-                RELEVANT_COUNT,
-                RELEVANT_CHARS,
-            );
-            if !chosen.is_empty() {
-                prompt.push_str(&format!(
-                    "Relevant earlier interactions:\n{}\n",
-                    memory::format_entries(&chosen)
-                ));
+            memory::recall(&entries, message_text, resumed, &agent.memory)
+        } else {
+            memory::Recall::none()
+        };
+        let mut prompt = String::new();
+        if let Some(reason) = recovered {
+            prompt.push_str(&format!(
+                "Your previous session could not be resumed ({reason}); this is a fresh session.\n"
+            ));
+        }
+        match recall.kind {
+            memory::RecallKind::None => {}
+            memory::RecallKind::Recap => {
+                prompt.push_str(&format!("Recap of your earlier work:\n{}\n", recall.text));
             }
+            memory::RecallKind::Unseen => prompt.push_str(&format!(
+                "Relevant earlier interactions from your other sessions:\n{}\n",
+                recall.text
+            )),
         }
         prompt.push_str(message_text.trim_end());
         prompt.push_str("\n\n");
         prompt.push_str(message::RESULT_BLOCK_INSTRUCTION);
-        Ok(prompt)
+        Ok((prompt, recall))
     }
 
     /// Prepares one turn: the prompt, the argv and the environment, for
@@ -424,7 +421,8 @@ impl Runtime {
         recovered: Option<String>,
     ) -> Result<PreparedTurn> {
         let backend = self.backend(agent)?;
-        let prompt = self.compose_prompt(agent, message_text, &mode, recovered.as_deref())?;
+        let (prompt, recall) =
+            self.compose_prompt(agent, message_text, &mode, recovered.as_deref())?;
         let request = TurnRequest {
             config: &self.config,
             agent,
@@ -442,6 +440,7 @@ impl Runtime {
             mode,
             recovered,
             prompt,
+            recall,
             program,
             args,
             env: self.agent_env(backend, Some(agent))?,
@@ -672,7 +671,7 @@ impl Runtime {
                 options,
                 &output,
             )?;
-            let memory_write = if outcome.never_ran() {
+            let memory_write = if outcome.never_ran() || !agent.memory.remembers() {
                 None
             } else {
                 Some(self.remember(
@@ -681,7 +680,7 @@ impl Runtime {
                     message_text,
                     &output,
                     options,
-                    recovered.as_deref(),
+                    (recovered.as_deref(), &turn.recall),
                 ))
             };
             join(vec![session_write, Some(result_write), memory_write]).await?;
@@ -808,7 +807,7 @@ impl Runtime {
         message_text: &str,
         output: &TurnOutput,
         options: &TurnOptions,
-        recovered: Option<&str>,
+        (recovered, recall): (Option<&str>, &memory::Recall),
     ) -> Write {
         let path = self.store.memory_path(&agent.id);
         let at = self.now();
@@ -826,6 +825,8 @@ impl Runtime {
                 response: "a recap of earlier interactions was given to the new session"
                     .to_string(),
                 outcome: "recovered".to_string(),
+                id: Some(ids::random_hex(12)),
+                recalled: Vec::new(),
             });
         }
         let response = if output.reply.is_empty() {
@@ -843,6 +844,8 @@ impl Runtime {
             request: truncate(message_text, memory::ENTRY_CHARS),
             response: truncate(&response, memory::ENTRY_CHARS),
             outcome: output.outcome.name().to_string(),
+            id: Some(ids::random_hex(12)),
+            recalled: recall.keys.clone(),
         });
         let store = self.store.clone();
         let agent_id = agent.id.clone();

@@ -15,6 +15,41 @@ use crate::time::short_duration;
 use crate::ui::{Tone, Ui, table};
 
 #[derive(Serialize)]
+struct Trimmed {
+    agent_id: String,
+    dropped: usize,
+    max_conversations: u32,
+}
+
+/// Drops the oldest memory entries of each agent beyond its `[memory]
+/// max_conversations` (under the memory lock). Only `gc` trims: during a
+/// run memory is append-only (an exported workflow ships appended bytes).
+fn trim_memory(
+    store: &Store,
+    agents: &[crate::state::agent::Agent],
+    dry_run: bool,
+) -> Result<Vec<Trimmed>> {
+    let mut trimmed = Vec::new();
+    for agent in agents {
+        let path = store.memory_path(&agent.id);
+        if !path.exists() {
+            continue;
+        }
+        let keep = usize::try_from(agent.memory.max_conversations).unwrap_or(usize::MAX);
+        let _guard = store.lock_memory(&agent.id)?;
+        let dropped = crate::state::memory::trim(&path, keep, dry_run)?;
+        if dropped > 0 {
+            trimmed.push(Trimmed {
+                agent_id: agent.id.clone(),
+                dropped,
+                max_conversations: agent.memory.max_conversations,
+            });
+        }
+    }
+    Ok(trimmed)
+}
+
+#[derive(Serialize)]
 struct Removed {
     path: String,
     agent_id: String,
@@ -180,15 +215,16 @@ fn gc(
     args: &GcArgs,
     ttl: std::time::Duration,
 ) -> Result<u8> {
-    let agents: BTreeMap<String, u32> = store
+    let loaded: Vec<crate::state::agent::Agent> = store
         .agent_ids()?
         .into_iter()
-        .filter_map(|id| {
-            crate::state::agent::Agent::load(&store.agent_path(&id))
-                .ok()
-                .map(|agent| (agent.id, agent.instances))
-        })
+        .filter_map(|id| crate::state::agent::Agent::load(&store.agent_path(&id)).ok())
         .collect();
+    let agents: BTreeMap<String, u32> = loaded
+        .iter()
+        .map(|agent| (agent.id.clone(), agent.instances))
+        .collect();
+    let trimmed = trim_memory(store, &loaded, args.dry_run)?;
     let idle_limit = args.older_than.map_or(ttl, |duration| duration.0);
     let mut removed = Vec::new();
     let mut skipped_in_use = 0;
@@ -224,7 +260,13 @@ fn gc(
     }
     let ui = &ctx.ui;
     if ui.json {
-        ui.json_out(&serde_json::json!({ "schema": 1, "dry_run": args.dry_run, "removed": removed, "skipped_in_use": skipped_in_use }))?;
+        ui.json_out(&serde_json::json!({
+            "schema": 1,
+            "dry_run": args.dry_run,
+            "removed": removed,
+            "skipped_in_use": skipped_in_use,
+            "memory_trimmed": trimmed,
+        }))?;
     } else {
         let verb = if args.dry_run {
             "would remove"
@@ -236,6 +278,20 @@ fn gc(
             text.push_str(&format!(
                 "{verb} {} ({}): {}\n",
                 item.path, item.session_id, item.reason
+            ));
+        }
+        for item in &trimmed {
+            text.push_str(&format!(
+                "{} {} oldest memory entr{} of `{}` (it keeps {})\n",
+                if args.dry_run {
+                    "would drop"
+                } else {
+                    "dropped"
+                },
+                item.dropped,
+                if item.dropped == 1 { "y" } else { "ies" },
+                item.agent_id,
+                item.max_conversations
             ));
         }
         ui.out(&text)?;
