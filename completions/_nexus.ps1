@@ -331,7 +331,7 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List session records with age, idle time, turns, cost and validity')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an agent''s session records')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check every session''s transcript (no tokens spent)')
-            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove records idle past the TTL, without a transcript, or orphaned')
+            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent''s `[memory] max_conversations`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -381,7 +381,7 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List session records with age, idle time, turns, cost and validity')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an agent''s session records')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check every session''s transcript (no tokens spent)')
-            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove records idle past the TTL, without a transcript, or orphaned')
+            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent''s `[memory] max_conversations`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -654,7 +654,7 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List session records with age, idle time, turns, cost and validity')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an agent''s session records')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check every session''s transcript (no tokens spent)')
-            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove records idle past the TTL, without a transcript, or orphaned')
+            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent''s `[memory] max_conversations`')
             break
         }
         'nexus;help;sessions;list' {

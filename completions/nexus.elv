@@ -301,7 +301,7 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand list 'List session records with age, idle time, turns, cost and validity'
             cand show 'Show an agent''s session records'
             cand check 'Check every session''s transcript (no tokens spent)'
-            cand gc 'Remove records idle past the TTL, without a transcript, or orphaned'
+            cand gc 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent''s `[memory] max_conversations`'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'nexus;sessions;list'= {
@@ -346,7 +346,7 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand list 'List session records with age, idle time, turns, cost and validity'
             cand show 'Show an agent''s session records'
             cand check 'Check every session''s transcript (no tokens spent)'
-            cand gc 'Remove records idle past the TTL, without a transcript, or orphaned'
+            cand gc 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent''s `[memory] max_conversations`'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'nexus;sessions;help;list'= {
@@ -574,7 +574,7 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand list 'List session records with age, idle time, turns, cost and validity'
             cand show 'Show an agent''s session records'
             cand check 'Check every session''s transcript (no tokens spent)'
-            cand gc 'Remove records idle past the TTL, without a transcript, or orphaned'
+            cand gc 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent''s `[memory] max_conversations`'
         }
         &'nexus;help;sessions;list'= {
         }

@@ -256,7 +256,7 @@ complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_see
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "list" -d 'List session records with age, idle time, turns, cost and validity'
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "show" -d 'Show an agent\'s session records'
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "check" -d 'Check every session\'s transcript (no tokens spent)'
-complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent\'s `[memory] max_conversations`'
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from list" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
@@ -291,7 +291,7 @@ complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_su
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "list" -d 'List session records with age, idle time, turns, cost and validity'
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show an agent\'s session records'
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check every session\'s transcript (no tokens spent)'
-complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent\'s `[memory] max_conversations`'
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nexus -n "__fish_nexus_using_subcommand memory; and not __fish_seen_subcommand_from show reset help" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand memory; and not __fish_seen_subcommand_from show reset help" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
@@ -428,7 +428,7 @@ complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcom
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "list" -d 'List session records with age, idle time, turns, cost and validity'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "show" -d 'Show an agent\'s session records'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "check" -d 'Check every session\'s transcript (no tokens spent)'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent\'s `[memory] max_conversations`'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from memory" -f -a "show" -d 'Show an agent\'s remembered interactions'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from memory" -f -a "reset" -d 'Forget an agent\'s interactions'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from workspaces" -f -a "list" -d 'List the agents\' worktrees: commit, changes, size, idle time'

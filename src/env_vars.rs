@@ -7,6 +7,9 @@
 pub const NEXUS_DIR: &str = "NEXUS_DIR";
 /// A fixed "now" (RFC 3339) for reproducible output in tests and demos.
 pub const NEXUS_NOW: &str = "NEXUS_NOW";
+/// A fixed machine capacity (`CPUS,MEMORY_MB`) that the dashboard's usage
+/// percentages are relative to, for reproducible output.
+pub const NEXUS_MACHINE: &str = "NEXUS_MACHINE";
 /// The Claude Code executable, overriding `[agent_backend] command`.
 pub const NEXUS_CLAUDE_BIN: &str = "NEXUS_CLAUDE_BIN";
 /// How long a short read-modify-write lock is waited for (e.g. `10s`).
@@ -29,6 +32,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         NEXUS_NOW,
         "a fixed current time (RFC 3339), for reproducible output",
+    ),
+    (
+        NEXUS_MACHINE,
+        "a fixed machine capacity `CPUS,MEMORY_MB` for the dashboard's usage percentages (else this machine's), for reproducible output",
     ),
     (
         NEXUS_CLAUDE_BIN,

@@ -89,6 +89,9 @@ pub struct TurnReport {
     pub argv: Vec<String>,
     /// The prompt that was sent.
     pub prompt: String,
+    /// What the agent's process used (CPU time, peak memory), when the OS
+    /// says.
+    pub resources: Option<supervise::Resources>,
 }
 
 impl TurnReport {
@@ -593,14 +596,14 @@ impl Runtime {
                 }
             })
             .await;
-            let output = match finished {
+            let (output, resources) = match finished {
                 Ok(finished) => {
                     if let Some(log) = log.take() {
                         log.finish(&finished.stderr_tail)?;
                     }
-                    parser.finish(&Exit::of(&finished))
+                    (parser.finish(&Exit::of(&finished)), finished.resources)
                 }
-                Err(error) => turn.backend.spawn_error(&error),
+                Err(error) => (turn.backend.spawn_error(&error), None),
             };
             let outcome = output.outcome;
             let mut session_write: Option<Write> = None;
@@ -694,6 +697,7 @@ impl Runtime {
                 argv: turn.argv,
                 prompt: turn.prompt,
                 output,
+                resources,
             });
         }
     }

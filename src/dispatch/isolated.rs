@@ -192,6 +192,9 @@ pub(crate) async fn attempt(
     attempt.outcome = output.outcome.into();
     attempt.reason.clone_from(&output.reason);
     attempt.set_usage(&output.usage);
+    attempt.cpu_seconds = report.resources.map(|used| used.cpu_seconds());
+    attempt.peak_memory_mb = report.resources.map(|used| used.peak_memory_mb());
+    attempt.confidence = report.result.confidence_score;
     attempt.duration_ms = output.duration_ms;
     attempt.leaked = output.leaked;
     if output.outcome == Outcome::Interrupted {

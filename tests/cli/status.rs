@@ -24,7 +24,24 @@ const NOW: &str = "2026-11-26T10:00:00.000Z";
 fn env() -> TestEnv {
     let mut env = TestEnv::initialised();
     env.set("NEXUS_NOW", NOW);
+    // Usage percentages relative to a fixed machine: 2 CPUs, 8 GB.
+    env.set("NEXUS_MACHINE", "2,8000");
     env
+}
+
+/// Adds what the OS said an attempt used, and the agent's confidence.
+fn measured(
+    mut attempt: Value,
+    cpu_seconds: f64,
+    peak_memory_mb: f64,
+    confidence: Option<f64>,
+) -> Value {
+    attempt["cpu_seconds"] = json!(cpu_seconds);
+    attempt["peak_memory_mb"] = json!(peak_memory_mb);
+    if let Some(confidence) = confidence {
+        attempt["confidence"] = json!(confidence);
+    }
+    attempt
 }
 
 fn redact(env: &TestEnv, text: &str) -> String {
@@ -202,8 +219,8 @@ fn mid_run(env: &TestEnv) {
         "spec",
         "completed",
         json!({
-            "attempts": [attempt(1, "aria_coordinator", "2026-11-26T09:01:00.000Z",
-                Some("2026-11-26T09:06:00.000Z"), "success", None, 0.05, 300_000)],
+            "attempts": [measured(attempt(1, "aria_coordinator", "2026-11-26T09:01:00.000Z",
+                Some("2026-11-26T09:06:00.000Z"), "success", None, 0.05, 300_000), 12.5, 310.2, Some(0.9))],
             "finished_at": "2026-11-26T09:06:00.000Z",
             "summary": "Specified.",
         }),
@@ -277,10 +294,10 @@ fn finished_with_failures(env: &TestEnv) {
         "completed",
         json!({
             "attempts": [
-                attempt(1, "aria_coordinator", "2026-11-25T12:01:00.000Z",
-                    Some("2026-11-25T12:01:30.000Z"), "api_error", Some("API Error: 500"), 0.0, 30_000),
-                attempt(2, "aria_coordinator", "2026-11-25T12:02:00.000Z",
-                    Some("2026-11-25T12:04:00.000Z"), "success", None, 0.1, 120_000),
+                measured(attempt(1, "aria_coordinator", "2026-11-25T12:01:00.000Z",
+                    Some("2026-11-25T12:01:30.000Z"), "api_error", Some("API Error: 500"), 0.0, 30_000), 1.2, 150.0, None),
+                measured(attempt(2, "aria_coordinator", "2026-11-25T12:02:00.000Z",
+                    Some("2026-11-25T12:04:00.000Z"), "success", None, 0.1, 120_000), 30.0, 420.0, Some(0.8)),
             ],
             "finished_at": "2026-11-25T12:04:00.000Z",
         }),
@@ -306,9 +323,9 @@ fn finished_with_failures(env: &TestEnv) {
         "failed",
         json!({
             "attempts": [
-                attempt(1, "code_developer", "2026-11-25T12:05:00.000Z",
-                    Some("2026-11-25T12:15:00.000Z"), "timeout", Some("no output for 600s"), 0.2, 600_000),
-                failed,
+                measured(attempt(1, "code_developer", "2026-11-25T12:05:00.000Z",
+                    Some("2026-11-25T12:15:00.000Z"), "timeout", Some("no output for 600s"), 0.2, 600_000), 55.0, 800.0, None),
+                measured(failed, 40.0, 600.0, Some(0.6)),
             ],
             "finished_at": "2026-11-25T12:30:00.000Z",
             "reason": "verification failed: `cargo test` exited 101",
@@ -763,4 +780,65 @@ fn log_follow_exits_cleanly_on_ctrl_c() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert_eq!(String::from_utf8_lossy(&output.stdout), "only line\n");
+}
+
+/// Each attempt records what the agent's process used (CPU seconds, peak
+/// memory: the OS's accounting of the finished process) and the confidence
+/// it gave; `status` adds them up per agent, says what share of the machine
+/// the agents used, and scores the completed tasks.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_records_what_each_attempt_used_and_status_adds_it_up() {
+    use crate::common::asking::project;
+    use crate::common::fake_claude::Step;
+    let (mut env, fake) = project();
+    env.set("NEXUS_MACHINE", "2,8000");
+    fake.script(&[
+        Step::reply("done\n```json\n{\"summary\": \"done\", \"confidence\": 0.5}\n```")
+            .sleep(0.3)
+            .repeat(),
+    ]);
+    env.write(
+        "plan.json",
+        r#"{"tasks": [
+            {"id": "a", "title": "A", "type": "analysis", "agent": "aria_coordinator", "estimate_minutes": 5},
+            {"id": "b", "title": "B", "type": "implementation", "agent": "code_developer", "depends_on": ["a"]}
+        ]}"#,
+    );
+    env.nexus(&["plan", "--from", "plan.json", "--id", "p1"])
+        .ok();
+    env.nexus(&["run", "p1"]).ok();
+    let record: Value =
+        serde_json::from_str(&env.read(".nexus/plans/p1/tasks/a.json")).expect("record");
+    let attempt = &record["attempts"][0];
+    let cpu = attempt["cpu_seconds"].as_f64().expect("cpu_seconds");
+    let peak = attempt["peak_memory_mb"].as_f64().expect("peak_memory_mb");
+    assert!(cpu >= 0.0 && cpu < 30.0, "{attempt}");
+    assert!(peak > 0.5, "{attempt}");
+    assert_eq!(attempt["confidence"], 0.5);
+    let status = env.nexus(&["status", "--json"]).json();
+    let aria = &status["agent_performance"]["aria_coordinator"];
+    assert_eq!(aria["cpu_seconds"].as_f64(), Some(cpu), "{aria}");
+    assert_eq!(aria["peak_memory_mb"].as_f64(), Some(peak), "{aria}");
+    // No verification failed, confidence 0.5, no retry: 10 × (0.4 + 0.2 + 0.2).
+    assert_eq!(aria["average_quality_score"], 8.0, "{aria}");
+    assert_eq!(status["task_metrics"]["quality_score"], 8.0);
+    assert_eq!(status["task_metrics"]["tasks_completed_today"], 2);
+    let health = &status["system_health"];
+    assert_eq!(health["cpus"], 2);
+    assert_eq!(health["memory_total_mb"], 8000.0);
+    assert!(health["cpu_usage"].as_f64().is_some(), "{health}");
+    assert!(health["memory_usage"].as_f64().expect("memory_usage") > 0.0);
+    assert_eq!(health["health_label"], "excellent");
+    let text = env.nexus(&["status"]);
+    assert!(
+        text.stdout.contains("of 2 CPUs while they ran"),
+        "{}",
+        text.stdout
+    );
+    // A bad NEXUS_MACHINE is a usage error naming it.
+    env.set("NEXUS_MACHINE", "two");
+    let bad = env.nexus(&["status"]);
+    bad.code(2);
+    assert!(bad.stderr.contains("NEXUS_MACHINE"), "{}", bad.stderr);
 }
