@@ -813,7 +813,7 @@ fn a_run_records_what_each_attempt_used_and_status_adds_it_up() {
     let attempt = &record["attempts"][0];
     let cpu = attempt["cpu_seconds"].as_f64().expect("cpu_seconds");
     let peak = attempt["peak_memory_mb"].as_f64().expect("peak_memory_mb");
-    assert!(cpu >= 0.0 && cpu < 30.0, "{attempt}");
+    assert!((0.0..30.0).contains(&cpu), "{attempt}");
     assert!(peak > 0.5, "{attempt}");
     assert_eq!(attempt["confidence"], 0.5);
     let status = env.nexus(&["status", "--json"]).json();
