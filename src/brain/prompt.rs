@@ -56,8 +56,9 @@ agent of the team, with dependencies between them.\n\n## The team\n",
 `title` (one line), `description` (what to do, self-contained), `type` (one of: {}), \
 `agent` (the id of the team member who takes that type, or null), `depends_on` \
 (ids of tasks that must finish first; only ids of other tasks in this plan), \
-`priority` (one of: {}), `expected_output` (what the deliverable looks like, or null) \
-and `acceptance` (short acceptance criteria).\n\
+`priority` (one of: {}), `expected_output` (what the deliverable looks like, or null), \
+`acceptance` (short acceptance criteria) and `estimate_minutes` (the whole minutes the \
+agent should need for the task, at least 1).\n\
 - Use between 2 and 8 tasks. Dependencies must not form a cycle.\n\
 - Follow the team's flow where it fits: analysis first, then implementation and \
 test strategy, then tests, then validation.\n\
@@ -119,7 +120,7 @@ pub fn plan_schema(agent_ids: &[String]) -> Value {
                     "additionalProperties": false,
                     "required": [
                         "id", "title", "description", "type", "agent", "depends_on",
-                        "priority", "expected_output", "acceptance"
+                        "priority", "expected_output", "acceptance", "estimate_minutes"
                     ],
                     "properties": {
                         "id": {"type": "string", "pattern": id_pattern},
@@ -138,7 +139,8 @@ pub fn plan_schema(agent_ids: &[String]) -> Value {
                             "type": "array",
                             "maxItems": 5,
                             "items": {"type": "string"}
-                        }
+                        },
+                        "estimate_minutes": {"type": "integer"}
                     }
                 }
             }
@@ -203,6 +205,16 @@ mod tests {
         let agent = &schema["properties"]["tasks"]["items"]["properties"]["agent"];
         assert_eq!(agent["type"], json!(["string", "null"]));
         assert_eq!(agent["enum"], json!(["code_developer", null]));
+        // Every task carries an estimate the scheduler's estimator starts from.
+        let task = &schema["properties"]["tasks"]["items"];
+        assert_eq!(task["properties"]["estimate_minutes"]["type"], "integer");
+        assert!(
+            task["required"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("estimate_minutes"))
+        );
+        assert!(system_prompt(&[]).contains("`estimate_minutes`"));
     }
 
     #[test]
