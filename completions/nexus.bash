@@ -1433,7 +1433,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__plan)
-            opts="-q -h --from --planner --model --priority --deadline --context --context-file --id --dry-run --dir --json --color --quiet --help rm adopt help"
+            opts="-y -q -h --from --planner --model --priority --deadline --context --context-file --id --dry-run --revise --yes --dir --json --color --quiet --help rm adopt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1468,6 +1468,10 @@ _nexus() {
                     return 0
                     ;;
                 --id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revise)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

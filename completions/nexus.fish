@@ -78,11 +78,13 @@ complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_su
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l context -d 'Context for the planner and every task (repeatable)' -r
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l context-file -d 'Context from a file: a JSON object or `KEY=VALUE` lines' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l id -d 'The plan id (default: a new random id)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l revise -d 'Revise this plan in the light of what completed and what failed (kept tasks stay; the old version goes to its history); shows the changes and asks before writing' -r
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
 never\t'Never colour'"
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l dry-run -d 'Print the plan without writing it'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -s y -l yes -d 'Write the revision without asking (needed when stdin is not a terminal)'
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -s h -l help -d 'Print help (see more with \'--help\')'

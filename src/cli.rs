@@ -120,8 +120,9 @@ pub struct PlanArgs {
     /// Act on an existing plan instead of making one.
     #[command(subcommand)]
     pub action: Option<PlanCommand>,
-    /// What the team should do.
-    #[arg(required_unless_present = "from", value_name = "REQUEST")]
+    /// What the team should do (with `--revise`: optional guidance for the
+    /// revision).
+    #[arg(required_unless_present_any = ["from", "revise"], value_name = "REQUEST")]
     pub request: Option<String>,
     /// Import a hand-written plan (JSON) instead of asking a planner; `-` reads stdin.
     #[arg(long, value_name = "FILE", conflicts_with = "planner")]
@@ -150,6 +151,18 @@ pub struct PlanArgs {
     /// Print the plan without writing it.
     #[arg(long)]
     pub dry_run: bool,
+    /// Revise this plan in the light of what completed and what failed
+    /// (kept tasks stay; the old version goes to its history); shows the
+    /// changes and asks before writing.
+    #[arg(
+        long,
+        value_name = "PLAN",
+        conflicts_with_all = ["from", "id", "priority", "deadline", "context", "context_file"]
+    )]
+    pub revise: Option<String>,
+    /// Write the revision without asking (needed when stdin is not a terminal).
+    #[arg(long, short = 'y', requires = "revise")]
+    pub yes: bool,
 }
 
 /// `nexus plan <action>`.

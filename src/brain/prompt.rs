@@ -86,6 +86,66 @@ pub fn user_prompt(input: &PlanInput) -> String {
     text
 }
 
+/// Returns the user message of a revision (`nexus plan --revise`): the
+/// request, every task with what happened to it (state, failure, evidence,
+/// the agent's answer), the user's guidance, and what to return: the tasks
+/// of the remaining work only, since completed tasks stay as they are.
+pub fn revise_prompt(
+    plan: &crate::state::plan::Plan,
+    outcomes: &[crate::plan::revise::TaskOutcome],
+    guidance: Option<&str>,
+) -> String {
+    let mut text = format!(
+        "Revise this plan in the light of what happened.\n\nRequest: {}\nPriority: {}\n",
+        plan.request.trim(),
+        plan.priority
+    );
+    if let Some(deadline) = &plan.deadline {
+        text.push_str(&format!("Deadline: {deadline}\n"));
+    }
+    if !plan.context.is_empty() {
+        text.push_str("Context:\n");
+        for (key, value) in &plan.context {
+            text.push_str(&format!("- {key}: {value}\n"));
+        }
+    }
+    text.push_str("\n## The tasks and what happened\n");
+    for outcome in outcomes {
+        let spec = &outcome.spec;
+        let task = serde_json::to_string(spec).unwrap_or_default();
+        text.push_str(&format!(
+            "\n### `{}`: {}\n{task}\n",
+            spec.id,
+            crate::plan::revise::describe(outcome)
+        ));
+    }
+    if let Some(guidance) = guidance.filter(|text| !text.trim().is_empty()) {
+        text.push_str(&format!(
+            "\n## Guidance from the user\n{}\n",
+            guidance.trim()
+        ));
+    }
+    let kept: Vec<String> = outcomes
+        .iter()
+        .filter(|outcome| outcome.kept())
+        .map(|outcome| format!("`{}`", outcome.spec.id))
+        .collect();
+    text.push_str(&format!(
+        "\n## What to return\n\
+Completed tasks ({}) stay exactly as they are: do not return them; your tasks may depend on \
+their ids. Return {{\"tasks\": [...]}} with the tasks of the remaining work only, in the same \
+schema: keep a task that has not started by returning it unchanged (same id), replace a failed \
+or blocked one (the same id with what must change, or new ids) or split it into smaller tasks \
+so that what went wrong is fixed, and drop what is no longer needed.",
+        if kept.is_empty() {
+            "none yet".to_string()
+        } else {
+            kept.join(", ")
+        }
+    ));
+    text
+}
+
 /// Returns the message that sends a plan's problems back for one repair.
 pub fn repair_prompt(problems: &[String]) -> String {
     let mut text = String::from("That plan is not valid. Problems:\n");

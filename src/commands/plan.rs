@@ -27,6 +27,9 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
         }
         None => {}
     }
+    if let Some(target) = &args.revise {
+        return crate::commands::revise::run(ctx, args, target);
+    }
     let deadline_flag = args
         .deadline
         .as_deref()

@@ -27,6 +27,7 @@ mod real_claude;
 mod real_codex;
 mod real_gemini;
 mod report;
+mod revise;
 mod run;
 mod sessions;
 mod status;
