@@ -335,6 +335,7 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an agent''s session records')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check every session''s transcript (no tokens spent)')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent''s `[memory] max_conversations`')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Test each agent''s session for real: create or resume it, check it is persisted, resume it, check recovery (one or two short turns each; the cost estimate is shown first)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -380,11 +381,24 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'nexus;sessions;test' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Start without asking (needed when stdin is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Start without asking (needed when stdin is not a terminal)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'nexus;sessions;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List session records with age, idle time, turns, cost and validity')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an agent''s session records')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check every session''s transcript (no tokens spent)')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent''s `[memory] max_conversations`')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Test each agent''s session for real: create or resume it, check it is persisted, resume it, check recovery (one or two short turns each; the cost estimate is shown first)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -398,6 +412,9 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             break
         }
         'nexus;sessions;help;gc' {
+            break
+        }
+        'nexus;sessions;help;test' {
             break
         }
         'nexus;sessions;help;help' {
@@ -658,6 +675,7 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an agent''s session records')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check every session''s transcript (no tokens spent)')
             [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent''s `[memory] max_conversations`')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Test each agent''s session for real: create or resume it, check it is persisted, resume it, check recovery (one or two short turns each; the cost estimate is shown first)')
             break
         }
         'nexus;help;sessions;list' {
@@ -670,6 +688,9 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             break
         }
         'nexus;help;sessions;gc' {
+            break
+        }
+        'nexus;help;sessions;test' {
             break
         }
         'nexus;help;memory' {

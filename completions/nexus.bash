@@ -208,6 +208,9 @@ _nexus() {
             nexus__subcmd__help__subcmd__sessions,show)
                 cmd="nexus__subcmd__help__subcmd__sessions__subcmd__show"
                 ;;
+            nexus__subcmd__help__subcmd__sessions,test)
+                cmd="nexus__subcmd__help__subcmd__sessions__subcmd__test"
+                ;;
             nexus__subcmd__help__subcmd__workspaces,list)
                 cmd="nexus__subcmd__help__subcmd__workspaces__subcmd__list"
                 ;;
@@ -265,6 +268,9 @@ _nexus() {
             nexus__subcmd__sessions,show)
                 cmd="nexus__subcmd__sessions__subcmd__show"
                 ;;
+            nexus__subcmd__sessions,test)
+                cmd="nexus__subcmd__sessions__subcmd__test"
+                ;;
             nexus__subcmd__sessions__subcmd__help,check)
                 cmd="nexus__subcmd__sessions__subcmd__help__subcmd__check"
                 ;;
@@ -279,6 +285,9 @@ _nexus() {
                 ;;
             nexus__subcmd__sessions__subcmd__help,show)
                 cmd="nexus__subcmd__sessions__subcmd__help__subcmd__show"
+                ;;
+            nexus__subcmd__sessions__subcmd__help,test)
+                cmd="nexus__subcmd__sessions__subcmd__help__subcmd__test"
                 ;;
             nexus__subcmd__workspaces,help)
                 cmd="nexus__subcmd__workspaces__subcmd__help"
@@ -1041,7 +1050,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__sessions)
-            opts="list show check gc"
+            opts="list show check gc test"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1097,6 +1106,20 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__sessions__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__sessions__subcmd__test)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1711,7 +1734,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__sessions)
-            opts="-q -h --dir --json --color --quiet --help list show check gc help"
+            opts="-q -h --dir --json --color --quiet --help list show check gc test help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1781,7 +1804,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__sessions__subcmd__help)
-            opts="list show check gc help"
+            opts="list show check gc test help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1864,6 +1887,20 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__sessions__subcmd__help__subcmd__test)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__sessions__subcmd__list)
             opts="-q -h --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1888,6 +1925,28 @@ _nexus() {
             ;;
         nexus__subcmd__sessions__subcmd__show)
             opts="-q -h --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__sessions__subcmd__test)
+            opts="-y -q -h --yes --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -428,6 +428,20 @@ pub enum SessionsCommand {
     /// Remove records idle past the TTL, without a transcript, or orphaned,
     /// and memory entries past each agent's `[memory] max_conversations`.
     Gc(GcArgs),
+    /// Test each agent's session for real: create or resume it, check it is
+    /// persisted, resume it, check recovery (one or two short turns each;
+    /// the cost estimate is shown first).
+    Test(SessionsTestArgs),
+}
+
+/// `nexus sessions test`.
+#[derive(Debug, Args)]
+pub struct SessionsTestArgs {
+    /// The agents (ids or unique prefixes; default: every agent).
+    pub agents: Vec<String>,
+    /// Start without asking (needed when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 /// `nexus sessions gc`.

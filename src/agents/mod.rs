@@ -6,6 +6,7 @@ pub mod binary;
 pub mod claude;
 pub mod personality;
 pub mod runtime;
+pub mod session_test;
 pub mod sessions;
 
 use crate::agents::backend::Backend;

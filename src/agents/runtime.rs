@@ -66,6 +66,10 @@ pub struct TurnOptions {
     /// Whether that directory is an isolated workspace (a worktree): the
     /// agent may then build and test there (`permission = "build"`).
     pub isolated: bool,
+    /// A session check (`nexus sessions test`), not work: nothing is
+    /// recalled into the prompt or remembered after it, and no structured
+    /// answer is asked for.
+    pub probe: bool,
 }
 
 /// What a turn did.
@@ -380,6 +384,20 @@ impl Runtime {
         mode: &SessionMode,
         recovered: Option<&str>,
     ) -> Result<(String, memory::Recall)> {
+        self.compose(agent, message_text, mode, recovered, false)
+    }
+
+    fn compose(
+        &self,
+        agent: &Agent,
+        message_text: &str,
+        mode: &SessionMode,
+        recovered: Option<&str>,
+        probe: bool,
+    ) -> Result<(String, memory::Recall)> {
+        if probe {
+            return Ok((message_text.to_string(), memory::Recall::none()));
+        }
         let recall = if agent.memory.remembers() {
             let entries =
                 memory::read_recent(&self.store.memory_path(&agent.id), memory::RECENT_BYTES)?;
@@ -424,8 +442,13 @@ impl Runtime {
         recovered: Option<String>,
     ) -> Result<PreparedTurn> {
         let backend = self.backend(agent)?;
-        let (prompt, recall) =
-            self.compose_prompt(agent, message_text, &mode, recovered.as_deref())?;
+        let (prompt, recall) = self.compose(
+            agent,
+            message_text,
+            &mode,
+            recovered.as_deref(),
+            options.probe,
+        )?;
         let request = TurnRequest {
             config: &self.config,
             agent,
@@ -674,7 +697,8 @@ impl Runtime {
                 options,
                 &output,
             )?;
-            let memory_write = if outcome.never_ran() || !agent.memory.remembers() {
+            let memory_write = if outcome.never_ran() || options.probe || !agent.memory.remembers()
+            {
                 None
             } else {
                 Some(self.remember(

@@ -219,6 +219,7 @@ pub(crate) fn turn_options(runtime: &Runtime, job: &Job, under_stress: bool) -> 
         log_path: Some(job.log_path.clone()),
         cwd: Some(job.cwd.clone()),
         isolated: false,
+        probe: false,
     }
 }
 
