@@ -270,3 +270,40 @@ fn a_plan_being_run_is_not_revised() {
     run.code(4);
     assert!(run.stderr.contains("plan `p1`"), "{}", run.stderr);
 }
+
+#[test]
+fn the_claude_planner_revises_too() {
+    let (env, fake) = failed_run();
+    let proposal = json!({"tasks": [
+        {"id": "implementation", "title": "Add the parser, then the flag",
+         "description": "Create the parser module first.", "type": "implementation",
+         "agent": "code_developer", "depends_on": ["analysis"], "priority": "high",
+         "expected_output": null, "acceptance": [], "estimate_minutes": 30}
+    ]});
+    fake.script(&[Step::reply(&format!("```json\n{proposal}\n```")).matching("Revise this plan")]);
+    let run = env.nexus(&[
+        "plan",
+        "--revise",
+        "p1",
+        "--planner",
+        "claude",
+        "--yes",
+        "--json",
+    ]);
+    run.ok();
+    let report = run.json();
+    assert_eq!(report["planner"], "claude");
+    assert_eq!(
+        report["changes"]["kept"],
+        json!(["analysis", "test_strategy"])
+    );
+    assert_eq!(
+        report["changes"]["changed"],
+        json!(["implementation (title, description, priority, expected_output, acceptance)"])
+    );
+    assert_eq!(report["changes"]["removed"], json!(["tests", "validation"]));
+    let call = fake.invocations().pop().expect("the planner call");
+    let prompt = call.flags.prompt.clone().unwrap_or_default();
+    assert!(prompt.contains("the parser module is missing"), "{prompt}");
+    assert_eq!(state(&env, "implementation"), "pending");
+}
