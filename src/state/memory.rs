@@ -16,7 +16,6 @@ use std::path::Path;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::state::agent::MemorySettings;
 use crate::state::fs;
 use crate::time::Timestamp;
 
@@ -71,6 +70,120 @@ impl Entry {
         match &self.id {
             Some(id) => id.clone(),
             None => format!("{}@{}", self.session_id.as_deref().unwrap_or("-"), self.at),
+        }
+    }
+}
+
+/// What an agent's memory keeps (`[memory] retention_policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Retention {
+    /// The session keeps the whole conversation, and memory keeps every
+    /// interaction (up to `max_conversations`) and recalls it into later
+    /// prompts of new, recovered or parallel sessions.
+    #[default]
+    FullSession,
+    /// Nothing is written to memory or recalled: each session stands alone
+    /// and a recovered one gets no recap.
+    None,
+}
+
+impl Retention {
+    /// Returns the snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Retention::FullSession => "full_session",
+            Retention::None => "none",
+        }
+    }
+}
+
+/// `[memory]`: the original profile's memory settings (`retention_policy`,
+/// `max_conversations`, `context_window_size`, `learning_patterns`,
+/// `context_preservation`), plus the size bound of recalled text. Every key
+/// is optional; the defaults are the original template's values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemorySettings {
+    /// What is kept.
+    #[serde(default)]
+    pub retention_policy: Retention,
+    /// The most entries the agent's memory file keeps; older ones are
+    /// dropped as new ones come.
+    #[serde(default = "MemorySettings::default_max_conversations")]
+    pub max_conversations: u32,
+    /// The most earlier interactions recalled into one prompt (0: none).
+    #[serde(default = "MemorySettings::default_context_window_size")]
+    pub context_window_size: u32,
+    /// The most characters of recalled interactions in one prompt.
+    #[serde(default = "MemorySettings::default_context_chars")]
+    pub context_chars: u32,
+    /// How the agent learns, in the profile's words (system prompt).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub learning_patterns: String,
+    /// What context the agent keeps, in the profile's words (system prompt).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub context_preservation: String,
+}
+
+impl MemorySettings {
+    /// The most entries a memory file may be set to keep.
+    pub const MAX_CONVERSATIONS: u32 = 1_000_000;
+    /// The most interactions a prompt may be set to recall.
+    pub const MAX_WINDOW: u32 = 1000;
+    /// The most characters of recalled text a prompt may be set to carry.
+    pub const MAX_CHARS: u32 = 200_000;
+
+    fn default_max_conversations() -> u32 {
+        1000
+    }
+
+    fn default_context_window_size() -> u32 {
+        50
+    }
+
+    fn default_context_chars() -> u32 {
+        6000
+    }
+
+    /// Returns the first value out of range, as `(key, problem)`.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        if !(1..=Self::MAX_CONVERSATIONS).contains(&self.max_conversations) {
+            return Some((
+                "max_conversations",
+                format!("must be between 1 and {}", Self::MAX_CONVERSATIONS),
+            ));
+        }
+        if self.context_window_size > Self::MAX_WINDOW {
+            return Some((
+                "context_window_size",
+                format!("must be at most {}", Self::MAX_WINDOW),
+            ));
+        }
+        if self.context_chars > Self::MAX_CHARS {
+            return Some((
+                "context_chars",
+                format!("must be at most {}", Self::MAX_CHARS),
+            ));
+        }
+        None
+    }
+
+    /// Returns whether anything is remembered at all.
+    pub fn remembers(&self) -> bool {
+        self.retention_policy != Retention::None
+    }
+}
+
+impl Default for MemorySettings {
+    fn default() -> Self {
+        MemorySettings {
+            retention_policy: Retention::default(),
+            max_conversations: Self::default_max_conversations(),
+            context_window_size: Self::default_context_window_size(),
+            context_chars: Self::default_context_chars(),
+            learning_patterns: String::new(),
+            context_preservation: String::new(),
         }
     }
 }

@@ -14,6 +14,7 @@ mod export;
 mod fake_claude;
 mod fake_codex;
 mod fake_gemini;
+mod figures;
 mod foundation;
 mod graph;
 mod hostile;
