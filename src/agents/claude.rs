@@ -285,12 +285,14 @@ pub fn projects_dir(env: &BTreeMap<String, String>) -> Option<PathBuf> {
 }
 
 /// Returns the transcript path of `session_id` for turns run in `cwd`: every
-/// character of the cwd not in `[A-Za-z0-9]` becomes `-`.
+/// character of the cwd not in `[A-Za-z0-9]` becomes `-` (the cwd as the
+/// CLI sees it: without a trailing `/`).
 pub fn transcript_path(
     session_id: &str,
     cwd: &Path,
     env: &BTreeMap<String, String>,
 ) -> Option<PathBuf> {
+    let cwd: PathBuf = cwd.components().collect();
     let escaped: String = cwd
         .to_string_lossy()
         .chars()
@@ -1332,6 +1334,11 @@ mod tests {
         assert_eq!(
             path,
             Path::new("/home/u/.claude/projects/-tmp-my-project-x/s1.jsonl")
+        );
+        assert_eq!(
+            transcript_path("s1", Path::new("/tmp/w/"), &env).unwrap(),
+            Path::new("/home/u/.claude/projects/-tmp-w/s1.jsonl"),
+            "a trailing `/` is not part of the CLI's cwd"
         );
         env.insert("CLAUDE_CONFIG_DIR".to_string(), "/cfg".to_string());
         assert_eq!(

@@ -4,7 +4,8 @@
 //! CLI's transcript is where validity looks for it, resume the session with
 //! a second short turn when the first one created it, and check recovery
 //! without spending tokens (what a fresh session would be handed: the recap
-//! its memory holds). Probe turns recall nothing and are not remembered.
+//! its memory holds). Probe turns recall nothing and are not remembered,
+//! and run where the agent's work runs (its worktree, in worktree mode).
 
 use std::path::PathBuf;
 
@@ -20,6 +21,26 @@ use crate::state::memory;
 /// The probe every turn sends.
 pub const PROBE: &str =
     "This is a session check by nexus (`nexus sessions test`). Reply with the single word OK.";
+
+/// Returns where the agent's turns run: in worktree mode its instance's
+/// worktree when it has one (where `run` made its session), else the
+/// project itself.
+fn place(runtime: &Runtime, agent: &Agent) -> TurnOptions {
+    let worktree = crate::workspace::Workspaces::open(
+        &runtime.store,
+        &runtime.config.workspace,
+        runtime.ctx.env(),
+    )
+    .ok()
+    .and_then(Result::ok)
+    .map(|workspaces| workspaces.project_dir(&workspaces.instance_dir(&agent.id, 0)))
+    .filter(|dir| dir.is_dir());
+    TurnOptions {
+        isolated: worktree.is_some(),
+        cwd: worktree,
+        ..TurnOptions::default()
+    }
+}
 
 /// What the test will do for one agent, for the estimate shown first.
 #[derive(Debug, Clone, Serialize)]
@@ -49,7 +70,7 @@ pub fn plan(runtime: &Runtime, agents: &[Agent]) -> Result<(Vec<Planned>, Option
     for agent in agents {
         let backend = runtime.backend(agent)?;
         let record = runtime.load_session(&agent.id, 0)?;
-        let cwd = runtime.turn_cwd(&TurnOptions::default());
+        let cwd = runtime.turn_cwd(&place(runtime, agent));
         let (mode, _) = runtime.choose_session(backend, agent, record.as_ref(), false, &cwd)?;
         planned.push(Planned {
             agent: agent.id.clone(),
@@ -120,7 +141,7 @@ pub async fn test(runtime: &Runtime, agent: &Agent, stop: StopReceiver) -> Resul
         ),
         wait_for_session: None,
         probe: true,
-        ..TurnOptions::default()
+        ..place(runtime, agent)
     };
     let mut tested = Tested {
         agent: agent.id.clone(),
@@ -231,7 +252,7 @@ fn persisted(runtime: &Runtime, agent: &Agent, session_id: &str) -> Result<Step>
         });
     }
     let backend = runtime.backend(agent)?;
-    let cwd = runtime.turn_cwd(&TurnOptions::default());
+    let cwd = runtime.turn_cwd(&place(runtime, agent));
     let (mode, why) = runtime.choose_session(backend, agent, Some(&record), false, &cwd)?;
     Ok(match mode {
         SessionMode::Resume(_) => Step {

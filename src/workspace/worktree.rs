@@ -225,7 +225,13 @@ impl Workspaces {
     /// Returns the directory inside worktree `dir` that corresponds to the
     /// project (where agents and verify commands run).
     pub fn project_dir(&self, dir: &Path) -> PathBuf {
-        dir.join(&self.project_rel)
+        // `join("")` would add a trailing `/`, which the CLIs' own paths
+        // (their transcripts' directories) do not have.
+        if self.project_rel.as_os_str().is_empty() {
+            dir.to_path_buf()
+        } else {
+            dir.join(&self.project_rel)
+        }
     }
 
     /// Returns the integration branch of a plan.
