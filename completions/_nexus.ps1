@@ -78,9 +78,12 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'Context for the planner and every task (repeatable)')
             [CompletionResult]::new('--context-file', '--context-file', [CompletionResultType]::ParameterName, 'Context from a file: a JSON object or `KEY=VALUE` lines')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'The plan id (default: a new random id)')
+            [CompletionResult]::new('--revise', '--revise', [CompletionResultType]::ParameterName, 'Revise this plan in the light of what completed and what failed (kept tasks stay; the old version goes to its history); shows the changes and asks before writing')
             [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the plan without writing it')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Write the revision without asking (needed when stdin is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Write the revision without asking (needed when stdin is not a terminal)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
@@ -333,7 +336,8 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List session records with age, idle time, turns, cost and validity')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an agent''s session records')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check every session''s transcript (no tokens spent)')
-            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove records idle past the TTL, without a transcript, or orphaned')
+            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent''s `[memory] max_conversations`')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Test each agent''s session for real: create or resume it, check it is persisted, resume it, check recovery (one or two short turns each; the cost estimate is shown first)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -379,11 +383,24 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'nexus;sessions;test' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The `.nexus` directory to use (default: found by walking up from the cwd)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Start without asking (needed when stdin is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Start without asking (needed when stdin is not a terminal)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print data as JSON on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no progress or notes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'nexus;sessions;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List session records with age, idle time, turns, cost and validity')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an agent''s session records')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check every session''s transcript (no tokens spent)')
-            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove records idle past the TTL, without a transcript, or orphaned')
+            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent''s `[memory] max_conversations`')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Test each agent''s session for real: create or resume it, check it is persisted, resume it, check recovery (one or two short turns each; the cost estimate is shown first)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -397,6 +414,9 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             break
         }
         'nexus;sessions;help;gc' {
+            break
+        }
+        'nexus;sessions;help;test' {
             break
         }
         'nexus;sessions;help;help' {
@@ -656,7 +676,8 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List session records with age, idle time, turns, cost and validity')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an agent''s session records')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Check every session''s transcript (no tokens spent)')
-            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove records idle past the TTL, without a transcript, or orphaned')
+            [CompletionResult]::new('gc', 'gc', [CompletionResultType]::ParameterValue, 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent''s `[memory] max_conversations`')
+            [CompletionResult]::new('test', 'test', [CompletionResultType]::ParameterValue, 'Test each agent''s session for real: create or resume it, check it is persisted, resume it, check recovery (one or two short turns each; the cost estimate is shown first)')
             break
         }
         'nexus;help;sessions;list' {
@@ -669,6 +690,9 @@ Register-ArgumentCompleter -Native -CommandName 'nexus' -ScriptBlock {
             break
         }
         'nexus;help;sessions;gc' {
+            break
+        }
+        'nexus;help;sessions;test' {
             break
         }
         'nexus;help;memory' {

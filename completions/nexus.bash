@@ -208,6 +208,9 @@ _nexus() {
             nexus__subcmd__help__subcmd__sessions,show)
                 cmd="nexus__subcmd__help__subcmd__sessions__subcmd__show"
                 ;;
+            nexus__subcmd__help__subcmd__sessions,test)
+                cmd="nexus__subcmd__help__subcmd__sessions__subcmd__test"
+                ;;
             nexus__subcmd__help__subcmd__workspaces,list)
                 cmd="nexus__subcmd__help__subcmd__workspaces__subcmd__list"
                 ;;
@@ -265,6 +268,9 @@ _nexus() {
             nexus__subcmd__sessions,show)
                 cmd="nexus__subcmd__sessions__subcmd__show"
                 ;;
+            nexus__subcmd__sessions,test)
+                cmd="nexus__subcmd__sessions__subcmd__test"
+                ;;
             nexus__subcmd__sessions__subcmd__help,check)
                 cmd="nexus__subcmd__sessions__subcmd__help__subcmd__check"
                 ;;
@@ -279,6 +285,9 @@ _nexus() {
                 ;;
             nexus__subcmd__sessions__subcmd__help,show)
                 cmd="nexus__subcmd__sessions__subcmd__help__subcmd__show"
+                ;;
+            nexus__subcmd__sessions__subcmd__help,test)
+                cmd="nexus__subcmd__sessions__subcmd__help__subcmd__test"
                 ;;
             nexus__subcmd__workspaces,help)
                 cmd="nexus__subcmd__workspaces__subcmd__help"
@@ -1041,7 +1050,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__sessions)
-            opts="list show check gc"
+            opts="list show check gc test"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1097,6 +1106,20 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__help__subcmd__sessions__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__help__subcmd__sessions__subcmd__test)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1433,7 +1456,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__plan)
-            opts="-q -h --from --input-format --tag --planner --model --priority --deadline --context --context-file --id --dry-run --dir --json --color --quiet --help rm adopt help"
+            opts="-y -q -h --from --input-format --tag --planner --model --priority --deadline --context --context-file --id --dry-run --revise --yes --dir --json --color --quiet --help rm adopt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1476,6 +1499,10 @@ _nexus() {
                     return 0
                     ;;
                 --id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revise)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1715,7 +1742,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__sessions)
-            opts="-q -h --dir --json --color --quiet --help list show check gc help"
+            opts="-q -h --dir --json --color --quiet --help list show check gc test help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1785,7 +1812,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__sessions__subcmd__help)
-            opts="list show check gc help"
+            opts="list show check gc test help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1868,6 +1895,20 @@ _nexus() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nexus__subcmd__sessions__subcmd__help__subcmd__test)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nexus__subcmd__sessions__subcmd__list)
             opts="-q -h --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1892,6 +1933,28 @@ _nexus() {
             ;;
         nexus__subcmd__sessions__subcmd__show)
             opts="-q -h --dir --json --color --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nexus__subcmd__sessions__subcmd__test)
+            opts="-y -q -h --yes --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -73,9 +73,12 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --context 'Context for the planner and every task (repeatable)'
             cand --context-file 'Context from a file: a JSON object or `KEY=VALUE` lines'
             cand --id 'The plan id (default: a new random id)'
+            cand --revise 'Revise this plan in the light of what completed and what failed (kept tasks stay; the old version goes to its history); shows the changes and asks before writing'
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
             cand --color 'When to use colour'
             cand --dry-run 'Print the plan without writing it'
+            cand -y 'Write the revision without asking (needed when stdin is not a terminal)'
+            cand --yes 'Write the revision without asking (needed when stdin is not a terminal)'
             cand --json 'Print data as JSON on stdout'
             cand -q 'Print only data and errors, no progress or notes'
             cand --quiet 'Print only data and errors, no progress or notes'
@@ -303,7 +306,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand list 'List session records with age, idle time, turns, cost and validity'
             cand show 'Show an agent''s session records'
             cand check 'Check every session''s transcript (no tokens spent)'
-            cand gc 'Remove records idle past the TTL, without a transcript, or orphaned'
+            cand gc 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent''s `[memory] max_conversations`'
+            cand test 'Test each agent''s session for real: create or resume it, check it is persisted, resume it, check recovery (one or two short turns each; the cost estimate is shown first)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'nexus;sessions;list'= {
@@ -344,11 +348,23 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'nexus;sessions;test'= {
+            cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
+            cand --color 'When to use colour'
+            cand -y 'Start without asking (needed when stdin is not a terminal)'
+            cand --yes 'Start without asking (needed when stdin is not a terminal)'
+            cand --json 'Print data as JSON on stdout'
+            cand -q 'Print only data and errors, no progress or notes'
+            cand --quiet 'Print only data and errors, no progress or notes'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'nexus;sessions;help'= {
             cand list 'List session records with age, idle time, turns, cost and validity'
             cand show 'Show an agent''s session records'
             cand check 'Check every session''s transcript (no tokens spent)'
-            cand gc 'Remove records idle past the TTL, without a transcript, or orphaned'
+            cand gc 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent''s `[memory] max_conversations`'
+            cand test 'Test each agent''s session for real: create or resume it, check it is persisted, resume it, check recovery (one or two short turns each; the cost estimate is shown first)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'nexus;sessions;help;list'= {
@@ -358,6 +374,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
         &'nexus;sessions;help;check'= {
         }
         &'nexus;sessions;help;gc'= {
+        }
+        &'nexus;sessions;help;test'= {
         }
         &'nexus;sessions;help;help'= {
         }
@@ -576,7 +594,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand list 'List session records with age, idle time, turns, cost and validity'
             cand show 'Show an agent''s session records'
             cand check 'Check every session''s transcript (no tokens spent)'
-            cand gc 'Remove records idle past the TTL, without a transcript, or orphaned'
+            cand gc 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent''s `[memory] max_conversations`'
+            cand test 'Test each agent''s session for real: create or resume it, check it is persisted, resume it, check recovery (one or two short turns each; the cost estimate is shown first)'
         }
         &'nexus;help;sessions;list'= {
         }
@@ -585,6 +604,8 @@ set edit:completion:arg-completer[nexus] = {|@words|
         &'nexus;help;sessions;check'= {
         }
         &'nexus;help;sessions;gc'= {
+        }
+        &'nexus;help;sessions;test'= {
         }
         &'nexus;help;memory'= {
             cand show 'Show an agent''s remembered interactions'

@@ -81,11 +81,13 @@ complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_su
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l context -d 'Context for the planner and every task (repeatable)' -r
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l context-file -d 'Context from a file: a JSON object or `KEY=VALUE` lines' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l id -d 'The plan id (default: a new random id)' -r
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l revise -d 'Revise this plan in the light of what completed and what failed (kept tasks stay; the old version goes to its history); shows the changes and asks before writing' -r
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
 never\t'Never colour'"
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l dry-run -d 'Print the plan without writing it'
+complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -s y -l yes -d 'Write the revision without asking (needed when stdin is not a terminal)'
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand plan; and not __fish_seen_subcommand_from rm adopt help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -250,18 +252,19 @@ complete -c nexus -n "__fish_nexus_using_subcommand agents; and __fish_seen_subc
 complete -c nexus -n "__fish_nexus_using_subcommand agents; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the agents'
 complete -c nexus -n "__fish_nexus_using_subcommand agents; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show one agent\'s full profile and the system prompt nexus builds'
 complete -c nexus -n "__fish_nexus_using_subcommand agents; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
-complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc test help" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc test help" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
 never\t'Never colour'"
-complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -l json -d 'Print data as JSON on stdout'
-complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -s q -l quiet -d 'Print only data and errors, no progress or notes'
-complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "list" -d 'List session records with age, idle time, turns, cost and validity'
-complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "show" -d 'Show an agent\'s session records'
-complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "check" -d 'Check every session\'s transcript (no tokens spent)'
-complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned'
-complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc test help" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc test help" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc test help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc test help" -f -a "list" -d 'List session records with age, idle time, turns, cost and validity'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc test help" -f -a "show" -d 'Show an agent\'s session records'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc test help" -f -a "check" -d 'Check every session\'s transcript (no tokens spent)'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc test help" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent\'s `[memory] max_conversations`'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc test help" -f -a "test" -d 'Test each agent\'s session for real: create or resume it, check it is persisted, resume it, check recovery (one or two short turns each; the cost estimate is shown first)'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and not __fish_seen_subcommand_from list show check gc test help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from list" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from list" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
 always\t'Always colour'
@@ -292,10 +295,19 @@ complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_su
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from gc" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from gc" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from gc" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from test" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from test" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
+always\t'Always colour'
+never\t'Never colour'"
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from test" -s y -l yes -d 'Start without asking (needed when stdin is not a terminal)'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from test" -l json -d 'Print data as JSON on stdout'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from test" -s q -l quiet -d 'Print only data and errors, no progress or notes'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from test" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "list" -d 'List session records with age, idle time, turns, cost and validity'
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show an agent\'s session records'
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check every session\'s transcript (no tokens spent)'
-complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent\'s `[memory] max_conversations`'
+complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "test" -d 'Test each agent\'s session for real: create or resume it, check it is persisted, resume it, check recovery (one or two short turns each; the cost estimate is shown first)'
 complete -c nexus -n "__fish_nexus_using_subcommand sessions; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nexus -n "__fish_nexus_using_subcommand memory; and not __fish_seen_subcommand_from show reset help" -l dir -d 'The `.nexus` directory to use (default: found by walking up from the cwd)' -r -F
 complete -c nexus -n "__fish_nexus_using_subcommand memory; and not __fish_seen_subcommand_from show reset help" -l color -d 'When to use colour' -r -f -a "auto\t'Colour when writing to a terminal and `NO_COLOR` is unset'
@@ -432,7 +444,8 @@ complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcom
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "list" -d 'List session records with age, idle time, turns, cost and validity'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "show" -d 'Show an agent\'s session records'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "check" -d 'Check every session\'s transcript (no tokens spent)'
-complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "gc" -d 'Remove records idle past the TTL, without a transcript, or orphaned, and memory entries past each agent\'s `[memory] max_conversations`'
+complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "test" -d 'Test each agent\'s session for real: create or resume it, check it is persisted, resume it, check recovery (one or two short turns each; the cost estimate is shown first)'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from memory" -f -a "show" -d 'Show an agent\'s remembered interactions'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from memory" -f -a "reset" -d 'Forget an agent\'s interactions'
 complete -c nexus -n "__fish_nexus_using_subcommand help; and __fish_seen_subcommand_from workspaces" -f -a "list" -d 'List the agents\' worktrees: commit, changes, size, idle time'

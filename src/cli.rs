@@ -120,8 +120,9 @@ pub struct PlanArgs {
     /// Act on an existing plan instead of making one.
     #[command(subcommand)]
     pub action: Option<PlanCommand>,
-    /// What the team should do.
-    #[arg(required_unless_present = "from", value_name = "REQUEST")]
+    /// What the team should do (with `--revise`: optional guidance for the
+    /// revision).
+    #[arg(required_unless_present_any = ["from", "revise"], value_name = "REQUEST")]
     pub request: Option<String>,
     /// Import a plan file instead of asking a planner: a nexus plan (JSON)
     /// or a Task Master `tasks.json`; `-` reads stdin.
@@ -157,6 +158,18 @@ pub struct PlanArgs {
     /// Print the plan without writing it.
     #[arg(long)]
     pub dry_run: bool,
+    /// Revise this plan in the light of what completed and what failed
+    /// (kept tasks stay; the old version goes to its history); shows the
+    /// changes and asks before writing.
+    #[arg(
+        long,
+        value_name = "PLAN",
+        conflicts_with_all = ["from", "id", "priority", "deadline", "context", "context_file"]
+    )]
+    pub revise: Option<String>,
+    /// Write the revision without asking (needed when stdin is not a terminal).
+    #[arg(long, short = 'y', requires = "revise")]
+    pub yes: bool,
 }
 
 /// `nexus plan --input-format`: what `--from` holds.
@@ -433,8 +446,23 @@ pub enum SessionsCommand {
     Show(AgentArg),
     /// Check every session's transcript (no tokens spent).
     Check,
-    /// Remove records idle past the TTL, without a transcript, or orphaned.
+    /// Remove records idle past the TTL, without a transcript, or orphaned,
+    /// and memory entries past each agent's `[memory] max_conversations`.
     Gc(GcArgs),
+    /// Test each agent's session for real: create or resume it, check it is
+    /// persisted, resume it, check recovery (one or two short turns each;
+    /// the cost estimate is shown first).
+    Test(SessionsTestArgs),
+}
+
+/// `nexus sessions test`.
+#[derive(Debug, Args)]
+pub struct SessionsTestArgs {
+    /// The agents (ids or unique prefixes; default: every agent).
+    pub agents: Vec<String>,
+    /// Start without asking (needed when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 /// `nexus sessions gc`.

@@ -85,6 +85,24 @@ impl Ctx {
             .unwrap_or_else(|| Timestamp(SystemTime::now()))
     }
 
+    /// Returns the machine capacity the dashboard's usage percentages are
+    /// relative to: `NEXUS_MACHINE` (`CPUS,MEMORY_MB`) when set, else this
+    /// machine's.
+    pub fn machine(&self) -> Result<crate::dashboard::figures::Machine> {
+        let Some(text) = self.var(env_vars::NEXUS_MACHINE) else {
+            return Ok(crate::dashboard::figures::Machine::detect());
+        };
+        crate::dashboard::figures::Machine::parse(text).ok_or_else(|| {
+            crate::exit::tagged(
+                crate::exit::Kind::Usage,
+                format!(
+                    "`{}` is `{text}`, not `CPUS,MEMORY_MB` (e.g. `8,16000`)",
+                    env_vars::NEXUS_MACHINE
+                ),
+            )
+        })
+    }
+
     /// Returns an environment variable of the invocation.
     pub fn var(&self, name: &str) -> Option<&str> {
         self.env

@@ -7,6 +7,9 @@
 pub const NEXUS_DIR: &str = "NEXUS_DIR";
 /// A fixed "now" (RFC 3339) for reproducible output in tests and demos.
 pub const NEXUS_NOW: &str = "NEXUS_NOW";
+/// A fixed machine capacity (`CPUS,MEMORY_MB`) that the dashboard's usage
+/// percentages are relative to, for reproducible output.
+pub const NEXUS_MACHINE: &str = "NEXUS_MACHINE";
 /// The Claude Code executable, overriding `[claude] command`.
 pub const NEXUS_CLAUDE_BIN: &str = "NEXUS_CLAUDE_BIN";
 /// The Codex CLI executable, overriding `[codex] command`.
@@ -33,6 +36,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         NEXUS_NOW,
         "a fixed current time (RFC 3339), for reproducible output",
+    ),
+    (
+        NEXUS_MACHINE,
+        "a fixed machine capacity `CPUS,MEMORY_MB` for the dashboard's usage percentages (else this machine's), for reproducible output",
     ),
     (
         NEXUS_CLAUDE_BIN,

@@ -205,6 +205,32 @@ impl Ui {
         }
     }
 
+    /// Asks a yes/no question on the terminal (stderr) and reads the
+    /// answer; `None` when stdin is not a terminal, so the caller can ask
+    /// for `--yes` instead of blocking a script.
+    #[expect(
+        clippy::print_stderr,
+        reason = "a question asked on the terminal, before its answer is read"
+    )]
+    pub fn confirm(&self, question: &str) -> Result<Option<bool>> {
+        use std::io::{BufRead, IsTerminal, Write};
+        let stdin = std::io::stdin();
+        if !stdin.is_terminal() {
+            return Ok(None);
+        }
+        eprint!("{} [y/N] ", sanitize(question, true));
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        stdin
+            .lock()
+            .read_line(&mut answer)
+            .map_err(|error| anyhow::anyhow!("failed to read the answer: {error}"))?;
+        Ok(Some(matches!(
+            answer.trim().to_lowercase().as_str(),
+            "y" | "yes"
+        )))
+    }
+
     /// Writes a warning to stderr (not silenced by `-q`).
     pub fn warn(&self, text: &str) {
         eprintln!(

@@ -425,6 +425,15 @@ pub trait Backend: Sync + std::fmt::Debug {
     /// holding `text`); an error names the file, the key and the line.
     fn check(&self, path: &Path, text: &str) -> Result<()>;
 
+    /// Returns the keys of this backend's table in a configuration or agent
+    /// file (`path` holding `text`) that the CLI cannot honour, each with
+    /// why. The backend accepts such a key only where it documents it as
+    /// ignored (the original profiles' `temperature`, for one); `nexus
+    /// doctor` lists them. Any other unknown key stays an error.
+    fn ignored_keys(&self, _path: &Path, _text: &str) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
     /// Returns the agent's resolved settings (`agent: None` for the
     /// configuration's defaults alone), for turns in an isolated workspace
     /// or not.

@@ -153,6 +153,10 @@ pub struct Table {
     /// For small local models: the personality replaces the system prompt,
     /// no tools, capped output (default false).
     pub compact: Option<bool>,
+    /// The sampling temperature of the original agent profiles, accepted
+    /// and ignored: Claude Code has no temperature setting (no flag, no
+    /// variable). `nexus doctor` lists it; any other unknown key is an error.
+    pub temperature: Option<f64>,
 }
 
 impl Table {
@@ -174,7 +178,8 @@ impl Table {
             add_dirs,
             max_api_retries,
             api_timeout,
-            compact
+            compact,
+            temperature
         );
         self
     }
@@ -306,12 +311,14 @@ pub fn projects_dir(env: &BTreeMap<String, String>) -> Option<PathBuf> {
 }
 
 /// Returns the transcript path of `session_id` for turns run in `cwd`: every
-/// character of the cwd not in `[A-Za-z0-9]` becomes `-`.
+/// character of the cwd not in `[A-Za-z0-9]` becomes `-` (the cwd as the
+/// CLI sees it: without a trailing `/`).
 pub fn transcript_path(
     session_id: &str,
     cwd: &Path,
     env: &BTreeMap<String, String>,
 ) -> Option<PathBuf> {
+    let cwd: PathBuf = cwd.components().collect();
     let escaped: String = cwd
         .to_string_lossy()
         .chars()
@@ -364,6 +371,11 @@ impl Backend for Claude {
             Some("field `claude.max_turns` must be at least 1".to_string())
         } else if table.api_timeout.is_some_and(|timeout| timeout.0.is_zero()) {
             Some("field `claude.api_timeout` must be longer than 0s".to_string())
+        } else if table
+            .temperature
+            .is_some_and(|temperature| !(0.0..=1.0).contains(&temperature))
+        {
+            Some("field `claude.temperature` must be between 0 and 1".to_string())
         } else {
             None
         };
@@ -374,6 +386,26 @@ impl Backend for Claude {
             )),
             None => Ok(()),
         }
+    }
+
+    fn ignored_keys(&self, path: &Path, text: &str) -> Vec<(String, String)> {
+        let what = if path.file_name().is_some_and(|name| name == "config.toml") {
+            "config"
+        } else {
+            "agent"
+        };
+        table_in(path, text, what)
+            .ok()
+            .and_then(|table| table.temperature)
+            .map(|temperature| {
+                vec![(
+                    "claude.temperature".to_string(),
+                    format!(
+                        "{temperature} is kept as written and ignored: Claude Code has no temperature setting"
+                    ),
+                )]
+            })
+            .unwrap_or_default()
     }
 
     fn settings(&self, config: &Config, agent: Option<&Agent>, isolated: bool) -> Result<Settings> {
@@ -1260,7 +1292,7 @@ mod tests {
             system_prompt: "SYSTEM".into(),
             prompt: "--looks-like-a-flag".into(),
             max_budget_usd: Some(0.5),
-            isolated: false,
+            isolated: true,
         };
         let args: Vec<String> = Claude
             .turn_args(&request)
@@ -1279,6 +1311,70 @@ mod tests {
                 .any(|pair| pair == ["--max-budget-usd", "0.5"])
         );
         assert!(args.contains(&"Bash(cargo test:*)".to_string()));
+        // Outside a worktree `build` is `edit`: no shell in the user's checkout.
+        let shared = TurnRequest {
+            isolated: false,
+            ..request
+        };
+        let args = Claude.turn_args(&shared).unwrap();
+        assert!(
+            !args
+                .iter()
+                .any(|arg| arg.to_string_lossy().starts_with("Bash("))
+        );
+    }
+
+    #[test]
+    fn temperature_is_accepted_ignored_and_reported_other_keys_are_errors() {
+        for (id, text) in crate::state::agent::DEFAULT_AGENTS {
+            let path = PathBuf::from(format!("{id}.toml"));
+            let ignored = Claude.ignored_keys(&path, text);
+            assert_eq!(ignored.len(), 1, "{id}: {ignored:?}");
+            assert_eq!(ignored[0].0, "claude.temperature");
+            assert!(
+                ignored[0].1.contains("no temperature setting"),
+                "{ignored:?}"
+            );
+            // Nothing reaches the CLI.
+            let agent = agent(&text.replace(id, "beta_test_validator"));
+            let config = Config::defaults();
+            let request = TurnRequest {
+                config: &config,
+                agent: &agent,
+                session: SessionMode::New("abc".into()),
+                system_prompt: String::new(),
+                prompt: String::new(),
+                max_budget_usd: None,
+                isolated: true,
+            };
+            let args = Claude.turn_args(&request).unwrap();
+            assert!(
+                !args
+                    .iter()
+                    .any(|arg| arg.to_string_lossy().contains("temperature"))
+            );
+        }
+        let text = crate::state::agent::DEFAULT_AGENTS[3].1;
+        let out_of_range = text.replace("temperature = 0.1", "temperature = 1.5");
+        let message = format!(
+            "{:#}",
+            Agent::parse(Path::new("beta_test_validator.toml"), &out_of_range).unwrap_err()
+        );
+        assert!(message.contains("claude.temperature"), "{message}");
+        let typo = text.replace("temperature = 0.1", "top_p = 0.1");
+        let message = format!(
+            "{:#}",
+            Agent::parse(Path::new("beta_test_validator.toml"), &typo).unwrap_err()
+        );
+        assert!(message.contains("top_p"), "{message}");
+        assert!(
+            Claude
+                .ignored_keys(
+                    Path::new("config.toml"),
+                    crate::state::config::DEFAULT_CONFIG_TOML
+                )
+                .is_empty()
+        );
     }
 
     #[test]
@@ -1312,6 +1408,11 @@ mod tests {
         assert_eq!(
             path,
             Path::new("/home/u/.claude/projects/-tmp-my-project-x/s1.jsonl")
+        );
+        assert_eq!(
+            transcript_path("s1", Path::new("/tmp/w/"), &env).unwrap(),
+            Path::new("/home/u/.claude/projects/-tmp-w/s1.jsonl"),
+            "a trailing `/` is not part of the CLI's cwd"
         );
         env.insert("CLAUDE_CONFIG_DIR".to_string(), "/cfg".to_string());
         assert_eq!(

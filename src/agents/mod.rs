@@ -8,6 +8,7 @@ pub mod codex;
 pub mod gemini;
 pub mod personality;
 pub mod runtime;
+pub mod session_test;
 pub mod sessions;
 
 use crate::agents::backend::Backend;

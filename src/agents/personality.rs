@@ -6,6 +6,21 @@
 
 use crate::state::agent::Agent;
 
+/// Returns a profile value as prose: the original profiles write some
+/// values as identifiers (`test_creator`, `risk_analysis`); the prompt reads
+/// them with spaces.
+fn prose(value: &str) -> String {
+    value.replace('_', " ")
+}
+
+fn prose_list(values: &[String]) -> String {
+    values
+        .iter()
+        .map(|value| prose(value))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Returns the system prompt for `agent`; `under_stress` adds the agent's
 /// stress response (used on a retry after a failure).
 pub fn system_prompt(agent: &Agent, under_stress: bool) -> String {
@@ -13,7 +28,8 @@ pub fn system_prompt(agent: &Agent, under_stress: bool) -> String {
     let mut text = String::new();
     text.push_str(&format!(
         "You are {}, the {} of a team of AI agents orchestrated by nexus.",
-        agent.name, agent.role
+        agent.name,
+        prose(&agent.role)
     ));
     if !agent.title.is_empty() {
         text.push_str(&format!(" Your title: {}.", agent.title));
@@ -23,32 +39,36 @@ pub fn system_prompt(agent: &Agent, under_stress: bool) -> String {
         text.push_str(&format!("{}\n", agent.description));
     }
     text.push_str("\n## Personality\n");
+    if !personality.summary.is_empty() {
+        text.push_str(&format!(
+            "- In short: {}.\n",
+            prose_list(&personality.summary)
+        ));
+    }
     if !personality.core_traits.is_empty() {
         text.push_str(&format!(
             "- Core traits: {}.\n",
-            personality.core_traits.join(", ")
+            prose_list(&personality.core_traits)
         ));
     }
-    text.push_str(&format!(
-        "- Communication style: {}\n",
-        personality.communication_style
-    ));
-    text.push_str(&format!(
-        "- Decision making: {}\n",
-        personality.decision_making
-    ));
-    text.push_str(&format!(
-        "- Collaboration style: {}\n",
-        personality.collaboration_style
-    ));
+    for (label, value) in [
+        ("Communication style", &personality.communication_style),
+        ("Decision making", &personality.decision_making),
+        ("Collaboration style", &personality.collaboration_style),
+    ] {
+        text.push_str(&format!("- {label}: {}\n", prose(value)));
+    }
     text.push_str("\n## Expertise\n");
     if !agent.expertise.areas.is_empty() {
-        text.push_str(&format!("- Areas: {}.\n", agent.expertise.areas.join(", ")));
+        text.push_str(&format!(
+            "- Areas: {}.\n",
+            prose_list(&agent.expertise.areas)
+        ));
     }
     if !agent.expertise.capabilities.is_empty() {
         text.push_str(&format!(
             "- Capabilities: {}.\n",
-            agent.expertise.capabilities.join(", ")
+            prose_list(&agent.expertise.capabilities)
         ));
     }
     let types: Vec<&str> = agent
@@ -60,6 +80,22 @@ pub fn system_prompt(agent: &Agent, under_stress: bool) -> String {
         "- You take tasks of type: {}.\n",
         types.join(", ")
     ));
+    let memory = &agent.memory;
+    if !memory.learning_patterns.is_empty() || !memory.context_preservation.is_empty() {
+        text.push_str("\n## Memory\n");
+        if !memory.learning_patterns.is_empty() {
+            text.push_str(&format!(
+                "- How you learn: {}.\n",
+                prose(&memory.learning_patterns)
+            ));
+        }
+        if !memory.context_preservation.is_empty() {
+            text.push_str(&format!(
+                "- The context you keep: {}.\n",
+                prose(&memory.context_preservation)
+            ));
+        }
+    }
     if !agent.system_prompt.trim().is_empty() {
         text.push_str(&format!(
             "\n## Instructions\n{}\n",
@@ -68,8 +104,8 @@ pub fn system_prompt(agent: &Agent, under_stress: bool) -> String {
     }
     if under_stress {
         text.push_str(&format!(
-            "\n## Under pressure\nA previous attempt at this work failed. {}\n",
-            personality.stress_response
+            "\n## Under pressure\nA previous attempt at this work failed. Your response to pressure: {}.\n",
+            prose(personality.stress_response.trim_end_matches('.'))
         ));
     }
     text
@@ -89,24 +125,27 @@ mod tests {
     #[test]
     fn the_same_agent_file_yields_the_same_prompt() {
         let expected = "\
-You are Code, the developer of a team of AI agents orchestrated by nexus. Your title: Senior Software Developer.
-Implements features and fixes from the team's specifications, refactors with care and keeps the code base clean and working.
+You are Code, the developer of a team of AI agents orchestrated by nexus.
+Code implementation and software craftsmanship.
 
 ## Personality
-- Core traits: pragmatic, precise, efficient, craftsmanlike, ownership.
-- Communication style: Concise and technical: says what changed, where, and why, with the exact files and commands.
-- Decision making: Pragmatic: prefers the simplest design that meets the specification and keeps the code easy to change.
-- Collaboration style: Builds on the specification, asks when it is ambiguous, and leaves the code ready for the testers.
+- In short: creative, precise, quality-focused.
+- Core traits: creative, precise, quality-focused, innovative.
+- Communication style: technical and solution-oriented
+- Decision making: best-practices driven with creative problem-solving
+- Collaboration style: mentor and knowledge-sharer
 
 ## Expertise
-- Areas: software implementation, refactoring, debugging, API design, performance.
-- Capabilities: implementation, refactoring, bugfix, debugging, code review, performance.
+- Areas: full stack development, software architecture, code optimization, design patterns, api design, database design.
+- Capabilities: code generation, refactoring and optimization, architecture design, debugging and troubleshooting, performance analysis, security implementation.
 - You take tasks of type: implementation, refactoring, bugfix.
 
+## Memory
+- How you learn: technical pattern recognition.
+- The context you keep: codebase and architecture aware.
+
 ## Instructions
-You are Code, the senior developer of a small software team. Implement exactly
-what the specification asks, in the project's existing style. Keep changes
-small and coherent, handle errors explicitly, and leave the project building.
+You are Code, a skilled and creative software developer. You write clean, efficient, and well-documented code following best practices. You think about scalability, maintainability, and performance. You explain your implementation decisions and provide multiple solutions when appropriate.
 ";
         assert_eq!(system_prompt(&code(), false), expected);
         assert_eq!(system_prompt(&code(), false), system_prompt(&code(), false));
@@ -116,7 +155,7 @@ small and coherent, handle errors explicitly, and leave the project building.
     fn retries_add_the_stress_response() {
         let prompt = system_prompt(&code(), true);
         assert!(prompt.contains("## Under pressure"));
-        assert!(prompt.contains("reproduces the failure first"));
+        assert!(prompt.contains("Your response to pressure: focuses on code quality and testing."));
         assert!(!system_prompt(&code(), false).contains("Under pressure"));
     }
 }

@@ -38,12 +38,8 @@ use crate::state::session::{CallRecord, SessionRecord, SessionStatus};
 use crate::state::store::Store;
 use crate::time::Timestamp;
 
-/// How many earlier interactions a prompt may include, and their size.
-const RELEVANT_COUNT: usize = 3;
-const RELEVANT_CHARS: usize = 3000;
-const RECAP_CHARS: usize = 6000;
-/// A compact agent's recap (a small model's context is small).
-const COMPACT_RECAP_CHARS: usize = 1500;
+/// A compact agent's recap, in characters (a small model's context is small).
+const COMPACT_RECAP_CHARS: u32 = 1500;
 
 /// The most raw output one turn writes to its log; the rest is counted and
 /// the log says so.
@@ -73,6 +69,10 @@ pub struct TurnOptions {
     /// Whether that directory is an isolated workspace (a worktree): the
     /// agent may then build and test there (`permission = "build"`).
     pub isolated: bool,
+    /// A session check (`nexus sessions test`), not work: nothing is
+    /// recalled into the prompt or remembered after it, and no structured
+    /// answer is asked for.
+    pub probe: bool,
 }
 
 /// What a turn did.
@@ -96,6 +96,9 @@ pub struct TurnReport {
     pub argv: Vec<String>,
     /// The prompt that was sent.
     pub prompt: String,
+    /// What the agent's process used (CPU time, peak memory), when the OS
+    /// says.
+    pub resources: Option<supervise::Resources>,
 }
 
 impl TurnReport {
@@ -116,6 +119,8 @@ pub struct PreparedTurn {
     pub recovered: Option<String>,
     /// The full prompt.
     pub prompt: String,
+    /// What the prompt recalls from the agent's memory (its opening block).
+    pub recall: memory::Recall,
     /// The executable.
     pub program: PathBuf,
     /// Its arguments.
@@ -370,63 +375,75 @@ impl Runtime {
         })
     }
 
-    /// Builds the full prompt: recap (after a recovery), relevant memory, the
-    /// message, and the request for the structured block.
+    /// Builds the full prompt: what the session lacks from the agent's
+    /// memory (a recap for a new or recovered session, relevant unseen
+    /// interactions for a resumed one; see [`memory::recall`]), the message,
+    /// and the request for the structured block. Returns the prompt and
+    /// what it recalled.
     pub fn compose_prompt(
         &self,
         agent: &Agent,
         message_text: &str,
         mode: &SessionMode,
         recovered: Option<&str>,
-    ) -> Result<String> {
-        let entries =
-            memory::read_recent(&self.store.memory_path(&agent.id), memory::RECENT_BYTES)?;
-        // A small model's context holds only the essentials.
+    ) -> Result<(String, memory::Recall)> {
+        self.compose(agent, message_text, mode, recovered, false)
+    }
+
+    fn compose(
+        &self,
+        agent: &Agent,
+        message_text: &str,
+        mode: &SessionMode,
+        recovered: Option<&str>,
+        probe: bool,
+    ) -> Result<(String, memory::Recall)> {
+        if probe {
+            return Ok((message_text.to_string(), memory::Recall::none()));
+        }
+        // A small model's context holds only the essentials: a short recap
+        // for a fresh session, nothing for a resumed one.
         let compact = self
             .backend(agent)?
             .settings(&self.config, Some(agent), true)?
             .compact;
+        let resumed = match mode {
+            SessionMode::Resume(id) => Some(id.as_str()),
+            SessionMode::New(_) => None,
+        };
+        let recall = if agent.memory.remembers() && !(compact && resumed.is_some()) {
+            let entries =
+                memory::read_recent(&self.store.memory_path(&agent.id), memory::RECENT_BYTES)?;
+            let mut settings = agent.memory.clone();
+            if compact {
+                settings.context_chars = settings.context_chars.min(COMPACT_RECAP_CHARS);
+            }
+            memory::recall(&entries, message_text, resumed, &settings)
+        } else {
+            memory::Recall::none()
+        };
         let mut prompt = String::new();
         if let Some(reason) = recovered {
-            let recap = memory::recap(
-                &entries,
-                if compact {
-                    COMPACT_RECAP_CHARS
-                } else {
-                    RECAP_CHARS
-                },
-            );
             prompt.push_str(&format!(
                 "Your previous session could not be resumed ({reason}); this is a fresh session.\n"
             ));
-            if !recap.is_empty() {
-                prompt.push_str(&format!("Recap of your earlier work:\n{recap}\n"));
+        }
+        match recall.kind {
+            memory::RecallKind::None => {}
+            memory::RecallKind::Recap => {
+                prompt.push_str(&format!("Recap of your earlier work:\n{}\n", recall.text));
             }
-        } else if !compact {
-            let exclude = match mode {
-                SessionMode::Resume(id) => Some(id.as_str()),
-                SessionMode::New(_) => None,
-            };
-            let chosen = memory::relevant(
-                &entries,
-                message_text,
-                exclude,
-                RELEVANT_COUNT,
-                RELEVANT_CHARS,
-            );
-            if !chosen.is_empty() {
-                prompt.push_str(&format!(
-                    "Relevant earlier interactions:\n{}\n",
-                    memory::format_entries(&chosen)
-                ));
-            }
+            memory::RecallKind::Unseen => prompt.push_str(&format!(
+                "Relevant earlier interactions from your other sessions:\n{}\n",
+                recall.text
+            )),
         }
         prompt.push_str(message_text.trim_end());
         if !compact {
             prompt.push_str("\n\n");
             prompt.push_str(message::RESULT_BLOCK_INSTRUCTION);
         }
-        Ok(prompt)
+        Ok((prompt, recall))
     }
 
     /// Prepares one turn: the prompt, the argv and the environment, for
@@ -440,7 +457,13 @@ impl Runtime {
         recovered: Option<String>,
     ) -> Result<PreparedTurn> {
         let backend = self.backend(agent)?;
-        let prompt = self.compose_prompt(agent, message_text, &mode, recovered.as_deref())?;
+        let (prompt, recall) = self.compose(
+            agent,
+            message_text,
+            &mode,
+            recovered.as_deref(),
+            options.probe,
+        )?;
         let request = TurnRequest {
             config: &self.config,
             agent,
@@ -458,6 +481,7 @@ impl Runtime {
             mode,
             recovered,
             prompt,
+            recall,
             program,
             args,
             env: self.agent_env(backend, Some(agent))?,
@@ -636,14 +660,14 @@ impl Runtime {
             })
             .await;
             join(vec![id_write]).await?;
-            let mut output = match finished {
+            let (mut output, resources) = match finished {
                 Ok(finished) => {
                     if let Some(log) = log.take() {
                         log.finish(&finished.stderr_tail)?;
                     }
-                    parser.finish(&Exit::of(&finished))
+                    (parser.finish(&Exit::of(&finished)), finished.resources)
                 }
-                Err(error) => turn.backend.spawn_error(&error),
+                Err(error) => (turn.backend.spawn_error(&error), None),
             };
             self.price(&mut output, turn.backend, agent, options.isolated)?;
             let outcome = output.outcome;
@@ -719,7 +743,8 @@ impl Runtime {
                 options,
                 &output,
             )?;
-            let memory_write = if outcome.never_ran() {
+            let memory_write = if outcome.never_ran() || options.probe || !agent.memory.remembers()
+            {
                 None
             } else {
                 Some(self.remember(
@@ -728,7 +753,7 @@ impl Runtime {
                     message_text,
                     &output,
                     options,
-                    recovered.as_deref(),
+                    (recovered.as_deref(), &turn.recall),
                 ))
             };
             join(vec![session_write, Some(result_write), memory_write]).await?;
@@ -742,6 +767,7 @@ impl Runtime {
                 argv: turn.argv,
                 prompt: turn.prompt,
                 output,
+                resources,
             });
         }
     }
@@ -914,7 +940,7 @@ impl Runtime {
         message_text: &str,
         output: &TurnOutput,
         options: &TurnOptions,
-        recovered: Option<&str>,
+        (recovered, recall): (Option<&str>, &memory::Recall),
     ) -> Write {
         let path = self.store.memory_path(&agent.id);
         let at = self.now();
@@ -932,6 +958,8 @@ impl Runtime {
                 response: "a recap of earlier interactions was given to the new session"
                     .to_string(),
                 outcome: "recovered".to_string(),
+                id: Some(ids::random_hex(12)),
+                recalled: Vec::new(),
             });
         }
         let response = if output.reply.is_empty() {
@@ -949,6 +977,8 @@ impl Runtime {
             request: truncate(message_text, memory::ENTRY_CHARS),
             response: truncate(&response, memory::ENTRY_CHARS),
             outcome: output.outcome.name().to_string(),
+            id: Some(ids::random_hex(12)),
+            recalled: recall.keys.clone(),
         });
         let store = self.store.clone();
         let agent_id = agent.id.clone();

@@ -110,6 +110,9 @@ pub struct Listed {
     pub age_seconds: u64,
     /// Seconds since last use.
     pub idle_seconds: u64,
+    /// Time since last use, to the millisecond (what `gc` compares).
+    #[serde(skip)]
+    pub idle: Duration,
     /// Resumable or not.
     pub validity: Validity,
     /// Whether a turn is in progress (its lock is held).
@@ -155,6 +158,7 @@ pub fn list(runtime: &Runtime) -> Result<(Vec<Listed>, Vec<String>)> {
         listed.push(Listed {
             age_seconds: record.created_at.until(now).as_secs(),
             idle_seconds: record.last_used_at.until(now).as_secs(),
+            idle: record.last_used_at.until(now),
             path,
             record,
             validity,
@@ -170,7 +174,8 @@ pub fn list(runtime: &Runtime) -> Result<(Vec<Listed>, Vec<String>)> {
     Ok((listed, problems))
 }
 
-/// Why `gc` removes a record.
+/// Why `gc` removes a record: not in use and idle past `idle_limit` (a
+/// zero limit: any idle time), orphaned, or no longer resumable.
 pub fn gc_reason(
     listed: &Listed,
     agents: &BTreeMap<String, u32>,
@@ -205,10 +210,13 @@ pub fn gc_reason(
             "orphaned: the file should be named `{expected_name}`"
         ));
     }
-    if Duration::from_secs(listed.idle_seconds) > idle_limit {
+    // Idle time is compared to the millisecond, and a zero limit takes
+    // every record not in use: `--older-than 0s` right after a turn must
+    // not keep the record because its idle time rounds down to 0 s.
+    if idle_limit.is_zero() || listed.idle > idle_limit {
         return Some(format!(
             "idle for {}, past {}",
-            crate::time::short_duration(Duration::from_secs(listed.idle_seconds)),
+            crate::time::short_duration(listed.idle),
             crate::time::short_duration(idle_limit)
         ));
     }

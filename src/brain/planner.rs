@@ -78,12 +78,10 @@ pub fn resolve_planner(
     })
 }
 
-/// Returns the path of a plan's raw planner answers.
-pub fn log_path(store: &Store, plan_id: &str) -> PathBuf {
-    store
-        .logs_dir()
-        .join("brain")
-        .join(format!("{plan_id}.json"))
+/// Returns the path of raw planner answers: `logs/brain/<name>.json`
+/// (`name` is the plan id, or `<plan id>.revision-<n>` for a revision).
+pub fn log_path(store: &Store, name: &str) -> PathBuf {
+    store.logs_dir().join("brain").join(format!("{name}.json"))
 }
 
 /// Asks `planner` for the tasks of `input`. `plan_id` names the raw log;
@@ -101,19 +99,70 @@ pub fn draft(
     notify: &mut dyn FnMut(&str),
 ) -> Result<Drafted> {
     let agent_ids: Vec<String> = agents.iter().map(|agent| agent.id.clone()).collect();
+    if matches!(planner, PlannerKind::Builtin | PlannerKind::Auto) {
+        let tasks = builtin::plan(input, agents);
+        let problems = validate::check_tasks(&tasks, &agent_ids);
+        if !problems.is_empty() {
+            return Err(invalid("the `builtin` planner's plan", &problems, None));
+        }
+        return Ok(Drafted {
+            planner: PlannerKind::Builtin,
+            model: None,
+            tasks,
+            repaired: false,
+        });
+    }
+    let check = |document: &Value| {
+        validate::parse_plan(
+            document,
+            &agent_ids,
+            input.priority,
+            validate::MAX_TASKS,
+            validate::Author::Model,
+        )
+        .map(|draft| draft.tasks)
+    };
+    let question = Question {
+        user: prompt::user_prompt(input),
+        check: &check,
+        log_name: plan_id,
+    };
+    ask_model(
+        ctx, store, config, agents, planner, model_flag, &question, notify,
+    )
+}
+
+/// Turns a planner's answer into valid tasks, or lists every problem.
+pub type Check<'a> = dyn Fn(&Value) -> std::result::Result<Vec<TaskSpec>, Vec<String>> + 'a;
+
+/// What an LLM planner is asked, and how its answer is checked.
+pub struct Question<'a> {
+    /// The user message (the system message is the team and the rules).
+    pub user: String,
+    /// Turns the answer's JSON into valid tasks, or lists every problem
+    /// (sent back once for a corrected answer).
+    pub check: &'a Check<'a>,
+    /// The raw log's name under `logs/brain/` (without `.json`).
+    pub log_name: &'a str,
+}
+
+/// Asks an LLM planner (`openai` or `claude`) `question`, with the one
+/// repair round; keeps the raw answers in `logs/brain/`.
+#[allow(clippy::too_many_arguments)]
+pub fn ask_model(
+    ctx: &Ctx,
+    store: &Store,
+    config: &Config,
+    agents: &[Agent],
+    planner: PlannerKind,
+    model_flag: Option<&str>,
+    question: &Question<'_>,
+    notify: &mut dyn FnMut(&str),
+) -> Result<Drafted> {
+    let agent_ids: Vec<String> = agents.iter().map(|agent| agent.id.clone()).collect();
     match planner {
         PlannerKind::Builtin | PlannerKind::Auto => {
-            let tasks = builtin::plan(input, agents);
-            let problems = validate::check_tasks(&tasks, &agent_ids);
-            if !problems.is_empty() {
-                return Err(invalid("the `builtin` planner's plan", &problems, None));
-            }
-            Ok(Drafted {
-                planner: PlannerKind::Builtin,
-                model: None,
-                tasks,
-                repaired: false,
-            })
+            Err(tagged(Kind::Usage, "the `builtin` planner asks no model"))
         }
         PlannerKind::Openai => {
             let model = model_flag.map_or_else(|| config.brain.model.clone(), str::to_string);
@@ -138,7 +187,7 @@ pub fn draft(
                 PlannerKind::Openai,
                 &model,
                 agents,
-                input,
+                question,
                 |messages, notify| {
                     let body = request_body(config, &model, messages, &agent_ids, schema.as_ref());
                     let mut raw = Vec::new();
@@ -157,7 +206,14 @@ pub fn draft(
                 },
                 notify,
             );
-            finish(ctx.ui.redactor(), store, plan_id, "openai", &log, result)
+            finish(
+                ctx.ui.redactor(),
+                store,
+                question.log_name,
+                "openai",
+                &log,
+                result,
+            )
         }
         PlannerKind::Claude => {
             let model =
@@ -168,7 +224,7 @@ pub fn draft(
                 PlannerKind::Claude,
                 &model,
                 agents,
-                input,
+                question,
                 |messages, _notify| {
                     let prompt = flatten(messages);
                     let mut raw = Vec::new();
@@ -180,7 +236,14 @@ pub fn draft(
                 },
                 notify,
             );
-            finish(ctx.ui.redactor(), store, plan_id, "claude", &log, result)
+            finish(
+                ctx.ui.redactor(),
+                store,
+                question.log_name,
+                "claude",
+                &log,
+                result,
+            )
         }
     }
 }
@@ -221,12 +284,12 @@ fn custom_schema(store: &Store, config: &Config) -> Result<Option<Value>> {
 fn finish(
     redactor: &crate::ui::Redactor,
     store: &Store,
-    plan_id: &str,
+    log_name: &str,
     planner: &str,
     log: &[Value],
     result: std::result::Result<Drafted, Failed>,
 ) -> Result<Drafted> {
-    let path = log_path(store, plan_id);
+    let path = log_path(store, log_name);
     // A server may echo the request's `Authorization` header: no key is
     // stored. The raw log is machine-local and owner-only.
     let written = fs::to_json_bytes(&json!({"schema": 1, "planner": planner, "calls": log}))
@@ -261,17 +324,16 @@ fn converse<F>(
     planner: PlannerKind,
     model: &str,
     agents: &[Agent],
-    input: &PlanInput,
+    question: &Question<'_>,
     mut ask: F,
     notify: &mut dyn FnMut(&str),
 ) -> std::result::Result<Drafted, Failed>
 where
     F: FnMut(&[Value], &mut dyn FnMut(&str)) -> Result<(String, Option<String>)>,
 {
-    let agent_ids: Vec<String> = agents.iter().map(|agent| agent.id.clone()).collect();
     let mut messages = vec![
         json!({"role": "system", "content": prompt::system_prompt(agents)}),
-        json!({"role": "user", "content": prompt::user_prompt(input)}),
+        json!({"role": "user", "content": question.user}),
     ];
     for round in 0..2 {
         let (content, unusable) = ask(&messages, notify).map_err(Failed::Brain)?;
@@ -280,18 +342,12 @@ where
             None => parse_answer(&content),
         };
         let problems = match parsed {
-            Ok(document) => match validate::parse_plan(
-                &document,
-                &agent_ids,
-                input.priority,
-                validate::MAX_TASKS,
-                validate::Author::Model,
-            ) {
-                Ok(draft) => {
+            Ok(document) => match (question.check)(&document) {
+                Ok(tasks) => {
                     return Ok(Drafted {
                         planner,
                         model: Some(model.to_string()),
-                        tasks: draft.tasks,
+                        tasks,
                         repaired: round > 0,
                     });
                 }

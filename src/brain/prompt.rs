@@ -56,8 +56,9 @@ agent of the team, with dependencies between them.\n\n## The team\n",
 `title` (one line), `description` (what to do, self-contained), `type` (one of: {}), \
 `agent` (the id of the team member who takes that type, or null), `depends_on` \
 (ids of tasks that must finish first; only ids of other tasks in this plan), \
-`priority` (one of: {}), `expected_output` (what the deliverable looks like, or null) \
-and `acceptance` (short acceptance criteria).\n\
+`priority` (one of: {}), `expected_output` (what the deliverable looks like, or null), \
+`acceptance` (short acceptance criteria) and `estimate_minutes` (the whole minutes the \
+agent should need for the task, at least 1).\n\
 - Use between 2 and 8 tasks. Dependencies must not form a cycle.\n\
 - Follow the team's flow where it fits: analysis first, then implementation and \
 test strategy, then tests, then validation.\n\
@@ -82,6 +83,66 @@ pub fn user_prompt(input: &PlanInput) -> String {
         }
     }
     text.push_str("\nReturn the plan as JSON.");
+    text
+}
+
+/// Returns the user message of a revision (`nexus plan --revise`): the
+/// request, every task with what happened to it (state, failure, evidence,
+/// the agent's answer), the user's guidance, and what to return: the tasks
+/// of the remaining work only, since completed tasks stay as they are.
+pub fn revise_prompt(
+    plan: &crate::state::plan::Plan,
+    outcomes: &[crate::plan::revise::TaskOutcome],
+    guidance: Option<&str>,
+) -> String {
+    let mut text = format!(
+        "Revise this plan in the light of what happened.\n\nRequest: {}\nPriority: {}\n",
+        plan.request.trim(),
+        plan.priority
+    );
+    if let Some(deadline) = &plan.deadline {
+        text.push_str(&format!("Deadline: {deadline}\n"));
+    }
+    if !plan.context.is_empty() {
+        text.push_str("Context:\n");
+        for (key, value) in &plan.context {
+            text.push_str(&format!("- {key}: {value}\n"));
+        }
+    }
+    text.push_str("\n## The tasks and what happened\n");
+    for outcome in outcomes {
+        let spec = &outcome.spec;
+        let task = serde_json::to_string(spec).unwrap_or_default();
+        text.push_str(&format!(
+            "\n### `{}`: {}\n{task}\n",
+            spec.id,
+            crate::plan::revise::describe(outcome)
+        ));
+    }
+    if let Some(guidance) = guidance.filter(|text| !text.trim().is_empty()) {
+        text.push_str(&format!(
+            "\n## Guidance from the user\n{}\n",
+            guidance.trim()
+        ));
+    }
+    let kept: Vec<String> = outcomes
+        .iter()
+        .filter(|outcome| outcome.kept())
+        .map(|outcome| format!("`{}`", outcome.spec.id))
+        .collect();
+    text.push_str(&format!(
+        "\n## What to return\n\
+Completed tasks ({}) stay exactly as they are: do not return them; your tasks may depend on \
+their ids. Return {{\"tasks\": [...]}} with the tasks of the remaining work only, in the same \
+schema: keep a task that has not started by returning it unchanged (same id), replace a failed \
+or blocked one (the same id with what must change, or new ids) or split it into smaller tasks \
+so that what went wrong is fixed, and drop what is no longer needed.",
+        if kept.is_empty() {
+            "none yet".to_string()
+        } else {
+            kept.join(", ")
+        }
+    ));
     text
 }
 
@@ -119,7 +180,7 @@ pub fn plan_schema(agent_ids: &[String]) -> Value {
                     "additionalProperties": false,
                     "required": [
                         "id", "title", "description", "type", "agent", "depends_on",
-                        "priority", "expected_output", "acceptance"
+                        "priority", "expected_output", "acceptance", "estimate_minutes"
                     ],
                     "properties": {
                         "id": {"type": "string", "pattern": id_pattern},
@@ -138,7 +199,8 @@ pub fn plan_schema(agent_ids: &[String]) -> Value {
                             "type": "array",
                             "maxItems": 5,
                             "items": {"type": "string"}
-                        }
+                        },
+                        "estimate_minutes": {"type": "integer"}
                     }
                 }
             }
@@ -208,6 +270,16 @@ mod tests {
         let agent = &schema["properties"]["tasks"]["items"]["properties"]["agent"];
         assert_eq!(agent["type"], json!(["string", "null"]));
         assert_eq!(agent["enum"], json!(["code_developer", null]));
+        // Every task carries an estimate the scheduler's estimator starts from.
+        let task = &schema["properties"]["tasks"]["items"];
+        assert_eq!(task["properties"]["estimate_minutes"]["type"], "integer");
+        assert!(
+            task["required"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("estimate_minutes"))
+        );
+        assert!(system_prompt(&[]).contains("`estimate_minutes`"));
     }
 
     #[test]

@@ -112,16 +112,23 @@ pub fn run(ctx: &Ctx, command: &AgentsCommand) -> Result<u8> {
             let list = |values: &[String]| values.join(", ");
             let mut text = String::new();
             text.push_str(&format!(
-                "{} ({}) — {}\n",
+                "{} ({}){}\n",
                 ui.paint(&agent.name, Tone::Bold),
                 agent.id,
-                agent.title
+                if agent.title.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {}", agent.title)
+                }
             ));
             text.push_str(&format!("{}\n\n", agent.description));
             text.push_str(&field("role", &agent.role));
             let types: Vec<String> = agent.task_types.iter().map(ToString::to_string).collect();
             text.push_str(&field("task types", &list(&types)));
             text.push_str(&field("instances", &agent.instances.to_string()));
+            if !agent.personality.summary.is_empty() {
+                text.push_str(&field("in short", &list(&agent.personality.summary)));
+            }
             text.push_str(&field("core traits", &list(&agent.personality.core_traits)));
             text.push_str(&field(
                 "communication",
@@ -141,6 +148,17 @@ pub fn run(ctx: &Ctx, command: &AgentsCommand) -> Result<u8> {
             ));
             text.push_str(&field("expertise", &list(&agent.expertise.areas)));
             text.push_str(&field("capabilities", &list(&agent.expertise.capabilities)));
+            let memory = &agent.memory;
+            text.push_str(&field(
+                "memory",
+                &format!(
+                    "{}: keeps {} entries, recalls at most {} ({} characters) into a prompt",
+                    memory.retention_policy.name(),
+                    memory.max_conversations,
+                    memory.context_window_size,
+                    memory.context_chars
+                ),
+            ));
             text.push_str(&field(
                 "backend",
                 &format!(
@@ -165,6 +183,9 @@ pub fn run(ctx: &Ctx, command: &AgentsCommand) -> Result<u8> {
                     other => other.to_string(),
                 };
                 text.push_str(&field(&key.replace('_', " "), &shown));
+            }
+            for (key, why) in backend.ignored_keys(&agent.source.path, &agent.source.text) {
+                text.push_str(&field(&key.replace('_', " "), &format!("ignored: {why}")));
             }
             text.push_str(&field("verify", &list(&agent.verify)));
             text.push_str(&format!(

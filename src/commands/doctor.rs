@@ -25,6 +25,8 @@ use crate::ui::Tone;
 pub enum Verdict {
     /// Fine.
     Ok,
+    /// Fine, and worth knowing (a setting that is accepted and ignored).
+    Note,
     /// Works, but worth knowing.
     Warn,
     /// Something needed is missing or broken.
@@ -90,6 +92,7 @@ pub fn checks(ctx: &Ctx) -> Vec<Check> {
     checks.push(trust_check(ctx, &store));
     if let Some(config) = config {
         checks.extend(backend_checks(ctx, &store, &config));
+        checks.extend(ignored_check(&store, &config));
         checks.push(key_check(ctx, &config));
     }
     checks
@@ -322,6 +325,40 @@ fn binary_check(
     }
 }
 
+/// Lists the settings a backend accepts but cannot honour (the original
+/// profiles' `temperature` for Claude Code), in the configuration and in
+/// every agent file.
+fn ignored_check(store: &Store, config: &Config) -> Option<Check> {
+    let mut files = vec![(config.source.path.clone(), config.source.text.clone())];
+    for agent in store.load_agents().unwrap_or_default() {
+        files.push((agent.source.path.clone(), agent.source.text.clone()));
+    }
+    let mut lines = Vec::new();
+    for (path, text) in &files {
+        for backend in crate::agents::BACKENDS {
+            for (key, why) in backend.ignored_keys(path, text) {
+                let file = path
+                    .strip_prefix(store.root())
+                    .unwrap_or(path)
+                    .display()
+                    .to_string();
+                lines.push(format!("`{key}` in `{file}`: {why}"));
+            }
+        }
+    }
+    (!lines.is_empty()).then(|| {
+        check(
+            "ignored",
+            Verdict::Note,
+            format!(
+                "{} setting(s) accepted but not used:\n{}",
+                lines.len(),
+                lines.join("\n")
+            ),
+        )
+    })
+}
+
 fn key_check(ctx: &Ctx, config: &Config) -> Check {
     let variable = &config.brain.api_key_env;
     let planner = ctx
@@ -374,6 +411,7 @@ pub fn run(ctx: &Ctx, _args: &DoctorArgs) -> Result<u8> {
         for check in &checks {
             let label = match check.verdict {
                 Verdict::Ok => ui.paint("ok  ", Tone::Good),
+                Verdict::Note => ui.paint("note", Tone::Accent),
                 Verdict::Warn => ui.paint("warn", Tone::Warn),
                 Verdict::Fail => ui.paint("FAIL", Tone::Bad),
             };

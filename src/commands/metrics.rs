@@ -9,7 +9,8 @@ use crate::dashboard::{Snapshot, metrics};
 /// Runs the command.
 pub fn run(ctx: &Ctx, _args: &MetricsArgs) -> Result<u8> {
     let store = ctx.store()?;
-    let snapshot = Snapshot::load(&store)?;
+    let mut snapshot = Snapshot::load(&store)?;
+    snapshot.machine = ctx.machine()?;
     for problem in &snapshot.problems {
         ctx.ui.warn(&problem.error);
     }

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod plan;
 pub mod reconcile;
 pub mod report;
+pub mod revise;
 pub mod run;
 pub mod sessions;
 pub mod status;

@@ -32,6 +32,9 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
         }
         None => {}
     }
+    if let Some(target) = &args.revise {
+        return crate::commands::revise::run(ctx, args, target);
+    }
     let deadline_flag = args
         .deadline
         .as_deref()
@@ -124,11 +127,12 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
         tasks,
     };
     let ui = &ctx.ui;
+    let duration = duration_text(&store, &config, &agents, &plan);
     if args.dry_run {
         if ui.json {
             ui.json_out(&plan)?;
         } else {
-            ui.out(&render(ctx, &plan))?;
+            ui.out(&format!("{}{duration}\n", render(ctx, &plan)))?;
         }
         ui.note("dry run: nothing was written");
         return Ok(crate::exit::OK);
@@ -149,6 +153,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
         store.plan_path(&plan.id).display(),
         plan.tasks.len()
     ));
+    ui.note(&duration);
     if unassigned > 0 {
         ui.note(&format!(
             "{unassigned} tasks have no agent yet: nexus assign {}",
@@ -415,6 +420,35 @@ fn adopt(ctx: &Ctx, args: &AdoptArgs) -> Result<u8> {
         adopted.len()
     ));
     Ok(crate::exit::OK)
+}
+
+/// Says how long the plan should take: the makespan at `[run] parallel`
+/// from the scheduler's own estimator (`plan::estimate`).
+pub(crate) fn duration_text(
+    store: &crate::state::store::Store,
+    config: &crate::state::config::Config,
+    agents: &[crate::state::agent::Agent],
+    plan: &Plan,
+) -> String {
+    use crate::time::short_duration;
+    let instances = |id: &str| {
+        agents
+            .iter()
+            .find(|agent| agent.id == id)
+            .map_or(1, |agent| agent.instances)
+    };
+    let parallel = usize::try_from(config.run.parallel).unwrap_or(1);
+    let history = crate::plan::estimate::History::from_store(store);
+    match crate::plan::estimate::plan_duration(plan, &history, &instances, parallel) {
+        Some(duration) => format!(
+            "estimated duration: ~{} with {parallel} task{} at a time (critical path ~{}, {} of work in all)",
+            short_duration(duration.makespan),
+            if parallel == 1 { "" } else { "s" },
+            short_duration(duration.critical_path),
+            short_duration(duration.work)
+        ),
+        None => "estimated duration: unknown (the plan's graph is not valid)".to_string(),
+    }
 }
 
 fn render(ctx: &Ctx, plan: &Plan) -> String {

@@ -87,6 +87,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<u8> {
                         ui.paint("untrusted:", Tone::Warn)
                     ));
                 }
+                text.push_str(&recall_line(&task.recall));
                 text.push_str(&format!(
                     "{}\n{}\n\n",
                     ui.paint("--- prompt ---", Tone::Dim),
@@ -207,4 +208,29 @@ fn print_event(ui: &Ui, event: &Event) {
         EventKind::RunFinished => return,
     };
     ui.note(&line);
+}
+
+/// Says what a dry-run task's prompt recalls from memory (the block the
+/// prompt opens with).
+fn recall_line(recall: &crate::dispatch::dry_run::RecallShown) -> String {
+    use crate::state::memory::RecallKind;
+    let count = recall.keys.len();
+    let entries = if count == 1 {
+        "1 earlier interaction".to_string()
+    } else {
+        format!("{count} earlier interactions")
+    };
+    match recall.kind {
+        RecallKind::None => {
+            "memory: nothing recalled (the session already holds what is relevant, or there is nothing yet)\n".to_string()
+        }
+        RecallKind::Recap => format!(
+            "memory: a recap of {entries} for the new session, {} bytes (the prompt opens with it)\n",
+            recall.bytes
+        ),
+        RecallKind::Unseen => format!(
+            "memory: {entries} from other sessions that the resumed session has not seen, {} bytes (the prompt opens with it)\n",
+            recall.bytes
+        ),
+    }
 }

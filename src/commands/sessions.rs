@@ -7,12 +7,47 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::agents::sessions::{self, Listed};
-use crate::cli::{GcArgs, SessionsCommand};
+use crate::cli::{GcArgs, SessionsCommand, SessionsTestArgs};
 use crate::context::Ctx;
 use crate::state::fs;
 use crate::state::store::Store;
 use crate::time::short_duration;
 use crate::ui::{Tone, Ui, table};
+
+#[derive(Serialize)]
+struct Trimmed {
+    agent_id: String,
+    dropped: usize,
+    max_conversations: u32,
+}
+
+/// Drops the oldest memory entries of each agent beyond its `[memory]
+/// max_conversations` (under the memory lock). Only `gc` trims: during a
+/// run memory is append-only (an exported workflow ships appended bytes).
+fn trim_memory(
+    store: &Store,
+    agents: &[crate::state::agent::Agent],
+    dry_run: bool,
+) -> Result<Vec<Trimmed>> {
+    let mut trimmed = Vec::new();
+    for agent in agents {
+        let path = store.memory_path(&agent.id);
+        if !path.exists() {
+            continue;
+        }
+        let keep = usize::try_from(agent.memory.max_conversations).unwrap_or(usize::MAX);
+        let _guard = store.lock_memory(&agent.id)?;
+        let dropped = crate::state::memory::trim(&path, keep, dry_run)?;
+        if dropped > 0 {
+            trimmed.push(Trimmed {
+                agent_id: agent.id.clone(),
+                dropped,
+                max_conversations: agent.memory.max_conversations,
+            });
+        }
+    }
+    Ok(trimmed)
+}
 
 #[derive(Serialize)]
 struct Removed {
@@ -70,6 +105,7 @@ pub fn run(ctx: &Ctx, command: &SessionsCommand) -> Result<u8> {
             }
         }
         SessionsCommand::Gc(args) => return gc(ctx, &store, &listed, args, ttl),
+        SessionsCommand::Test(args) => return test(ctx, &runtime, args),
     }
     Ok(crate::exit::OK)
 }
@@ -183,15 +219,16 @@ fn gc(
     args: &GcArgs,
     ttl: std::time::Duration,
 ) -> Result<u8> {
-    let agents: BTreeMap<String, u32> = store
+    let loaded: Vec<crate::state::agent::Agent> = store
         .agent_ids()?
         .into_iter()
-        .filter_map(|id| {
-            crate::state::agent::Agent::load(&store.agent_path(&id))
-                .ok()
-                .map(|agent| (agent.id, agent.instances))
-        })
+        .filter_map(|id| crate::state::agent::Agent::load(&store.agent_path(&id)).ok())
         .collect();
+    let agents: BTreeMap<String, u32> = loaded
+        .iter()
+        .map(|agent| (agent.id.clone(), agent.instances))
+        .collect();
+    let trimmed = trim_memory(store, &loaded, args.dry_run)?;
     let idle_limit = args.older_than.map_or(ttl, |duration| duration.0);
     let mut removed = Vec::new();
     let mut skipped_in_use = 0;
@@ -227,7 +264,13 @@ fn gc(
     }
     let ui = &ctx.ui;
     if ui.json {
-        ui.json_out(&serde_json::json!({ "schema": 1, "dry_run": args.dry_run, "removed": removed, "skipped_in_use": skipped_in_use }))?;
+        ui.json_out(&serde_json::json!({
+            "schema": 1,
+            "dry_run": args.dry_run,
+            "removed": removed,
+            "skipped_in_use": skipped_in_use,
+            "memory_trimmed": trimmed,
+        }))?;
     } else {
         let verb = if args.dry_run {
             "would remove"
@@ -239,6 +282,20 @@ fn gc(
             text.push_str(&format!(
                 "{verb} {} ({}): {}\n",
                 item.path, item.session_id, item.reason
+            ));
+        }
+        for item in &trimmed {
+            text.push_str(&format!(
+                "{} {} oldest memory entr{} of `{}` (it keeps {})\n",
+                if args.dry_run {
+                    "would drop"
+                } else {
+                    "dropped"
+                },
+                item.dropped,
+                if item.dropped == 1 { "y" } else { "ies" },
+                item.agent_id,
+                item.max_conversations
             ));
         }
         ui.out(&text)?;
@@ -254,4 +311,124 @@ fn gc(
         ));
     }
     Ok(crate::exit::OK)
+}
+
+/// `nexus sessions test`: says what it will do and cost, asks, then tests
+/// each agent's session in turn (`crate::agents::session_test`).
+fn test(
+    ctx: &Ctx,
+    runtime: &crate::agents::runtime::Runtime,
+    args: &SessionsTestArgs,
+) -> Result<u8> {
+    use crate::agents::session_test;
+    use crate::exit::{Kind, tagged, tagged_hint};
+    let store = &runtime.store;
+    let agents = if args.agents.is_empty() {
+        store.load_agents()?
+    } else {
+        args.agents
+            .iter()
+            .map(|agent| store.load_agent(agent))
+            .collect::<Result<Vec<_>>>()?
+    };
+    let (planned, estimate) = session_test::plan(runtime, &agents)?;
+    let turns: u32 = planned.iter().map(|item| item.turns).sum();
+    let ui = &ctx.ui;
+    let cost = match estimate {
+        Some(cost) => format!("about ${cost:.4} (from earlier turns)"),
+        None => "cost unknown (no earlier turns to go by)".to_string(),
+    };
+    let summary = format!(
+        "session test of {} agent{}: {turns} short turn{}, {cost}",
+        agents.len(),
+        if agents.len() == 1 { "" } else { "s" },
+        if turns == 1 { "" } else { "s" }
+    );
+    ui.note(&summary);
+    if !args.yes {
+        match ui.confirm("start it?")? {
+            Some(true) => {}
+            Some(false) => {
+                ui.note("nothing was run");
+                return Ok(crate::exit::OK);
+            }
+            None => {
+                return Err(tagged_hint(
+                    Kind::Usage,
+                    format!("the session test spends tokens ({summary}) and needs a confirmation"),
+                    "pass `--yes` (in scripts), or run it in a terminal to be asked",
+                ));
+            }
+        }
+    }
+    let results = crate::proc::block_on(async {
+        let (stop, _sender) = crate::proc::signals::install()
+            .map_err(|error| anyhow::anyhow!("failed to install signal handlers: {error}"))?;
+        let mut results = Vec::new();
+        for agent in &agents {
+            results.push(session_test::test(runtime, agent, stop.clone()).await?);
+        }
+        Ok::<_, anyhow::Error>(results)
+    })??;
+    let passed = results.iter().all(session_test::Tested::passed);
+    let spent: f64 = results.iter().map(|tested| tested.cost_usd).sum();
+    let spent_turns: u32 = results.iter().map(|tested| tested.turns).sum();
+    if ui.json {
+        ui.json_out(&serde_json::json!({
+            "schema": 1,
+            "estimated_cost_usd": estimate,
+            "agents": results,
+            "turns": spent_turns,
+            "cost_usd": spent,
+            "passed": passed,
+        }))?;
+    } else {
+        let mut text = String::new();
+        for tested in &results {
+            for (index, step) in tested.steps.iter().enumerate() {
+                let mark = if step.passed {
+                    ui.paint("ok  ", Tone::Good)
+                } else {
+                    ui.paint("FAIL", Tone::Bad)
+                };
+                let name = if index == 0 {
+                    ui.paint(&tested.agent, Tone::Accent)
+                } else {
+                    String::new()
+                };
+                let pad = 21usize.saturating_sub(if index == 0 { tested.agent.len() } else { 0 });
+                text.push_str(&format!(
+                    "{name}{:pad$}{mark}  {:<16} {}\n",
+                    "",
+                    step.step.replace('_', " "),
+                    step.detail
+                ));
+            }
+        }
+        text.push_str(&format!(
+            "{} · {spent_turns} turn{} · ${spent:.4}\n",
+            if passed && results.len() == 1 {
+                "the agent has a resumable session".to_string()
+            } else if passed {
+                format!("all {} agents have resumable sessions", results.len())
+            } else {
+                let failed: Vec<&str> = results
+                    .iter()
+                    .filter(|tested| !tested.passed())
+                    .map(|tested| tested.agent.as_str())
+                    .collect();
+                format!("failed for {}", failed.join(", "))
+            },
+            if spent_turns == 1 { "" } else { "s" }
+        ));
+        ui.out(&text)?;
+    }
+    if passed {
+        Ok(crate::exit::OK)
+    } else {
+        Err(tagged(
+            Kind::TasksFailed,
+            "the session test failed for some agents (see above)",
+        ))
+    }
 }

@@ -15,7 +15,8 @@ use crate::state::store::Store;
 fn frame(ctx: &Ctx, store: &Store, plan: Option<&str>, args: &StatusArgs) -> Result<String> {
     let ui = &ctx.ui;
     let now = ctx.now();
-    let snapshot = Snapshot::load(store)?;
+    let mut snapshot = Snapshot::load(store)?;
+    snapshot.machine = ctx.machine()?;
     let boxes = ui.stdout_is_terminal() && !ui.json;
     if let (Some(plan), Some(task)) = (plan, args.task.as_deref()) {
         let detail = detail::build(&snapshot, store, plan, task, now)?;

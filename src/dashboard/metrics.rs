@@ -127,6 +127,49 @@ pub fn render(snapshot: &Snapshot, now: Timestamp) -> String {
         }
     }
     out.family(
+        "nexus_agent_cpu_seconds",
+        "gauge",
+        "CPU seconds of an agent's measured attempts (the OS's accounting of each finished process).",
+    );
+    for (agent, performance) in &dashboard.agent_performance {
+        out.sample(
+            "nexus_agent_cpu_seconds",
+            &[("agent", agent)],
+            performance.cpu_seconds,
+        );
+    }
+    out.family(
+        "nexus_agent_peak_memory_mb",
+        "gauge",
+        "The largest peak resident memory of one of an agent's attempts, MB.",
+    );
+    for (agent, performance) in &dashboard.agent_performance {
+        if let Some(peak) = performance.peak_memory_mb {
+            out.sample("nexus_agent_peak_memory_mb", &[("agent", agent)], peak);
+        }
+    }
+    out.family(
+        "nexus_agent_quality_score",
+        "gauge",
+        "Mean quality score 0-10 of an agent's completed tasks.",
+    );
+    for (agent, performance) in &dashboard.agent_performance {
+        if let Some(score) = performance.average_quality_score {
+            out.sample("nexus_agent_quality_score", &[("agent", agent)], score);
+        }
+    }
+    out.family(
+        "nexus_tasks_completed_today",
+        "gauge",
+        "Tasks completed since 00:00 UTC.",
+    );
+    #[allow(clippy::cast_precision_loss)]
+    out.sample(
+        "nexus_tasks_completed_today",
+        &[],
+        dashboard.task_metrics.tasks_completed_today as f64,
+    );
+    out.family(
         "nexus_agent_busy",
         "gauge",
         "Agent instances working on a task with a live owner.",

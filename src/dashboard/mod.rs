@@ -22,7 +22,13 @@
 //!     "agents_busy": 1, "agent_instances": 4, "load_percent": 25,
 //!     "avg_response_ms": 70500 | null,  // mean wall time of finished attempts
 //!     "stale_tasks": 0,                 // `running` without a live owner
-//!     "sessions": 2, "problems": 0
+//!     "sessions": 2, "problems": 0,
+//!     "orchestrator_name": "NEXUS Prime",     // `[orchestrator] name`
+//!     "health_score": 0-100 | null, "health_label": "excellent" | "good" | "degraded" | "failing" | null,
+//!     "cpu_usage": 12.5 | null,         // % of the machine's CPU time while agents ran
+//!     "cpu_seconds": 42.1, "cpus": 2,   // the absolute figures beside it
+//!     "memory_usage": 4.1 | null,       // % of the machine's memory
+//!     "memory_mb": 812.0 | null, "memory_total_mb": 16000.0 | null
 //!   },
 //!   "task_metrics": {
 //!     "total": 4,
@@ -31,22 +37,30 @@
 //!     "attempts": 1, "success_rate": 1.0 | null, "avg_duration_ms": 70500 | null,
 //!     "cost_usd": 0.0421, "input_tokens": 5120, "output_tokens": 812, "turns": 3,
 //!     "estimated_completion": {"remaining_tasks", "unestimated_tasks",
-//!                              "remaining_seconds": n | null, "eta": time | null}
+//!                              "remaining_seconds": n | null, "eta": time | null},
+//!     "tasks_completed_today": 3, "tasks_failed_today": 0, "cost_usd_today": 0.12,
+//!     "quality_score": 0-10 | null
 //!   },
 //!   "agent_performance": {              // keyed by agent id, over every plan
 //!     "code_developer": {"tasks_done", "tasks_failed", "attempts", "success_rate",
 //!                        "health_score": 0-100 | null, "avg_response_ms",
-//!                        "cost_usd", "input_tokens", "output_tokens"}
+//!                        "cost_usd", "input_tokens", "output_tokens",
+//!                        "health_label", "tasks_completed_today",
+//!                        "average_quality_score": 0-10 | null,
+//!                        "cpu_seconds", "peak_memory_mb": n | null}
 //!   },
 //!   "agents": [{"id", "name", "role", "instances", "status": "busy" | "idle",
-//!               "current_tasks": [{"plan_id", "task_id"}], "last_activity"}],
+//!               "current_tasks": [{"plan_id", "task_id"}], "last_activity",
+//!               "estimated_completion": {...}}],   // its queue
 //!   "plans": [{"id", "request", "planner", "priority", "created_at", "active",
 //!              "tasks", "by_state", "progress", "cost_usd", "input_tokens",
 //!              "output_tokens", "estimated_completion"}],
 //!   "tasks": [{"plan_id", "task_id", "title", "type", "priority", "agent", "state",
 //!              "depends_on", "progress": 0-100 | null, "progress_source": "agent" | "elapsed" | null,
 //!              "owner": {"pid", "host", "live"} | null, "attempts", "started_at",
-//!              "finished_at", "cost_usd", "input_tokens", "output_tokens", "reason"}],
+//!              "finished_at", "cost_usd", "input_tokens", "output_tokens", "reason",
+//!              "estimate_seconds": n | null, "time_left_seconds": n | null,
+//!              "quality_score": 0-10 | null}],
 //!   "problems": [{"file", "error"}]
 //! }
 //! ```
@@ -68,19 +82,47 @@
 //!   `round(100 × weight of successes / total weight)`. `null` without
 //!   finished attempts. One failure after a long good run costs 22 points,
 //!   and the score recovers as successes follow.
-//! - **Estimated completion**: each remaining task (pending, running, stale,
-//!   interrupted) is expected to take the mean wall time of successful
-//!   attempts of its task type in every plan's history, else its
-//!   `estimate_minutes`, else the mean of all successful attempts; a running
-//!   task is credited with the time it has run. The work is summed per agent
+//! - **Estimates** come from the one estimator (`plan::estimate`): a task's
+//!   `estimate_minutes`, refined by how long completed tasks of the same
+//!   agent and type took, else that history alone (`estimate_seconds`).
+//! - **Time left** of a task still to do (pending, running, stale,
+//!   interrupted): its estimate less the time its current attempt has run,
+//!   0 once past it (`due`).
+//! - **Estimated completion** of a set of tasks (the scope, a plan, an
+//!   agent's queue in every plan): the time left of each is summed per agent
 //!   and divided by that agent's instances; the busiest agent's total is
 //!   `remaining_seconds` and `eta` is now plus that. It ignores dependency
 //!   waits, so it is a lower bound; tasks with no basis at all are counted in
 //!   `unestimated_tasks`.
+//! - **Health label** beside a 0–100 health score: `excellent` from 90,
+//!   `good` from 75, `degraded` from 50, else `failing`. The system's score
+//!   is the agents' formula over every agent's finished attempts.
+//! - **Quality score** (0–10) of a completed task:
+//!   `10 × (0.4·V + 0.4·C + 0.2·R) / (0.4 + 0.4 + 0.2)`, with `V` 1 when no
+//!   attempt failed its verification (it passed the first time it ran), `C`
+//!   the confidence (0–1) the agent gave with the answer that completed it,
+//!   `R` 1 / attempts; without a confidence its weight is left out (`/ 0.6`).
+//!   An agent's `average_quality_score` and the scope's `quality_score` are
+//!   the means over completed tasks.
+//! - **Today** is since 00:00 UTC: tasks that reached `completed` or `failed`,
+//!   and the cost of attempts that finished.
+//! - **Machine use**: each attempt records the CPU seconds and peak resident
+//!   memory of the agent's process (and the processes it waited for), from
+//!   the OS's accounting of the finished process (`ru_maxrss` counts the
+//!   image `exec` replaced, so a peak is never below the spawning nexus's
+//!   own, ~20 MB). `cpu_usage` is the measured attempts' CPU seconds over
+//!   the wall time during which any of them ran times `cpus`; `memory_usage`
+//!   is the largest sum of the peaks of attempts that ran at the same time
+//!   (an upper bound) over the machine's memory (`/proc/meminfo`);
+//!   `NEXUS_MACHINE=CPUS,MEMORY_MB` fixes the machine for reproducible
+//!   output. Attempts without figures (older ones, other OSes) are left out.
 //!
 //! `status PLAN TASK --json` prints a [`detail::TaskDetail`] (schema 1).
 
+pub mod board;
 pub mod detail;
+pub mod eta;
+pub mod figures;
 pub mod interrupt;
 pub mod metrics;
 pub mod panel;

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::dashboard::eta::{History, current_start, estimate, history, progress, remaining};
+use crate::dashboard::figures;
 use crate::dashboard::snapshot::{LoadedPlan, LoadedTask, Problem, RunInfo, Snapshot};
 use crate::state::outcome::{AttemptOutcome, Outcome};
 use crate::state::plan::{TaskSpec, TaskType};
@@ -15,11 +17,6 @@ use crate::time::Timestamp;
 
 /// The version of the `status --json` document.
 pub const STATUS_SCHEMA: u32 = 2;
-
-/// How many recent finished attempts the health score weighs.
-pub const HEALTH_WINDOW: usize = 10;
-/// The weight of each older attempt relative to the next newer one.
-pub const HEALTH_DECAY: f64 = 0.8;
 
 /// The `status --json` document.
 #[derive(Debug, Clone, Serialize)]
@@ -69,6 +66,27 @@ pub struct SystemHealth {
     pub sessions: usize,
     /// Files that could not be read.
     pub problems: usize,
+    /// The orchestrator's name (`[orchestrator] name`).
+    pub orchestrator_name: String,
+    /// 0–100 over every agent's recent outcomes (as an agent's); `null`
+    /// without finished attempts.
+    pub health_score: Option<u32>,
+    /// `excellent`, `good`, `degraded` or `failing` for `health_score`.
+    pub health_label: Option<&'static str>,
+    /// The agents' CPU time as a percentage of the machine's CPU time while
+    /// they ran (`cpu_seconds` / (busy wall time × `cpus`)).
+    pub cpu_usage: Option<f64>,
+    /// CPU seconds of every measured attempt.
+    pub cpu_seconds: f64,
+    /// CPUs of this machine.
+    pub cpus: u32,
+    /// The most memory agents running at the same time held (the sum of
+    /// their attempts' peaks) as a percentage of the machine's memory.
+    pub memory_usage: Option<f64>,
+    /// That memory, MB.
+    pub memory_mb: Option<f64>,
+    /// The machine's memory, MB.
+    pub memory_total_mb: Option<f64>,
 }
 
 /// `task_metrics`.
@@ -97,6 +115,14 @@ pub struct TaskMetrics {
     pub unpriced_turns: u32,
     /// When the remaining tasks should be done.
     pub estimated_completion: Estimate,
+    /// Tasks completed since 00:00 UTC.
+    pub tasks_completed_today: usize,
+    /// Tasks failed since 00:00 UTC.
+    pub tasks_failed_today: usize,
+    /// Cost of the attempts finished since 00:00 UTC.
+    pub cost_usd_today: f64,
+    /// The mean quality score (0–10) of the completed tasks.
+    pub quality_score: Option<f64>,
 }
 
 /// An estimate of the remaining work (see the `dashboard` module docs).
@@ -136,6 +162,16 @@ pub struct AgentPerformance {
     /// Calls of unknown cost, not in `cost_usd` (omitted when 0).
     #[serde(skip_serializing_if = "crate::state::usage::is_zero")]
     pub unpriced_turns: u32,
+    /// `excellent`, `good`, `degraded` or `failing` for `health_score`.
+    pub health_label: Option<&'static str>,
+    /// Tasks it completed since 00:00 UTC.
+    pub tasks_completed_today: usize,
+    /// The mean quality score (0–10) of the tasks it completed.
+    pub average_quality_score: Option<f64>,
+    /// CPU seconds of its measured attempts.
+    pub cpu_seconds: f64,
+    /// The largest peak memory of one of its attempts, MB.
+    pub peak_memory_mb: Option<f64>,
 }
 
 /// A task reference.
@@ -164,6 +200,9 @@ pub struct AgentRow {
     pub current_tasks: Vec<TaskRef>,
     /// Its latest attempt start or finish, or session use.
     pub last_activity: Option<Timestamp>,
+    /// When its queue (its remaining tasks in every plan, divided among its
+    /// instances) should be done.
+    pub estimated_completion: Estimate,
 }
 
 /// One plan in `plans`.
@@ -258,6 +297,14 @@ pub struct TaskRow {
     /// Its branch, commit and merge state, in worktree mode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace: Option<crate::state::task::TaskWorkspace>,
+    /// How long it should take, from the one estimator; `null` without any
+    /// basis.
+    pub estimate_seconds: Option<u64>,
+    /// For a task still to do: its estimate less the time its current
+    /// attempt has run (0 when over); `null` otherwise.
+    pub time_left_seconds: Option<u64>,
+    /// Its quality score (0–10), once completed.
+    pub quality_score: Option<f64>,
 }
 
 /// Returns an attempt's wall time: its `duration_ms`, else finish − start.
@@ -283,158 +330,8 @@ fn ratio(part: usize, whole: usize) -> Option<f64> {
     (whole > 0).then(|| (part as f64 / whole as f64 * 10_000.0).round() / 10_000.0)
 }
 
-/// Returns the health score of outcomes ordered oldest → newest: the
-/// success share of the last [`HEALTH_WINDOW`], each older one weighing
-/// [`HEALTH_DECAY`] times the next newer one, as 0–100.
-pub fn health_score(successes_oldest_first: &[bool]) -> Option<u32> {
-    let recent = successes_oldest_first
-        .iter()
-        .rev()
-        .take(HEALTH_WINDOW)
-        .enumerate();
-    let (mut good, mut all) = (0.0, 0.0);
-    for (age, success) in recent {
-        let weight = HEALTH_DECAY.powi(i32::try_from(age).unwrap_or(i32::MAX));
-        all += weight;
-        if *success {
-            good += weight;
-        }
-    }
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    (all > 0.0).then(|| (good / all * 100.0).round() as u32)
-}
-
-/// The one estimator (`plan::estimate`), taught by the records in the
-/// snapshot.
-type History = crate::plan::estimate::History;
-
-fn history(snapshot: &Snapshot) -> History {
-    let mut history = History::default();
-    for loaded in &snapshot.plans {
-        for (spec, task) in loaded.plan.tasks.iter().zip(&loaded.tasks) {
-            if let Some(record) = &task.record {
-                history.add_record(spec, record);
-            }
-        }
-    }
-    history
-}
-
-/// Returns when the current attempt of a running record started.
-fn current_start(record: &TaskRecord) -> Option<Timestamp> {
-    record
-        .attempts
-        .iter()
-        .rev()
-        .find(|attempt| attempt.finished_at.is_none())
-        .map(|attempt| attempt.started_at)
-        .or(record.started_at)
-}
-
-/// Returns a task's progress and its source.
-fn progress(
-    spec: &TaskSpec,
-    task: &LoadedTask,
-    history: &History,
-    now: Timestamp,
-) -> (Option<u8>, Option<&'static str>) {
-    let Some(record) = &task.record else {
-        return (None, None);
-    };
-    match record.state {
-        TaskState::Completed => (Some(100), None),
-        TaskState::Running => {
-            if let Some(progress) = record.progress {
-                return (Some(progress.min(100)), Some("agent"));
-            }
-            let Some(started) = current_start(record) else {
-                return (None, None);
-            };
-            let expected = history.known(spec, task_agent(spec, task).as_deref());
-            match expected {
-                Some(expected) if !expected.is_zero() => {
-                    let share = started.until(now).as_secs_f64() / expected.as_secs_f64();
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                    let percent = (share * 100.0).floor().clamp(0.0, 99.0) as u8;
-                    (Some(percent), Some("elapsed"))
-                }
-                _ => (None, None),
-            }
-        }
-        _ => (None, None),
-    }
-}
-
-/// Whether a task still needs work: pending, running (live or stale) or
-/// interrupted. Failed, blocked and skipped tasks wait for `--retry-failed`.
-fn remaining(task: &LoadedTask) -> bool {
-    task.record.as_ref().is_some_and(|record| {
-        matches!(
-            record.state,
-            TaskState::Pending | TaskState::Running | TaskState::Interrupted
-        )
-    })
-}
-
-/// Estimates the remaining work of some tasks (see the module docs).
-fn estimate<'a>(
-    tasks: impl Iterator<Item = (&'a TaskSpec, &'a LoadedTask)>,
-    snapshot: &Snapshot,
-    history: &History,
-    now: Timestamp,
-) -> Estimate {
-    let mut lanes: BTreeMap<String, Duration> = BTreeMap::new();
-    let (mut remaining_tasks, mut unestimated_tasks) = (0, 0);
-    for (spec, task) in tasks {
-        if !remaining(task) {
-            continue;
-        }
-        remaining_tasks += 1;
-        let Some(expected) = history.known(spec, task_agent(spec, task).as_deref()) else {
-            unestimated_tasks += 1;
-            continue;
-        };
-        let left = match task.record.as_ref().and_then(|record| {
-            (record.state == TaskState::Running)
-                .then(|| current_start(record))
-                .flatten()
-        }) {
-            Some(started) => expected.saturating_sub(started.until(now)),
-            None => expected,
-        };
-        let agent = task_agent(spec, task).unwrap_or_default();
-        let lane = lanes.entry(agent).or_default();
-        *lane = lane.saturating_add(left);
-    }
-    let remaining_seconds = lanes
-        .iter()
-        .map(|(agent, work)| {
-            let instances = snapshot
-                .agents
-                .iter()
-                .find(|loaded| &loaded.id == agent)
-                .map_or(1, super::snapshot::LoadedAgent::instances);
-            work.as_secs().div_ceil(u64::from(instances))
-        })
-        .max()
-        .unwrap_or(0);
-    let all_unknown = remaining_tasks > 0 && remaining_tasks == unestimated_tasks;
-    let remaining_seconds = (!all_unknown).then_some(remaining_seconds);
-    let eta = remaining_seconds
-        .filter(|_| remaining_tasks > 0)
-        .and_then(|seconds| now.0.checked_add(Duration::from_secs(seconds)))
-        .map(Timestamp)
-        // Past the year 9999 an RFC 3339 time cannot be written: no ETA.
-        .filter(|eta| eta.is_representable());
-    Estimate {
-        remaining_tasks,
-        unestimated_tasks,
-        remaining_seconds,
-        eta,
-    }
-}
-
-fn task_agent(spec: &TaskSpec, task: &LoadedTask) -> Option<String> {
+/// Returns the agent of a task: its record's, else its plan's.
+pub(crate) fn task_agent(spec: &TaskSpec, task: &LoadedTask) -> Option<String> {
     task.record
         .as_ref()
         .and_then(|record| record.agent.clone())
@@ -450,6 +347,14 @@ fn task_row(
 ) -> TaskRow {
     let (progress, progress_source) = progress(spec, task, history, now);
     let record = task.record.as_ref();
+    let expected = history.known(spec, task_agent(spec, task).as_deref());
+    let time_left_seconds = expected.filter(|_| remaining(task)).map(|expected| {
+        let ran = record
+            .filter(|record| record.state == TaskState::Running)
+            .and_then(current_start)
+            .map_or(Duration::ZERO, |started| started.until(now));
+        expected.saturating_sub(ran).as_secs()
+    });
     TaskRow {
         plan_id: plan.plan.id.clone(),
         task_id: spec.id.clone(),
@@ -478,6 +383,44 @@ fn task_row(
         unpriced_turns: record.map_or(0, |record| record.unpriced_turns),
         reason: record.and_then(|record| record.reason.clone()),
         workspace: record.and_then(|record| record.workspace.clone()),
+        estimate_seconds: expected.map(|expected| expected.as_secs()),
+        time_left_seconds,
+        quality_score: record.and_then(figures::quality_score),
+    }
+}
+
+/// Returns every readable task record of the snapshot.
+fn every_record(snapshot: &Snapshot) -> impl Iterator<Item = &TaskRecord> {
+    snapshot
+        .plans
+        .iter()
+        .flat_map(|loaded| loaded.tasks.iter())
+        .filter_map(|task| task.record.as_ref())
+}
+
+/// Today's counters (since 00:00 UTC).
+#[derive(Default)]
+struct Today {
+    completed: usize,
+    failed: usize,
+    cost_usd: f64,
+}
+
+impl Today {
+    fn add(&mut self, record: &TaskRecord, today: Timestamp) {
+        if record.finished_at.is_some_and(|at| at >= today) {
+            match record.state {
+                TaskState::Completed => self.completed += 1,
+                TaskState::Failed => self.failed += 1,
+                _ => {}
+            }
+        }
+        self.cost_usd += record
+            .attempts
+            .iter()
+            .filter(|attempt| attempt.finished_at.is_some_and(|at| at >= today))
+            .map(|attempt| attempt.cost_usd)
+            .sum::<f64>();
     }
 }
 
@@ -516,6 +459,8 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
     };
     let mut all_durations = Vec::new();
     let mut stale_tasks = 0;
+    let today = figures::day_start(now);
+    let mut qualities: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for loaded in &snapshot.plans {
         for (spec, task) in loaded.plan.tasks.iter().zip(&loaded.tasks) {
             let Some(record) = &task.record else { continue };
@@ -525,6 +470,14 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
                     TaskState::Completed => entry.tasks_done += 1,
                     TaskState::Failed => entry.tasks_failed += 1,
                     _ => {}
+                }
+                if record.state == TaskState::Completed
+                    && record.finished_at.is_some_and(|at| at >= today)
+                {
+                    entry.tasks_completed_today += 1;
+                }
+                if let Some(score) = figures::quality_score(record) {
+                    qualities.entry(agent.clone()).or_default().push(score);
                 }
                 if record.state == TaskState::Running && task.owner_live {
                     current.entry(agent).or_default().push(TaskRef {
@@ -563,16 +516,34 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
     for session in &snapshot.sessions {
         touch(&session.agent_id, session.last_used_at);
     }
+    let mut all_outcomes = Vec::new();
     for (agent, entry) in &mut performance {
         let mut list = outcomes.remove(agent).unwrap_or_default();
         list.sort_by_key(|(at, _)| *at);
+        all_outcomes.extend(list.iter().copied());
         let successes: Vec<bool> = list.iter().map(|(_, success)| *success).collect();
         entry.attempts = successes.len();
         entry.success_rate = ratio(successes.iter().filter(|ok| **ok).count(), successes.len());
-        entry.health_score = health_score(&successes);
+        entry.health_score = figures::health_score(&successes);
+        entry.health_label = figures::health_label(entry.health_score);
         entry.avg_response_ms = durations.get(agent).and_then(|list| mean_ms(list));
         entry.cost_usd = round_cost(entry.cost_usd);
+        entry.average_quality_score = qualities
+            .get(agent)
+            .and_then(|scores| figures::mean_quality(scores));
+        let used = figures::resource_use(
+            every_record(snapshot)
+                .flat_map(|record| record.attempts.iter())
+                .filter(|attempt| attempt.agent == *agent),
+        );
+        entry.cpu_seconds = used.cpu_seconds;
+        entry.peak_memory_mb = used.peak_memory_mb;
     }
+    all_outcomes.sort_by_key(|(at, _)| *at);
+    let system_successes: Vec<bool> = all_outcomes.iter().map(|(_, success)| *success).collect();
+    let system_health_score = figures::health_score(&system_successes);
+    let system_use =
+        figures::resource_use(every_record(snapshot).flat_map(|record| record.attempts.iter()));
     let mut agents_busy = 0;
     let mut agent_instances: u32 = 0;
     let agents: Vec<AgentRow> = snapshot
@@ -603,6 +574,18 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
                 },
                 current_tasks,
                 last_activity: last_activity.get(&loaded.id).copied(),
+                estimated_completion: estimate(
+                    snapshot
+                        .plans
+                        .iter()
+                        .flat_map(|plan| plan.plan.tasks.iter().zip(&plan.tasks))
+                        .filter(|(spec, task)| {
+                            task_agent(spec, task).as_deref() == Some(loaded.id.as_str())
+                        }),
+                    snapshot,
+                    &history,
+                    now,
+                ),
             }
         })
         .collect();
@@ -623,6 +606,15 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
         stale_tasks,
         sessions: snapshot.sessions.len(),
         problems: snapshot.problems.len(),
+        orchestrator_name: snapshot.orchestrator.clone(),
+        health_score: system_health_score,
+        health_label: figures::health_label(system_health_score),
+        cpu_usage: system_use.cpu_percent(&snapshot.machine),
+        cpu_seconds: system_use.cpu_seconds,
+        cpus: snapshot.machine.cpus,
+        memory_usage: system_use.memory_percent(&snapshot.machine),
+        memory_mb: system_use.concurrent_memory_mb,
+        memory_total_mb: snapshot.machine.memory_total_mb,
     };
 
     // Plans and tasks in scope.
@@ -635,6 +627,8 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
     let (mut attempts, mut successes, mut scope_durations) = (0, 0, Vec::new());
     let (mut cost_usd, mut input_tokens, mut output_tokens, mut turns) = (0.0, 0u64, 0u64, 0u64);
     let mut unpriced_turns = 0u32;
+    let mut today_counts = Today::default();
+    let mut scope_qualities = Vec::new();
     for loaded in snapshot.plans.iter().filter(in_scope) {
         let mut plan_states: BTreeMap<String, usize> = BTreeMap::new();
         let (mut plan_cost, mut plan_input, mut plan_output, mut completed) = (0.0, 0u64, 0u64, 0);
@@ -644,6 +638,8 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
             *plan_states.entry(state.to_string()).or_default() += 1;
             *by_state.entry(state.to_string()).or_default() += 1;
             if let Some(record) = &task.record {
+                today_counts.add(record, today);
+                scope_qualities.extend(figures::quality_score(record));
                 completed += usize::from(record.state == TaskState::Completed);
                 plan_cost += record.cost_usd;
                 plan_input = plan_input.saturating_add(record.input_tokens);
@@ -717,6 +713,10 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
             turns,
             unpriced_turns,
             estimated_completion,
+            tasks_completed_today: today_counts.completed,
+            tasks_failed_today: today_counts.failed,
+            cost_usd_today: round_cost(today_counts.cost_usd),
+            quality_score: figures::mean_quality(&scope_qualities),
         },
         agent_performance: performance,
         agents,
@@ -729,24 +729,4 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
 /// Rounds a sum of costs to micro-dollars, so float noise never shows.
 pub fn round_cost(cost: f64) -> f64 {
     (cost * 1_000_000.0).round() / 1_000_000.0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn health_weighs_recent_outcomes_more() {
-        assert_eq!(health_score(&[]), None);
-        assert_eq!(health_score(&[true, true]), Some(100));
-        assert_eq!(health_score(&[false]), Some(0));
-        // Newest failed: 0.8 / 1.8 of the weight succeeded.
-        assert_eq!(health_score(&[true, false]), Some(44));
-        // Newest succeeded: 1 / 1.8.
-        assert_eq!(health_score(&[false, true]), Some(56));
-        // Only the last ten count.
-        let mut long = vec![false; 20];
-        long.extend([true; 10]);
-        assert_eq!(health_score(&long), Some(100));
-    }
 }

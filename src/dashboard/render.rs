@@ -1,12 +1,13 @@
-//! Human text for the dashboard and the task view. Plain aligned columns;
-//! with `boxes` (stdout is a terminal) each section is framed and progress
-//! gets a bar. Colour only repeats what the words already say.
+//! Human text for the task view, and the pieces the dashboard
+//! ([`board`](crate::dashboard::board)) shares with it. Plain aligned
+//! columns; with `boxes` (stdout is a terminal) each section is framed and
+//! progress gets a bar. Colour only repeats what the words already say.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::dashboard::detail::TaskDetail;
-use crate::dashboard::panel::{Dashboard, Estimate, TaskRow};
+use crate::dashboard::panel::TaskRow;
 use crate::dashboard::snapshot::{Problem, RunInfo};
 use crate::state::outcome::{AttemptOutcome, Outcome};
 use crate::time::{Timestamp, short_duration};
@@ -36,7 +37,7 @@ pub fn cost(cost_usd: f64, unpriced_turns: u32) -> String {
     crate::state::usage::cost_text(cost_usd, unpriced_turns)
 }
 
-fn ago(at: Timestamp, now: Timestamp) -> String {
+pub(crate) fn ago(at: Timestamp, now: Timestamp) -> String {
     let elapsed = at.until(now);
     if elapsed < Duration::from_secs(1) {
         "just now".to_string()
@@ -45,11 +46,11 @@ fn ago(at: Timestamp, now: Timestamp) -> String {
     }
 }
 
-fn millis(ms: u64) -> String {
+pub(crate) fn millis(ms: u64) -> String {
     short_duration(Duration::from_millis(ms))
 }
 
-fn percent(rate: Option<f64>) -> String {
+pub(crate) fn percent(rate: Option<f64>) -> String {
     #[allow(clippy::cast_possible_truncation)]
     rate.map_or_else(
         || "—".to_string(),
@@ -62,7 +63,7 @@ fn bar(progress: u8) -> String {
     format!("{}{}", "█".repeat(filled), "░".repeat(10 - filled))
 }
 
-fn progress_cell(row: &TaskRow, boxes: bool) -> String {
+pub(crate) fn progress_cell(row: &TaskRow, boxes: bool) -> String {
     let Some(progress) = row.progress else {
         return "—".to_string();
     };
@@ -77,7 +78,7 @@ fn progress_cell(row: &TaskRow, boxes: bool) -> String {
     }
 }
 
-fn run_text(run: &RunInfo) -> String {
+pub(crate) fn run_text(run: &RunInfo) -> String {
     let what = match &run.task_id {
         Some(task) => format!("plan `{}` task `{task}`", run.plan_id),
         None => format!("plan `{}`", run.plan_id),
@@ -90,37 +91,7 @@ fn run_text(run: &RunInfo) -> String {
     }
 }
 
-fn estimate_text(estimate: &Estimate) -> String {
-    if estimate.remaining_tasks == 0 {
-        return "nothing left to run".to_string();
-    }
-    let tasks = plural(estimate.remaining_tasks, "task");
-    let mut text = match (estimate.remaining_seconds, estimate.eta) {
-        (Some(seconds), Some(eta)) => format!(
-            "{tasks} left, ~{} on the busiest agent (around {eta})",
-            short_duration(Duration::from_secs(seconds))
-        ),
-        _ => format!("{tasks} left, no history or estimate to go by"),
-    };
-    if estimate.unestimated_tasks > 0 && estimate.remaining_seconds.is_some() {
-        let _ = write!(
-            text,
-            "; {} without an estimate",
-            plural(estimate.unestimated_tasks, "task")
-        );
-    }
-    text
-}
-
-fn short_estimate(estimate: &Estimate) -> String {
-    match (estimate.remaining_tasks, estimate.remaining_seconds) {
-        (0, _) => "—".to_string(),
-        (_, Some(seconds)) => format!("~{}", short_duration(Duration::from_secs(seconds))),
-        (_, None) => "?".to_string(),
-    }
-}
-
-fn plural(count: usize, noun: &str) -> String {
+pub(crate) fn plural(count: usize, noun: &str) -> String {
     if count == 1 {
         format!("1 {noun}")
     } else {
@@ -130,16 +101,16 @@ fn plural(count: usize, noun: &str) -> String {
 
 /// Titled sections, joined by blank lines; boxed ones share one width.
 #[derive(Default)]
-struct Sections {
+pub(crate) struct Sections {
     items: Vec<(String, String)>,
 }
 
 impl Sections {
-    fn add(&mut self, title: &str, body: &str) {
+    pub(crate) fn add(&mut self, title: &str, body: &str) {
         self.items.push((title.to_string(), body.to_string()));
     }
 
-    fn finish(self, ui: &Ui, boxes: bool) -> String {
+    pub(crate) fn finish(self, ui: &Ui, boxes: bool) -> String {
         let width = self
             .items
             .iter()
@@ -163,11 +134,11 @@ impl Sections {
     }
 }
 
-fn header(ui: &Ui, cells: &[&str]) -> Vec<String> {
+pub(crate) fn header(ui: &Ui, cells: &[&str]) -> Vec<String> {
     cells.iter().map(|cell| ui.paint(cell, Tone::Dim)).collect()
 }
 
-fn problems_text(ui: &Ui, problems: &[Problem]) -> String {
+pub(crate) fn problems_text(ui: &Ui, problems: &[Problem]) -> String {
     let mut text = String::new();
     for problem in problems {
         let _ = writeln!(
@@ -180,248 +151,7 @@ fn problems_text(ui: &Ui, problems: &[Problem]) -> String {
     text
 }
 
-/// Renders the dashboard.
-pub fn dashboard(dashboard: &Dashboard, ui: &Ui, boxes: bool) -> String {
-    let now = dashboard.generated_at;
-    let health = &dashboard.system_health;
-    let metrics = &dashboard.task_metrics;
-    let mut summary = Vec::new();
-    let orchestrator = if health.runs.is_empty() {
-        ui.paint("idle", Tone::Dim)
-    } else {
-        let runs: Vec<String> = health.runs.iter().map(run_text).collect();
-        format!("{}: {}", ui.paint("running", Tone::Warn), runs.join("; "))
-    };
-    summary.push(vec!["orchestrator".to_string(), orchestrator]);
-    summary.push(vec![
-        "load".to_string(),
-        format!(
-            "{}/{} agent instances busy ({}%)",
-            health.agents_busy, health.agent_instances, health.load_percent
-        ),
-    ]);
-    summary.push(vec![
-        "response".to_string(),
-        match health.avg_response_ms {
-            Some(ms) => format!("{} average over finished attempts", millis(ms)),
-            None => "no finished attempts yet".to_string(),
-        },
-    ]);
-    let states: Vec<String> = crate::dashboard::panel::SHOWN_STATES
-        .iter()
-        .filter_map(|state| {
-            let count = metrics.by_state.get(*state).copied().unwrap_or(0);
-            (count > 0).then(|| format!("{count} {}", ui.paint(state, state_tone(state))))
-        })
-        .collect();
-    summary.push(vec![
-        "tasks".to_string(),
-        if states.is_empty() {
-            "none".to_string()
-        } else {
-            format!(
-                "{}: {} (success rate {})",
-                metrics.total,
-                states.join(", "),
-                percent(metrics.success_rate)
-            )
-        },
-    ]);
-    summary.push(vec![
-        "cost".to_string(),
-        format!(
-            "{} · {} input / {} output tokens · {} turns",
-            cost(metrics.cost_usd, metrics.unpriced_turns),
-            metrics.input_tokens,
-            metrics.output_tokens,
-            metrics.turns
-        ),
-    ]);
-    summary.push(vec![
-        "estimate".to_string(),
-        estimate_text(&metrics.estimated_completion),
-    ]);
-    if health.stale_tasks > 0 {
-        summary.push(vec![
-            "stale".to_string(),
-            if health.stale_tasks == 1 {
-                "1 task says `running` but no live process owns it; `nexus run` resumes it"
-                    .to_string()
-            } else {
-                format!(
-                    "{} tasks say `running` but no live process owns them; `nexus run` resumes them",
-                    health.stale_tasks
-                )
-            },
-        ]);
-    }
-    let title = match &dashboard.scope {
-        Some(plan) => format!("NEXUS Prime · plan {plan}"),
-        None => "NEXUS Prime".to_string(),
-    };
-    let mut out = Sections::default();
-    out.add(&title, &table(&summary));
-
-    let mut rows = vec![header(
-        ui,
-        &[
-            "AGENT",
-            "NAME",
-            "ROLE",
-            "STATE",
-            "CURRENT TASK",
-            "LAST ACTIVITY",
-            "DONE",
-            "SUCCESS",
-            "HEALTH",
-        ],
-    )];
-    for agent in &dashboard.agents {
-        let performance = dashboard.agent_performance.get(&agent.id);
-        let current: Vec<String> = agent
-            .current_tasks
-            .iter()
-            .map(|task| format!("{}/{}", task.plan_id, task.task_id))
-            .collect();
-        rows.push(vec![
-            ui.paint(&agent.id, Tone::Accent),
-            agent.name.clone(),
-            agent.role.clone(),
-            ui.paint(
-                agent.status,
-                if agent.status == "busy" {
-                    Tone::Warn
-                } else {
-                    Tone::Dim
-                },
-            ),
-            if current.is_empty() {
-                "—".to_string()
-            } else {
-                current.join(", ")
-            },
-            agent
-                .last_activity
-                .map_or_else(|| "—".to_string(), |at| ago(at, now)),
-            performance.map_or(0, |p| p.tasks_done).to_string(),
-            percent(performance.and_then(|p| p.success_rate)),
-            performance
-                .and_then(|p| p.health_score)
-                .map_or_else(|| "—".to_string(), |score| score.to_string()),
-        ]);
-    }
-    out.add("Agents", &table(&rows));
-    if dashboard.plans.is_empty() {
-        out.add("Plans", "no plans yet: nexus plan \"<request>\"\n");
-    } else {
-        let mut rows = vec![header(
-            ui,
-            &[
-                "PLAN", "PRIORITY", "DONE", "TASKS", "STATES", "COST", "ETA", "REQUEST",
-            ],
-        )];
-        for plan in &dashboard.plans {
-            let states: Vec<String> = crate::dashboard::panel::SHOWN_STATES
-                .iter()
-                .filter_map(|state| {
-                    plan.by_state
-                        .get(*state)
-                        .map(|count| format!("{count} {}", ui.paint(state, state_tone(state))))
-                })
-                .collect();
-            let id = if plan.active {
-                format!("{} (running)", ui.paint(&plan.id, Tone::Accent))
-            } else {
-                ui.paint(&plan.id, Tone::Accent)
-            };
-            rows.push(vec![
-                id,
-                plan.priority.clone(),
-                format!("{}%", plan.progress),
-                plan.tasks.to_string(),
-                states.join(", "),
-                cost(plan.cost_usd, plan.unpriced_turns),
-                short_estimate(&plan.estimated_completion),
-                shorten(&plan.request, 50),
-            ]);
-        }
-        out.add("Plans", &table(&rows));
-    }
-
-    let (shown, more) = shown_tasks(dashboard);
-    if !shown.is_empty() {
-        let mut rows = vec![header(
-            ui,
-            &[
-                "PLAN", "TASK", "PRIORITY", "STATE", "AGENT", "PROGRESS", "TITLE",
-            ],
-        )];
-        for row in &shown {
-            rows.push(vec![
-                ui.paint(&row.plan_id, Tone::Accent),
-                row.task_id.clone(),
-                row.priority.clone(),
-                ui.paint(row.state, state_tone(row.state)),
-                row.agent.clone().unwrap_or_else(|| "—".to_string()),
-                progress_cell(row, boxes),
-                shorten(&row.title, 50),
-            ]);
-        }
-        let mut body = table(&rows);
-        if more > 0 {
-            let _ = writeln!(
-                body,
-                "… and {more} more: `nexus status PLAN` lists a plan's tasks"
-            );
-        }
-        let title = if dashboard.scope.is_some() {
-            "Tasks"
-        } else {
-            "Tasks (active and recent)"
-        };
-        out.add(title, &body);
-    }
-
-    if !dashboard.problems.is_empty() {
-        out.add("Problems", &problems_text(ui, &dashboard.problems));
-    }
-    out.finish(ui, boxes)
-}
-
-/// Returns the task rows to show and how many are left out: every task of a
-/// scoped plan; else active tasks (running, stale, interrupted) and the
-/// [`RECENT_TASKS`] most recently finished.
-fn shown_tasks(dashboard: &Dashboard) -> (Vec<&TaskRow>, usize) {
-    if dashboard.scope.is_some() {
-        return (dashboard.tasks.iter().collect(), 0);
-    }
-    let mut active: Vec<&TaskRow> = dashboard
-        .tasks
-        .iter()
-        .filter(|row| {
-            matches!(
-                row.state,
-                "running" | "stale" | "interrupted" | "unreadable"
-            )
-        })
-        .collect();
-    let mut finished: Vec<&TaskRow> = dashboard
-        .tasks
-        .iter()
-        .filter(|row| row.finished_at.is_some())
-        .filter(|row| {
-            !matches!(
-                row.state,
-                "running" | "stale" | "interrupted" | "unreadable"
-            )
-        })
-        .collect();
-    finished.sort_by_key(|row| std::cmp::Reverse(row.finished_at));
-    finished.truncate(RECENT_TASKS);
-    active.extend(finished);
-    let more = dashboard.tasks.len() - active.len();
-    (active, more)
-}
+pub use crate::dashboard::board::dashboard;
 
 /// Returns where a task's work stands in git.
 fn branch_text(workspace: &crate::state::task::TaskWorkspace, ui: &Ui) -> String {

@@ -138,6 +138,10 @@ pub struct Snapshot {
     pub sessions: Vec<SessionRecord>,
     /// Files that could not be read.
     pub problems: Vec<Problem>,
+    /// The orchestrator's name (`[orchestrator] name`).
+    pub orchestrator: String,
+    /// The machine usage percentages are relative to.
+    pub machine: crate::dashboard::figures::Machine,
 }
 
 impl Snapshot {
@@ -176,12 +180,21 @@ impl Snapshot {
                 Err(error) => problems.push(Problem::new(&path, &error)),
             }
         }
+        let orchestrator = match store.load_config() {
+            Ok(config) => config.orchestrator.name,
+            Err(error) => {
+                problems.push(Problem::new(&store.config_path(), &error));
+                crate::state::config::OrchestratorConfig::default().name
+            }
+        };
         Ok(Snapshot {
             nexus_dir: store.root().display().to_string(),
             agents,
             plans,
             sessions,
             problems,
+            orchestrator,
+            machine: crate::dashboard::figures::Machine::detect(),
         })
     }
 

@@ -27,8 +27,25 @@ pub struct DryRunTask {
     pub argv: Vec<String>,
     /// The full prompt.
     pub prompt: String,
+    /// What the prompt recalls from the agent's memory (the block it opens
+    /// with): `kind` (`none`, `recap`, `unseen`), the entries' `keys` and
+    /// `text`, and its size in bytes.
+    pub recall: RecallShown,
     /// Verification commands.
     pub verify: Vec<String>,
+}
+
+/// The recalled block of a dry-run task.
+#[derive(Debug, Serialize)]
+pub struct RecallShown {
+    /// Recap, unseen interactions, or nothing.
+    pub kind: crate::state::memory::RecallKind,
+    /// The recalled entries' keys, oldest first.
+    pub keys: Vec<String>,
+    /// The recalled entries as the prompt shows them.
+    pub text: String,
+    /// The text's size in bytes.
+    pub bytes: usize,
 }
 
 /// Returns the cost cap a task would get now: the dispatcher's own rule,
@@ -82,6 +99,9 @@ pub fn dry_run(runtime: &Runtime, plan: &Plan, options: &RunOptions) -> Result<V
         None => graph.order(),
     };
     let max_budget_usd = budget_cap(runtime, plan, options)?;
+    let workspaces =
+        crate::workspace::Workspaces::open(store, &runtime.config.workspace, runtime.ctx.env())?
+            .ok();
     let mut out = Vec::new();
     for index in order {
         let spec = &plan.tasks[index];
@@ -109,8 +129,15 @@ pub fn dry_run(runtime: &Runtime, plan: &Plan, options: &RunOptions) -> Result<V
         );
         let verify = verify_commands(spec, &agent);
         let message = task_prompt(plan, spec, &upstream, &verify);
+        // In worktree mode the turn runs in the agent instance's worktree,
+        // which is also where its session was made.
+        let worktree = workspaces
+            .as_ref()
+            .map(|workspaces| workspaces.project_dir(&workspaces.instance_dir(&agent.id, 0)));
         let turn_options = TurnOptions {
             max_budget_usd,
+            isolated: worktree.is_some(),
+            cwd: worktree,
             ..TurnOptions::default()
         };
         let backend = runtime.backend(&agent)?;
@@ -137,6 +164,12 @@ pub fn dry_run(runtime: &Runtime, plan: &Plan, options: &RunOptions) -> Result<V
             },
             argv: turn.argv,
             prompt: turn.prompt,
+            recall: RecallShown {
+                kind: turn.recall.kind,
+                bytes: turn.recall.text.len(),
+                keys: turn.recall.keys,
+                text: turn.recall.text,
+            },
             verify,
         });
     }

@@ -219,6 +219,7 @@ pub(crate) fn turn_options(runtime: &Runtime, job: &Job, under_stress: bool) -> 
         log_path: Some(job.log_path.clone()),
         cwd: Some(job.cwd.clone()),
         isolated: false,
+        probe: false,
     }
 }
 
@@ -315,6 +316,9 @@ pub(crate) fn record_turn(
     attempt.outcome = output.outcome.into();
     attempt.reason.clone_from(&output.reason);
     attempt.set_usage(&output.usage);
+    attempt.cpu_seconds = report.resources.map(|used| used.cpu_seconds());
+    attempt.peak_memory_mb = report.resources.map(|used| used.peak_memory_mb());
+    attempt.confidence = report.result.confidence_score;
     attempt.duration_ms = output.duration_ms;
     attempt.leaked = output.leaked;
     match output.outcome {

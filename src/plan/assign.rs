@@ -54,7 +54,8 @@ fn capability_score(agent: &Agent, task: &TaskSpec) -> usize {
         .capabilities
         .iter()
         .filter(|capability| {
-            let capability = capability.to_lowercase();
+            // Profiles write capabilities as identifiers (`code_generation`).
+            let capability = capability.to_lowercase().replace('_', " ");
             !capability.is_empty() && text.contains(&capability)
         })
         .count()

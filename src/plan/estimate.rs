@@ -191,6 +191,48 @@ pub fn makespan(
     now
 }
 
+/// A plan's estimated duration, as `nexus plan` prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanDuration {
+    /// The makespan at the given parallelism (see [`makespan`]).
+    pub makespan: Duration,
+    /// The longest chain of estimated durations.
+    pub critical_path: Duration,
+    /// The work summed over every task.
+    pub work: Duration,
+}
+
+/// Returns the estimated duration of `plan` run with `parallel` slots:
+/// every task weighed by `history`, at most one task per agent instance at
+/// a time (`instances` of an agent; an unassigned task gets a lane of its
+/// own). `None` when the plan's graph is not valid.
+pub fn plan_duration(
+    plan: &Plan,
+    history: &History,
+    instances: &dyn Fn(&str) -> u32,
+    parallel: usize,
+) -> Option<PlanDuration> {
+    let weights = history.weights(plan);
+    let graph = Graph::new(plan).ok()?.with_weights(&weights);
+    let slots: Vec<(String, u32)> = plan
+        .tasks
+        .iter()
+        .map(|spec| match &spec.agent {
+            Some(agent) => (agent.clone(), instances(agent)),
+            None => (format!("unassigned:{}", spec.id), 1),
+        })
+        .collect();
+    Some(PlanDuration {
+        makespan: makespan(&graph, &weights, parallel, &slots),
+        critical_path: graph
+            .critical_path()
+            .into_iter()
+            .map(|index| weights[index])
+            .sum(),
+        work: weights.iter().sum(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,5 +319,11 @@ mod tests {
         let shared = vec![("x".to_string(), 1); 4];
         assert_eq!(makespan(&graph, &weights, 4, &shared), 7 * minute);
         assert_eq!(graph.critical_path(), vec![0, 2, 3]);
+        let duration = plan_duration(&plan, &History::default(), &|_| 1, 4).unwrap();
+        assert_eq!(duration.makespan, 5 * minute);
+        assert_eq!(duration.critical_path, 5 * minute);
+        assert_eq!(duration.work, 7 * minute);
+        let one = plan_duration(&plan, &History::default(), &|_| 1, 1).unwrap();
+        assert_eq!(one.makespan, 7 * minute);
     }
 }

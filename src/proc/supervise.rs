@@ -8,6 +8,14 @@
 //! (nextest `runner/unix.rs`). After the child exits, the pipes get a short
 //! leak timeout to close; if a grandchild still holds them the group is
 //! killed and the run is marked `leaked`.
+//!
+//! What the child used (CPU time, peak memory) comes from the kernel's own
+//! accounting of that one process and of the descendants it waited for: on
+//! Linux a blocking `waitid(P_PID, pid, WEXITED | WNOWAIT)` with the
+//! syscall's `rusage` argument reads it from the zombie without reaping it,
+//! and tokio then reaps the child as usual. (`getrusage(RUSAGE_CHILDREN)`
+//! deltas would mix in every other child that ended meanwhile, and reaping
+//! with `wait4` behind tokio's back would leave its `Child` guessing.)
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -75,6 +83,101 @@ pub struct Finished {
     pub stopped: Option<Stopped>,
     /// Whether its pipes stayed open past the leak timeout after it exited.
     pub leaked: bool,
+    /// What it used, when the OS says (Linux).
+    pub resources: Option<Resources>,
+}
+
+/// What a finished child used: its own figures plus those of the
+/// descendants it waited for (the kernel's `RUSAGE_BOTH` of the zombie).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resources {
+    /// User plus system CPU time.
+    pub cpu: Duration,
+    /// The largest resident set size of the child or one of those
+    /// descendants, in bytes.
+    pub peak_rss_bytes: u64,
+}
+
+impl Resources {
+    /// Returns the CPU time in seconds, to the millisecond.
+    pub fn cpu_seconds(&self) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let ms = self.cpu.as_millis() as f64;
+        ms / 1000.0
+    }
+
+    /// Returns the peak resident set size in MB (10⁶ bytes), to 0.1 MB.
+    pub fn peak_memory_mb(&self) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let tenths = (self.peak_rss_bytes as f64 / 100_000.0).round();
+        tenths / 10.0
+    }
+}
+
+/// Blocks until process `pid` (a child of ours) has exited and returns what
+/// it used, leaving it unreaped for its `Child` to collect.
+#[cfg(target_os = "linux")]
+fn peek_exit(pid: i32) -> Option<Resources> {
+    loop {
+        // SAFETY: zeroed `siginfo_t` and `rusage` are valid values of these
+        // plain C structs.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: Linux's waitid syscall takes a fifth argument, a `struct
+        // rusage *` it fills for the waited-for process; both pointers are
+        // to live locals of the right types. WNOWAIT leaves the child a
+        // zombie, so tokio's own wait still reaps it.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_waitid,
+                libc::P_PID,
+                pid,
+                std::ptr::addr_of_mut!(info),
+                libc::WEXITED | libc::WNOWAIT,
+                std::ptr::addr_of_mut!(usage),
+            )
+        };
+        if rc == 0 {
+            let time = |tv: libc::timeval| {
+                Duration::from_secs(u64::try_from(tv.tv_sec).unwrap_or(0))
+                    + Duration::from_micros(u64::try_from(tv.tv_usec).unwrap_or(0))
+            };
+            return Some(Resources {
+                cpu: time(usage.ru_utime) + time(usage.ru_stime),
+                // Linux counts `ru_maxrss` in kilobytes.
+                peak_rss_bytes: u64::try_from(usage.ru_maxrss)
+                    .unwrap_or(0)
+                    .saturating_mul(1024),
+            });
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return None;
+        }
+    }
+}
+
+/// Starts watching for the child's exit on the blocking pool, when the OS
+/// can report what it used.
+fn watch_exit(pid: u32) -> Option<tokio::task::JoinHandle<Option<Resources>>> {
+    #[cfg(target_os = "linux")]
+    {
+        let pid = i32::try_from(pid).ok().filter(|pid| *pid > 0)?;
+        Some(tokio::task::spawn_blocking(move || peek_exit(pid)))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = pid;
+        None
+    }
+}
+
+async fn watched(
+    watcher: &mut Option<tokio::task::JoinHandle<Option<Resources>>>,
+) -> Option<Resources> {
+    match watcher {
+        Some(handle) => handle.await.ok().flatten(),
+        None => std::future::pending().await,
+    }
 }
 
 /// A failure to start the child.
@@ -178,6 +281,8 @@ pub async fn run(
         error,
     })?;
     let pid = child.id().unwrap_or(0);
+    let mut watcher = watch_exit(pid);
+    let mut resources = None;
     let mut stdout_lines = child.stdout.take().map(LineReader::new);
     let mut stderr_lines = child.stderr.take().map(LineReader::new);
     let mut stdout = Tail::default();
@@ -217,7 +322,14 @@ pub async fn run(
                     None => stderr_lines = None,
                 }
             }
-            result = child.wait(), if status.is_none() => {
+            used = watched(&mut watcher), if status.is_none() && watcher.is_some() => {
+                // The child is a zombie now: tokio's wait reaps it at once.
+                watcher = None;
+                resources = used;
+                status = Some(child.wait().await);
+                exited_at = Some(tokio::time::Instant::now());
+            }
+            result = child.wait(), if status.is_none() && watcher.is_none() => {
                 status = Some(result);
                 exited_at = Some(tokio::time::Instant::now());
             }
@@ -282,6 +394,7 @@ pub async fn run(
         duration: started.elapsed(),
         stopped,
         leaked,
+        resources,
     })
 }
 
@@ -540,6 +653,42 @@ mod tests {
             .filter(|name| *name != "PWD" && *name != "SHLVL" && *name != "_")
             .collect();
         assert_eq!(names, vec!["ONLY_THIS"]);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_childs_own_cpu_time_and_peak_memory_are_measured() {
+        let (stop, _keep) = crate::proc::signals::never();
+        // Busy for a while, and a child of its own that holds ~40 MB: its
+        // figures count too, since the shell waits for it.
+        let finished = block_on(run(
+            &spec(
+                "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; \
+                 head -c 40000000 /dev/zero | tail -c 1 >/dev/null; exit 0",
+            ),
+            stop,
+            |_| {},
+        ))
+        .unwrap();
+        assert_eq!(finished.code, Some(0));
+        let resources = finished.resources.expect("measured on Linux");
+        assert!(resources.cpu > Duration::from_millis(50), "{resources:?}");
+        assert!(resources.cpu < finished.duration * 4, "{resources:?}");
+        assert!(resources.peak_rss_bytes > 1_000_000, "{resources:?}");
+        assert!(resources.peak_memory_mb() > 1.0);
+        // Children running side by side each get their own figures.
+        let (stop, _keep) = crate::proc::signals::never();
+        let sleeper = spec("sleep 0.5");
+        let worker = spec("i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done");
+        let (idle, busy) = block_on(async {
+            tokio::join!(
+                run(&sleeper, stop.clone(), |_| {}),
+                run(&worker, stop.clone(), |_| {})
+            )
+        });
+        let idle = idle.unwrap().resources.expect("measured");
+        let busy = busy.unwrap().resources.expect("measured");
+        assert!(idle.cpu < busy.cpu, "idle {idle:?} busy {busy:?}");
     }
 
     #[test]

@@ -11,6 +11,8 @@ use crate::exit::{Kind, tagged};
 use crate::state::fs::{Versioned, check_top_level_keys, parse_toml};
 use crate::state::plan::TaskType;
 
+pub use crate::state::memory::{MemorySettings, Retention};
+
 /// The four default agents, as `nexus init` writes them (file name, text).
 pub const DEFAULT_AGENTS: &[(&str, &str)] = &[
     (
@@ -72,6 +74,9 @@ pub struct Agent {
     pub personality: Personality,
     /// Expertise.
     pub expertise: Expertise,
+    /// What the agent remembers between turns and recalls into prompts.
+    #[serde(default)]
+    pub memory: MemorySettings,
     /// Slurm resources of this agent's jobs (`nexus export --to slurm`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slurm: Option<SlurmSettings>,
@@ -96,6 +101,7 @@ const FIELDS: &[&str] = &[
     "permission",
     "personality",
     "expertise",
+    "memory",
     "slurm",
 ];
 
@@ -149,6 +155,10 @@ impl Versioned for Agent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Personality {
+    /// The agent in a few words, as the team introduces it (the original
+    /// team list's "Personality").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub summary: Vec<String>,
     /// Core traits.
     pub core_traits: Vec<String>,
     /// Communication style.
@@ -321,6 +331,11 @@ impl Agent {
                         .and_then(SlurmSettings::problem)
                         .map(|(key, problem)| format!("field `slurm.{key}`: {problem}"))
                 })
+                .or_else(|| {
+                    self.memory
+                        .problem()
+                        .map(|(key, problem)| format!("field `memory.{key}` {problem}"))
+                })
         };
         match problem {
             Some(problem) => Err(tagged(
@@ -361,6 +376,262 @@ mod tests {
                 "no default agent takes {task_type:?}"
             );
         }
+    }
+
+    /// The original NEXUS profiles ("Agent Personality Definitions" and the
+    /// team list), field by field: the default agents carry these values.
+    /// `(id, role, core traits, [communication, decision making,
+    /// collaboration, stress response], areas, capabilities, max tokens,
+    /// temperature, the team list's personality)`.
+    type Profile = (
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+        [&'static str; 4],
+        &'static [&'static str],
+        &'static [&'static str],
+        u32,
+        f64,
+        &'static str,
+    );
+
+    const ORIGINAL: &[Profile] = &[
+        (
+            "aria_coordinator",
+            "coordinator",
+            &["analytical", "organized", "strategic", "thorough"],
+            [
+                "structured and methodical",
+                "data-driven with risk analysis",
+                "facilitator and consensus-builder",
+                "increases documentation and planning detail",
+            ],
+            &[
+                "project_planning",
+                "risk_analysis",
+                "requirements_gathering",
+                "technical_research",
+                "stakeholder_coordination",
+                "process_optimization",
+            ],
+            &[
+                "research_and_analysis",
+                "strategic_planning",
+                "technical_documentation",
+                "feasibility_studies",
+                "timeline_estimation",
+                "resource_allocation",
+            ],
+            4000,
+            0.3,
+            "methodical, thorough, detail-oriented",
+        ),
+        (
+            "code_developer",
+            "developer",
+            &["creative", "precise", "quality-focused", "innovative"],
+            [
+                "technical and solution-oriented",
+                "best-practices driven with creative problem-solving",
+                "mentor and knowledge-sharer",
+                "focuses on code quality and testing",
+            ],
+            &[
+                "full_stack_development",
+                "software_architecture",
+                "code_optimization",
+                "design_patterns",
+                "api_design",
+                "database_design",
+            ],
+            &[
+                "code_generation",
+                "refactoring_and_optimization",
+                "architecture_design",
+                "debugging_and_troubleshooting",
+                "performance_analysis",
+                "security_implementation",
+            ],
+            8000,
+            0.1,
+            "creative, precise, quality-focused",
+        ),
+        (
+            "alpha_test_creator",
+            "test_creator",
+            &[
+                "systematic",
+                "thorough",
+                "edge-case-focused",
+                "detail-oriented",
+            ],
+            [
+                "precise and coverage-focused",
+                "comprehensive and scenario-based",
+                "quality_advocate and risk_identifier",
+                "increases test coverage and edge case analysis",
+            ],
+            &[
+                "test_strategy_design",
+                "test_case_generation",
+                "coverage_analysis",
+                "testing_frameworks",
+                "quality_assurance",
+                "automation_design",
+            ],
+            &[
+                "unit_test_creation",
+                "integration_test_design",
+                "end_to_end_test_planning",
+                "test_data_generation",
+                "mock_and_stub_creation",
+                "performance_test_design",
+            ],
+            6000,
+            0.2,
+            "systematic, thorough, edge-case focused",
+        ),
+        (
+            "beta_test_validator",
+            "test_validator",
+            &[
+                "persistent",
+                "problem-solving",
+                "validation-focused",
+                "thorough",
+            ],
+            [
+                "diagnostic and solution-oriented",
+                "evidence-based with root cause analysis",
+                "problem_solver and quality_guardian",
+                "deepens debugging analysis and increases validation rigor",
+            ],
+            &[
+                "test_execution",
+                "failure_analysis",
+                "debugging_strategies",
+                "regression_testing",
+                "performance_validation",
+                "security_testing",
+            ],
+            &[
+                "test_automation_execution",
+                "bug_reproduction_and_isolation",
+                "performance_benchmarking",
+                "security_vulnerability_scanning",
+                "regression_test_maintenance",
+                "ci_cd_integration",
+            ],
+            6000,
+            0.1,
+            "persistent, detail-oriented, problem-solving",
+        ),
+    ];
+
+    #[test]
+    fn default_agents_carry_the_original_profiles_values() {
+        for (id, role, traits, styles, areas, capabilities, tokens, temperature, summary) in
+            ORIGINAL
+        {
+            let text = DEFAULT_AGENTS
+                .iter()
+                .find(|(name, _)| name == id)
+                .map(|(_, text)| *text)
+                .unwrap();
+            let agent = Agent::parse(Path::new(&format!("{id}.toml")), text).unwrap();
+            let personality = &agent.personality;
+            assert_eq!(agent.role, *role, "{id}");
+            assert_eq!(personality.core_traits, *traits, "{id}");
+            assert_eq!(personality.summary.join(", "), *summary, "{id}");
+            assert_eq!(
+                [
+                    personality.communication_style.as_str(),
+                    personality.decision_making.as_str(),
+                    personality.collaboration_style.as_str(),
+                    personality.stress_response.as_str(),
+                ],
+                *styles,
+                "{id}"
+            );
+            assert_eq!(agent.expertise.areas, *areas, "{id}");
+            assert_eq!(agent.expertise.capabilities, *capabilities, "{id}");
+            let claude: toml::Table = toml::from_str(text).unwrap();
+            let claude = claude["claude"].as_table().unwrap();
+            assert_eq!(
+                claude["max_output_tokens"].as_integer(),
+                Some(i64::from(*tokens)),
+                "{id}"
+            );
+            assert_eq!(claude["temperature"].as_float(), Some(*temperature), "{id}");
+            // The memory template: full session, 1000 conversations, 50 recalled.
+            assert_eq!(agent.memory.retention_policy, Retention::FullSession);
+            assert_eq!(agent.memory.max_conversations, 1000);
+            assert_eq!(agent.memory.context_window_size, 50);
+            assert!(!agent.memory.learning_patterns.is_empty());
+            assert!(!agent.memory.context_preservation.is_empty());
+            assert_eq!(
+                agent.memory,
+                MemorySettings {
+                    learning_patterns: agent.memory.learning_patterns.clone(),
+                    context_preservation: agent.memory.context_preservation.clone(),
+                    ..MemorySettings::default()
+                },
+                "{id}: the file's values are the defaults"
+            );
+            // Tools: Code, Alpha and Beta build and test (in a worktree); Aria reads.
+            let expected = if *id == "aria_coordinator" {
+                Permission::Read
+            } else {
+                Permission::Build
+            };
+            assert_eq!(agent.permission, Some(expected), "{id}");
+            assert!(
+                claude.get("permission_mode").is_none(),
+                "{id}: `permission` decides"
+            );
+        }
+    }
+
+    #[test]
+    fn memory_settings_are_checked() {
+        let text = DEFAULT_AGENTS[1].1;
+        for (from, to, field) in [
+            (
+                "max_conversations = 1000",
+                "max_conversations = 0",
+                "memory.max_conversations",
+            ),
+            (
+                "context_window_size = 50",
+                "context_window_size = 5000",
+                "memory.context_window_size",
+            ),
+            (
+                "retention_policy = \"full_session\"",
+                "retention_policy = \"forever\"",
+                "retention_policy",
+            ),
+            (
+                "context_chars = 6000",
+                "context_size = 6000",
+                "context_size",
+            ),
+        ] {
+            let broken = text.replace(from, to);
+            let message = format!(
+                "{:#}",
+                Agent::parse(Path::new("code_developer.toml"), &broken).unwrap_err()
+            );
+            assert!(message.contains(field), "{message}");
+        }
+        let without = text.split("\n[memory]").next().unwrap().to_string()
+            + "\n[claude]\nmodel = \"sonnet\"\n";
+        let agent = Agent::parse(Path::new("code_developer.toml"), &without).unwrap();
+        assert_eq!(
+            agent.memory,
+            MemorySettings::default(),
+            "an older file gets the defaults"
+        );
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct Config {
     /// Prices per model, USD per million tokens (see `state::prices`).
     #[serde(default)]
     pub prices: BTreeMap<String, Price>,
+    /// The orchestrator itself.
+    #[serde(default)]
+    pub orchestrator: OrchestratorConfig,
     /// The file the configuration was read from, and its text.
     #[serde(skip)]
     pub source: Source,
@@ -52,6 +55,7 @@ const FIELDS: &[&str] = &[
     "sessions",
     "workspace",
     "prices",
+    "orchestrator",
 ];
 
 impl Versioned for Config {
@@ -260,6 +264,29 @@ impl Default for WorkspaceConfig {
     }
 }
 
+/// `[orchestrator]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrchestratorConfig {
+    /// The name the dashboard shows (the original's NEXUS Prime).
+    #[serde(default = "OrchestratorConfig::default_name")]
+    pub name: String,
+}
+
+impl OrchestratorConfig {
+    fn default_name() -> String {
+        "NEXUS Prime".to_string()
+    }
+}
+
+impl Default for OrchestratorConfig {
+    fn default() -> Self {
+        OrchestratorConfig {
+            name: Self::default_name(),
+        }
+    }
+}
+
 /// `[sessions]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -317,6 +344,13 @@ impl Config {
         ];
         if let Some((field, _)) = positive.iter().find(|(_, value)| value.0.is_zero()) {
             return Some(format!("field `{field}` must be longer than 0s"));
+        }
+        let name = self.orchestrator.name.trim();
+        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+            return Some(
+                "field `orchestrator.name` must be 1 to 64 characters, without control characters"
+                    .to_string(),
+            );
         }
         if !(1..=256).contains(&self.run.parallel) {
             return Some("field `run.parallel` must be between 1 and 256".to_string());

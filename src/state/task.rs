@@ -138,6 +138,17 @@ pub struct Attempt {
     /// and was killed.
     #[serde(default)]
     pub leaked: bool,
+    /// CPU seconds (user + system) of the agent's process and what it
+    /// waited for, from the OS's accounting of the finished process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<f64>,
+    /// Peak resident memory of the agent's process (or of one it waited
+    /// for), in MB (10⁶ bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_memory_mb: Option<f64>,
+    /// The confidence (0–1) the agent gave in its answer, when it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f64>,
 }
 
 impl Attempt {
@@ -161,6 +172,9 @@ impl Attempt {
             verification: Vec::new(),
             merge_checks: Vec::new(),
             leaked: false,
+            cpu_seconds: None,
+            peak_memory_mb: None,
+            confidence: None,
         }
     }
 }

@@ -31,8 +31,8 @@ fn ask_drives_the_cli_as_documented_and_resumes_the_same_session() {
             "disallowed_tools = [\"Bash(rm:*)\"]",
         )
         .replace(
-            "You are Code, the senior developer",
-            "You are Code (PERSONALITY-MARK-42), the senior developer",
+            "You are Code, a skilled and creative software developer",
+            "You are Code (PERSONALITY-MARK-42), a skilled and creative software developer",
         );
     env.write(agent_file, &text);
     // Leaked from a surrounding Claude Code session: must not reach the child.
@@ -73,16 +73,20 @@ fn ask_drives_the_cli_as_documented_and_resumes_the_same_session() {
         assert!(flags.verbose, "--verbose");
         assert_eq!(flags.model.as_deref(), Some("claude-test-model"));
         assert_eq!(flags.max_turns.as_deref(), Some("7"));
+        // `permission = "build"` outside a worktree is `edit`: no shell in
+        // the user's own checkout, so no tool beyond the mode's own.
         assert_eq!(flags.permission_mode.as_deref(), Some("acceptEdits"));
-        assert_eq!(
-            flags.allowed_tools,
-            ["Read", "Write", "Edit", "Grep", "Glob"]
-        );
+        assert_eq!(flags.allowed_tools, Vec::<String>::new());
         assert_eq!(flags.disallowed_tools, ["Bash(rm:*)"]);
         // The personality on every call: --resume does not keep it.
         let system = flags.append_system_prompt.as_deref().unwrap_or_default();
         assert!(system.contains("PERSONALITY-MARK-42"), "{system}");
-        assert!(system.contains("pragmatic"), "{system}");
+        assert!(
+            system.contains("creative, precise, quality-focused"),
+            "{system}"
+        );
+        // The output-token budget of the original profile.
+        assert_eq!(call.env("CLAUDE_CODE_MAX_OUTPUT_TOKENS"), Some("8000"));
         // The prompt last, after `--`.
         let n = call.argv.len();
         assert_eq!(call.argv[n - 2], "--");

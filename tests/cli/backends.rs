@@ -314,10 +314,9 @@ fn codex_failures_are_classified_and_denials_seen_on_stderr() {
     );
     // A read-only agent runs in the read-only sandbox.
     add_agent(&env, "reader", "codex", "");
-    let text = env.read(".nexus/agents/reader.toml").replace(
-        "backend = \"codex\"",
-        "backend = \"codex\"\npermission = \"read\"",
-    );
+    let text = env
+        .read(".nexus/agents/reader.toml")
+        .replace("permission = \"build\"", "permission = \"read\"");
     env.write(".nexus/agents/reader.toml", &text);
     env.nexus(&["ask", "reader", "look"]).ok();
     let call = fake.calls().pop().unwrap();
@@ -454,10 +453,9 @@ fn gemini_api_errors_and_denials_are_classified() {
     assert!(failed.stderr.contains("api_error"), "{}", failed.stderr);
     assert!(failed.stderr.contains("HTTP 429"), "{}", failed.stderr);
     // Read-only: the edit tools are not offered, the write is denied.
-    let text = env.read(".nexus/agents/gem.toml").replace(
-        "backend = \"gemini\"",
-        "backend = \"gemini\"\npermission = \"read\"",
-    );
+    let text = env
+        .read(".nexus/agents/gem.toml")
+        .replace("permission = \"build\"", "permission = \"read\"");
     env.write(".nexus/agents/gem.toml", &text);
     let denied = env.nexus(&["ask", "gem", "write the file"]);
     denied.code(3);

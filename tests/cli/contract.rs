@@ -15,7 +15,7 @@ use crate::real_claude::real_claude;
 
 /// The developer's own instructions, from its agent file: part of the
 /// personality nexus appends to the system prompt.
-const PERSONALITY: &str = "You are Code, the senior developer";
+const PERSONALITY: &str = "You are Code, a skilled and creative software developer";
 
 /// An initialised project whose `nexus ask` runs the real CLI against
 /// `server`.

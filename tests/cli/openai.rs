@@ -79,6 +79,16 @@ fn a_good_plan_is_written_and_its_id_printed_alone() {
     assert_eq!(stored["planner"], "openai");
     assert_eq!(stored["model"], "gpt-4o-mini");
     assert_eq!(stored["tasks"][1]["depends_on"][0], "spec");
+    // The schema asks an estimate per task; the plan carries it, and `plan`
+    // says how long the whole should take (10 then 25 minutes).
+    assert_eq!(stored["tasks"][0]["estimate_minutes"], 10);
+    assert_eq!(stored["tasks"][1]["estimate_minutes"], 25);
+    assert!(
+        run.stderr
+            .contains("estimated duration: ~35m 00s with 4 tasks at a time"),
+        "{}",
+        run.stderr
+    );
     let task: serde_json::Value =
         serde_json::from_str(&env.read(&format!(".nexus/plans/{id}/tasks/build.json"))).unwrap();
     assert_eq!(task["state"], "pending");
@@ -126,6 +136,15 @@ fn the_request_body_has_exactly_the_documented_fields() {
     assert_eq!(
         format["json_schema"]["schema"]["additionalProperties"],
         false
+    );
+    let task = &format["json_schema"]["schema"]["properties"]["tasks"]["items"];
+    assert_eq!(task["properties"]["estimate_minutes"]["type"], "integer");
+    assert!(
+        task["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|field| field == "estimate_minutes")
     );
     let messages = body["messages"].as_array().unwrap();
     assert_eq!(messages[0]["role"], "system");

@@ -318,3 +318,33 @@ fn a_failed_claude_call_is_a_brain_failure_even_with_subtype_success() {
         .code(6);
     assert!(plans(&env).is_empty());
 }
+
+/// `plan` says how long the plan should take: the makespan at `[run]
+/// parallel` from the scheduler's own estimator.
+#[test]
+fn plan_prints_the_estimated_duration_at_the_configured_parallelism() {
+    let env = TestEnv::initialised();
+    let run = env.nexus(&["plan", "add a flag", "--planner", "builtin"]);
+    run.ok();
+    // analysis 15 → implementation 30 (test strategy 10 beside it) →
+    // tests 20 → validation 15: 80 minutes of 90 worked.
+    assert!(
+        run.stderr.contains(
+            "estimated duration: ~1h 20m with 4 tasks at a time (critical path ~1h 20m, 1h 30m of work in all)"
+        ),
+        "{}",
+        run.stderr
+    );
+    let text = env
+        .read(".nexus/config.toml")
+        .replace("parallel = 4", "parallel = 1");
+    env.write(".nexus/config.toml", &text);
+    let dry = env.nexus(&["plan", "add a flag", "--planner", "builtin", "--dry-run"]);
+    dry.ok();
+    assert!(
+        dry.stdout
+            .contains("estimated duration: ~1h 30m with 1 task at a time"),
+        "{}",
+        dry.stdout
+    );
+}

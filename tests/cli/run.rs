@@ -309,7 +309,7 @@ fn a_permission_denial_is_retried_once_telling_the_agent_its_tools() {
     let retry = &fake.invocations()[1];
     let prompt = retry.argv.last().unwrap();
     assert!(
-        prompt.contains("Your permissions: mode `default`") && prompt.contains("`Read`"),
+        prompt.contains("Your permissions: mode `default`") && prompt.contains("`WebSearch`"),
         "{prompt}"
     );
 }

@@ -392,6 +392,28 @@ fn gc_older_than_collects_by_idle_time() {
     assert_eq!(record(&env, DEV)["recovered_from"], Value::Null);
 }
 
+/// Regression (issue "small defects"): idle time was counted in whole
+/// seconds and compared with `>`, so `--older-than 0s` right after a turn
+/// removed nothing. Zero means every record not in use.
+#[test]
+fn gc_older_than_zero_removes_every_idle_record_right_after_a_turn() {
+    let (mut env, _fake) = project();
+    env.set("NEXUS_NOW", "2026-03-01T10:00:00Z");
+    env.nexus(&["ask", DEV, "hello"]).ok();
+    env.nexus(&["ask", ARIA, "hello"]).ok();
+    // The same instant: both records have been idle for 0 ms.
+    let kept = env
+        .nexus(&["sessions", "gc", "--older-than", "1s", "--json"])
+        .json();
+    assert_eq!(kept["removed"], json!([]), "1s keeps records idle for 0 ms");
+    let gc = env
+        .nexus(&["sessions", "gc", "--older-than", "0s", "--json"])
+        .json();
+    let removed = gc["removed"].as_array().expect("removed");
+    assert_eq!(removed.len(), 2, "{gc}");
+    assert!(!exists(&env, DEV) && !exists(&env, ARIA));
+}
+
 /// The CLI keeps transcripts under `CLAUDE_CONFIG_DIR` when set, whether the
 /// user exported it or `[agent_backend.env]` gives it to the CLI: validity
 /// must look where the CLI writes, or every turn would "recover".
@@ -440,4 +462,96 @@ fn validity_looks_in_the_clis_config_dir() {
             "via_config={via_config}"
         );
     }
+}
+
+/// `nexus sessions test`: the original session management test, for real:
+/// every agent's session created (or resumed), persisted, resumed, and its
+/// recovery checked, with the cost estimated first.
+#[test]
+fn sessions_test_creates_persists_resumes_and_checks_recovery() {
+    let (env, fake) = project();
+    fake.script(&[Step::reply("OK").cost(0.01).repeat()]);
+    // Not a terminal and no --yes: it says what it would cost and runs nothing.
+    let refused = env.nexus(&["sessions", "test"]);
+    refused.code(2);
+    assert!(
+        refused
+            .stderr
+            .contains("4 agents: 8 short turns, cost unknown"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("--yes"), "{}", refused.stderr);
+    assert!(fake.invocations().is_empty());
+
+    let run = env.nexus(&["sessions", "test", "--yes", "--json"]);
+    run.ok();
+    let report = run.json();
+    assert_eq!(report["passed"], true, "{report}");
+    assert_eq!(report["turns"], 8, "create, then resume, for each of 4");
+    let agents = report["agents"].as_array().expect("agents");
+    assert_eq!(agents.len(), 4);
+    for tested in agents {
+        let steps: Vec<&str> = tested["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .map(|step| step["step"].as_str().expect("step"))
+            .collect();
+        assert_eq!(
+            steps,
+            ["create_or_resume", "persisted", "resumed", "recovery"],
+            "{tested}"
+        );
+        let agent = tested["agent"].as_str().expect("agent");
+        assert_eq!(record(&env, agent)["session_id"], tested["session_id"]);
+    }
+    let calls = fake.invocations();
+    assert_eq!(calls.len(), 8);
+    for pair in calls.chunks(2) {
+        let created = pair[0].flags.session_id.clone().expect("--session-id");
+        assert_eq!(pair[1].flags.resume.as_deref(), Some(created.as_str()));
+        // A probe: no memory recalled, no structured answer asked for.
+        assert!(prompt(&pair[0]).starts_with("This is a session check by nexus"));
+        assert!(
+            !prompt(&pair[0]).contains("```json"),
+            "{}",
+            prompt(&pair[0])
+        );
+    }
+    // Probes are not remembered.
+    assert!(memory(&env, DEV).is_empty());
+
+    // Now every session resumes: one turn each, estimated from earlier turns.
+    let again = env.nexus(&["sessions", "test", "code", "--yes"]);
+    again.ok();
+    assert!(
+        again
+            .stderr
+            .contains("1 agent: 1 short turn, about $0.0100 (from earlier turns)"),
+        "{}",
+        again.stderr
+    );
+    assert!(
+        again.stdout.contains("the first turn resumed session"),
+        "{}",
+        again.stdout
+    );
+    assert!(again.stdout.contains("the agent has a resumable session"));
+    assert_eq!(fake.invocations().len(), 9);
+}
+
+#[test]
+fn sessions_test_reports_a_failing_turn_and_exits_3() {
+    let (env, fake) = project();
+    fake.script(&[Step::api_error(401).repeat()]);
+    let run = env.nexus(&["sessions", "test", "beta", "--yes"]);
+    run.code(3);
+    assert!(run.stdout.contains("FAIL"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("failed for beta_test_validator"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(fake.invocations().len(), 1, "it stops at the failed step");
 }

@@ -24,10 +24,27 @@ const NOW: &str = "2026-11-26T10:00:00.000Z";
 fn env() -> TestEnv {
     let mut env = TestEnv::initialised();
     env.set("NEXUS_NOW", NOW);
+    // Usage percentages relative to a fixed machine: 2 CPUs, 8 GB.
+    env.set("NEXUS_MACHINE", "2,8000");
     env
 }
 
 use crate::common::snapshot::assert_output as assert_snapshot;
+
+/// Adds what the OS said an attempt used, and the agent's confidence.
+fn measured(
+    mut attempt: Value,
+    cpu_seconds: f64,
+    peak_memory_mb: f64,
+    confidence: Option<f64>,
+) -> Value {
+    attempt["cpu_seconds"] = json!(cpu_seconds);
+    attempt["peak_memory_mb"] = json!(peak_memory_mb);
+    if let Some(confidence) = confidence {
+        attempt["confidence"] = json!(confidence);
+    }
+    attempt
+}
 
 /// A task of a hand-written plan: id, title, type, agent, dependencies,
 /// priority, estimate in minutes.
@@ -174,8 +191,8 @@ fn mid_run(env: &TestEnv) {
         "spec",
         "completed",
         json!({
-            "attempts": [attempt(1, "aria_coordinator", "2026-11-26T09:01:00.000Z",
-                Some("2026-11-26T09:06:00.000Z"), "success", None, 0.05, 300_000)],
+            "attempts": [measured(attempt(1, "aria_coordinator", "2026-11-26T09:01:00.000Z",
+                Some("2026-11-26T09:06:00.000Z"), "success", None, 0.05, 300_000), 12.5, 310.2, Some(0.9))],
             "finished_at": "2026-11-26T09:06:00.000Z",
             "summary": "Specified.",
         }),
@@ -249,10 +266,10 @@ fn finished_with_failures(env: &TestEnv) {
         "completed",
         json!({
             "attempts": [
-                attempt(1, "aria_coordinator", "2026-11-25T12:01:00.000Z",
-                    Some("2026-11-25T12:01:30.000Z"), "api_error", Some("API Error: 500"), 0.0, 30_000),
-                attempt(2, "aria_coordinator", "2026-11-25T12:02:00.000Z",
-                    Some("2026-11-25T12:04:00.000Z"), "success", None, 0.1, 120_000),
+                measured(attempt(1, "aria_coordinator", "2026-11-25T12:01:00.000Z",
+                    Some("2026-11-25T12:01:30.000Z"), "api_error", Some("API Error: 500"), 0.0, 30_000), 1.2, 150.0, None),
+                measured(attempt(2, "aria_coordinator", "2026-11-25T12:02:00.000Z",
+                    Some("2026-11-25T12:04:00.000Z"), "success", None, 0.1, 120_000), 30.0, 420.0, Some(0.8)),
             ],
             "finished_at": "2026-11-25T12:04:00.000Z",
         }),
@@ -278,9 +295,9 @@ fn finished_with_failures(env: &TestEnv) {
         "failed",
         json!({
             "attempts": [
-                attempt(1, "code_developer", "2026-11-25T12:05:00.000Z",
-                    Some("2026-11-25T12:15:00.000Z"), "timeout", Some("no output for 600s"), 0.2, 600_000),
-                failed,
+                measured(attempt(1, "code_developer", "2026-11-25T12:05:00.000Z",
+                    Some("2026-11-25T12:15:00.000Z"), "timeout", Some("no output for 600s"), 0.2, 600_000), 55.0, 800.0, None),
+                measured(failed, 40.0, 600.0, Some(0.6)),
             ],
             "finished_at": "2026-11-25T12:30:00.000Z",
             "reason": "verification failed: `cargo test` exited 101",

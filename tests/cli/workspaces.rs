@@ -519,3 +519,65 @@ fn a_new_worktree_gets_the_copied_files_and_its_setup_commands_run_once() {
     let files = files_at(&env.project, "nexus/p");
     assert!(!files.contains(&".env".to_string()), "{files:?}");
 }
+
+/// In worktree mode a turn runs in the agent instance's worktree, where its
+/// session lives: `run --dry-run` and `sessions test` look there too, so
+/// they show the resume a run would make (not a recovery), and `build`
+/// grants the build and test commands there.
+#[test]
+fn dry_run_and_sessions_test_use_the_worktree_where_the_session_lives() {
+    let (env, fake) = repo();
+    write_plan(
+        &env,
+        "p",
+        &json!({"tasks": [
+            {"id": "a", "title": "Write the orders schema", "type": "implementation", "agent": "code_developer"},
+            {"id": "b", "title": "Extend the orders schema", "type": "implementation",
+             "agent": "code_developer", "depends_on": ["a"]}
+        ]}),
+    );
+    fake.script(&[
+        Step::write("a.txt", "from a\n").matching("# Task `a`"),
+        Step::echo().repeat(),
+    ]);
+    env.nexus(&["run", "p", "--task", "a"]).ok();
+    let dry = env.nexus(&["run", "p", "--dry-run", "--json"]).json();
+    let b = &dry[0];
+    assert_eq!(b["task"], "b");
+    assert!(
+        b["session"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("resume "),
+        "the dry run resumes the worktree's session: {b}"
+    );
+    assert_eq!(b["recall"]["kind"], "none", "the session holds task a: {b}");
+    let argv = b["argv"].as_array().expect("argv");
+    assert!(
+        argv.iter().any(|arg| arg == "Bash(cargo test:*)"),
+        "`build` in a worktree: {argv:?}"
+    );
+    let calls_before = fake.invocations().len();
+    let tested = env.nexus(&["sessions", "test", "code", "--yes", "--json"]);
+    tested.ok();
+    let report = tested.json();
+    assert_eq!(report["turns"], 1, "resumed at once: {report}");
+    let call = fake.invocations().pop().expect("a probe");
+    assert_eq!(fake.invocations().len(), calls_before + 1);
+    assert!(
+        call.cwd.starts_with(env.temp.path().join("ws")),
+        "{}",
+        call.cwd.display()
+    );
+    // And the real run of `b` resumes that session too.
+    env.nexus(&["run", "p"]).ok();
+    let last = fake.invocations().pop().expect("task b");
+    assert!(
+        last.flags
+            .prompt
+            .as_deref()
+            .unwrap_or_default()
+            .contains("# Task `b`")
+    );
+    assert!(last.flags.resume.is_some(), "worktree sessions are resumed");
+}

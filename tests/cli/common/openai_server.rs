@@ -256,10 +256,12 @@ pub fn good_plan() -> String {
     serde_json::json!({"tasks": [
         {"id": "spec", "title": "Specify the flag", "description": "Specify --json.",
          "type": "analysis", "agent": "aria_coordinator", "depends_on": [],
-         "priority": "high", "expected_output": "a spec", "acceptance": ["clear"]},
+         "priority": "high", "expected_output": "a spec", "acceptance": ["clear"],
+         "estimate_minutes": 10},
         {"id": "build", "title": "Implement the flag", "description": "Implement it.",
          "type": "implementation", "agent": null, "depends_on": ["spec"],
-         "priority": "medium", "expected_output": null, "acceptance": []}
+         "priority": "medium", "expected_output": null, "acceptance": [],
+         "estimate_minutes": 25}
     ]})
     .to_string()
 }
