@@ -360,16 +360,19 @@ pub fn list(workspaces: &Workspaces) -> Result<Vec<Listed>> {
         }
         let git = &workspaces.git;
         let head = git.resolve_in(&path, "HEAD").ok().flatten();
-        let changed = git
-            .run(&path, ["status", "--porcelain"])
-            .map(|text| text.lines().count())
-            .unwrap_or(0);
+        // The index's time is the worktree's last use.
         let used = git
             .run(&path, ["rev-parse", "--absolute-git-dir"])
             .ok()
             .and_then(|dir| std::fs::metadata(Path::new(&dir).join("index")).ok())
             .and_then(|meta| meta.modified().ok())
             .unwrap_or(now);
+        let changed = git
+            // Without optional locks `status` does not refresh the index,
+            // so listing does not count as a use.
+            .run(&path, ["--no-optional-locks", "status", "--porcelain"])
+            .map(|text| text.lines().count())
+            .unwrap_or(0);
         listed.push(Listed {
             name: entry.file_name().to_string_lossy().into_owned(),
             bytes: disk_usage(&path),

@@ -431,6 +431,30 @@ fn workspaces_are_listed_pruned_and_a_removed_plan_takes_its_branches() {
         names.contains(&"code_developer") && names.contains(&"_merge"),
         "{names:?}"
     );
+    // Idle time is the worktree's last use (its git index), which listing
+    // itself must not refresh.
+    let worktree = env.temp.path().join("ws/code_developer");
+    let git_dir = git(&worktree, &["rev-parse", "--absolute-git-dir"]);
+    let index = std::path::Path::new(&git_dir).join("index");
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&index)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
+    for _ in 0..2 {
+        let listed = env.nexus(&["workspaces", "list", "--json"]).json();
+        let item = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["name"] == "code_developer")
+            .unwrap()
+            .clone();
+        let idle = item["idle_seconds"].as_u64().unwrap();
+        assert!((7200..7300).contains(&idle), "{item}");
+    }
     // Finished: its task branches go; the integration branch stays until landed.
     let pruned = env.nexus(&["workspaces", "prune"]);
     pruned.ok();
