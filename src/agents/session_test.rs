@@ -26,15 +26,13 @@ pub const PROBE: &str =
 /// worktree when it has one (where `run` made its session), else the
 /// project itself.
 fn place(runtime: &Runtime, agent: &Agent) -> TurnOptions {
-    let worktree = crate::workspace::Workspaces::open(
+    let worktree = crate::workspace::agent_home(
         &runtime.store,
         &runtime.config.workspace,
         runtime.ctx.env(),
-    )
-    .ok()
-    .and_then(Result::ok)
-    .map(|workspaces| workspaces.project_dir(&workspaces.instance_dir(&agent.id, 0)))
-    .filter(|dir| dir.is_dir());
+        &agent.id,
+        0,
+    );
     TurnOptions {
         isolated: worktree.is_some(),
         cwd: worktree,

@@ -140,11 +140,21 @@ pub fn list(runtime: &Runtime) -> Result<(Vec<Listed>, Vec<String>)> {
                 continue;
             }
         };
+        // A session lives where its agent instance's turns run: its
+        // worktree in worktree mode, else the project.
+        let home = crate::workspace::agent_home(
+            store,
+            &runtime.config.workspace,
+            runtime.ctx.env(),
+            &record.agent_id,
+            record.instance,
+        )
+        .unwrap_or_else(|| project_root.clone());
         let validity = match crate::agents::backend_named(&record.backend) {
             Some(backend) => validity(
                 &record,
                 backend,
-                &project_root,
+                &home,
                 &runtime.agent_env(backend, None)?,
                 now,
                 ttl,

@@ -44,8 +44,19 @@ pub fn run(ctx: &Ctx, args: &AskArgs) -> Result<u8> {
     if message.trim().is_empty() {
         return Err(tagged(Kind::Usage, "the message is empty"));
     }
+    // In worktree mode the agent's session lives in its worktree (where
+    // `run` made it): the turn runs there, so it resumes that session.
+    let home = crate::workspace::agent_home(
+        &store,
+        &config.workspace,
+        ctx.env(),
+        &agent.id,
+        args.instance,
+    );
     let runtime = Runtime::new(ctx, store.clone(), config);
     let options = TurnOptions {
+        isolated: home.is_some(),
+        cwd: home.clone(),
         new_session: args.new_session,
         thread: format!("ask-{}", agent.id),
         priority: "medium".to_string(),
@@ -78,6 +89,17 @@ pub fn run(ctx: &Ctx, args: &AskArgs) -> Result<u8> {
     ));
     if report.output.leaked {
         ui.warn("the agent left a process holding its output open after it exited; it was killed");
+    }
+    if let Some(dir) = &home {
+        let changed = crate::workspace::uncommitted(dir).unwrap_or_default();
+        if !changed.is_empty() {
+            ui.warn(&format!(
+                "the agent changed {} file(s) in its worktree `{}` ({}); they are not committed, and its next task starts from a clean checkout: work that should land goes through a task",
+                changed.len(),
+                dir.display(),
+                changed.join(", ")
+            ));
+        }
     }
     if ui.json {
         let path = store

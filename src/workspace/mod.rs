@@ -180,3 +180,33 @@ pub fn prepare(
 pub fn short(commit: &str) -> &str {
     commit.get(..10).unwrap_or(commit)
 }
+
+/// Returns where agent `agent_id`'s instance `instance` lives outside a
+/// run: in worktree mode its worktree's project directory once it has one
+/// (where `run` made its session), else `None` (the project itself). The
+/// one answer `ask`, `sessions list|check|gc` and `sessions test` share.
+pub fn agent_home(
+    store: &Store,
+    config: &crate::state::config::WorkspaceConfig,
+    env: &std::collections::BTreeMap<String, String>,
+    agent_id: &str,
+    instance: u32,
+) -> Option<PathBuf> {
+    let workspaces = Workspaces::open(store, config, env).ok()?.ok()?;
+    let dir = workspaces.instance_dir(agent_id, instance);
+    dir.is_dir().then(|| workspaces.project_dir(&dir))
+}
+
+/// Returns the files with uncommitted changes in worktree `dir` (as `git
+/// status --porcelain` names them), without refreshing its index.
+pub fn uncommitted(dir: &Path) -> Result<Vec<String>> {
+    let Some(git) = git::Git::discover(dir)? else {
+        return Ok(Vec::new());
+    };
+    Ok(git
+        .run(dir, ["--no-optional-locks", "status", "--porcelain"])?
+        .lines()
+        .map(|line| line.get(3..).unwrap_or(line).to_string())
+        .filter(|path| !path.is_empty())
+        .collect())
+}

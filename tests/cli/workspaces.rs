@@ -605,3 +605,51 @@ fn dry_run_and_sessions_test_use_the_worktree_where_the_session_lives() {
     );
     assert!(last.flags.resume.is_some(), "worktree sessions are resumed");
 }
+
+/// Outside a run, an agent's session lives in its worktree too: `sessions
+/// list` counts it valid there, `sessions gc` keeps it, and `ask` resumes it
+/// there (warning about files the turn left uncommitted, which no branch
+/// gets).
+#[test]
+fn sessions_and_ask_find_the_agents_session_in_its_worktree() {
+    let (env, fake) = delivered();
+    let listed = env.nexus(&["sessions", "list", "--json"]).json();
+    let dev = listed
+        .as_array()
+        .expect("a JSON array")
+        .iter()
+        .find(|item| item["record"]["agent_id"] == "code_developer")
+        .expect("the developer's session")
+        .clone();
+    assert_eq!(dev["validity"]["state"], "valid", "{dev}");
+    let gc = env.nexus(&["sessions", "gc"]);
+    gc.ok();
+    assert!(
+        env.nexus_dir()
+            .join("sessions/code_developer.json")
+            .exists(),
+        "{}",
+        gc.stdout
+    );
+    let session = fake.invocations()[0].flags.session_id.clone();
+    fake.script(&[Step::write("scratch.txt", "notes\n")]);
+    let asked = env.nexus(&["ask", "code", "Why two files?"]);
+    asked.ok();
+    let call = fake.invocations().pop().expect("the ask turn");
+    assert_eq!(
+        call.flags.resume, session,
+        "ask resumes the worktree's session"
+    );
+    assert!(
+        call.cwd.starts_with(env.temp.path().join("ws")),
+        "{}",
+        call.cwd.display()
+    );
+    assert!(
+        asked.stderr.contains("scratch.txt") && asked.stderr.contains("not committed"),
+        "{}",
+        asked.stderr
+    );
+    // The user's checkout is untouched.
+    assert!(!env.project.join("scratch.txt").exists());
+}
