@@ -19,8 +19,10 @@ mkdir -p "$dir" && echo '{}' >> "$dir/$sid.jsonl"
 heading=$(printf '%s\n' "$prompt" | grep -m1 '^# Task `')
 task=$(printf '%s\n' "$heading" | sed -n 's/^# Task `\([^`]*\)`.*/\1/p')
 title=$(printf '%s\n' "$heading" | sed -n 's/^# Task `[^`]*`: *//p')
+reply="Nothing to write: this is a conversation."
 if [ -n "$task" ]; then
   mkdir -p notes && printf '# %s\n\nDone by the demo agent.\n' "$title" > "notes/$task.md"
+  reply="Wrote notes/$task.md."
 fi
 printf '%s\n' "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"$sid\",\"claude_code_version\":\"2.1.197\"}"
-printf '%s\n' "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"api_error_status\":null,\"num_turns\":1,\"result\":\"Wrote notes/$task.md.\",\"session_id\":\"$sid\",\"total_cost_usd\":0,\"usage\":{\"input_tokens\":1,\"output_tokens\":1},\"permission_denials\":[]}"
+printf '%s\n' "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,\"api_error_status\":null,\"num_turns\":1,\"result\":\"$reply\",\"session_id\":\"$sid\",\"total_cost_usd\":0,\"usage\":{\"input_tokens\":1,\"output_tokens\":1},\"permission_denials\":[]}"

@@ -71,6 +71,9 @@ pub fn run(ctx: &Ctx, args: &AssignArgs) -> Result<u8> {
     }
     ui.out(&table(&lines))?;
     let changed = rows.iter().filter(|row| row.how != How::Kept).count();
-    ui.note(&format!("plan `{plan_id}`: {changed} task(s) assigned"));
+    let kept = rows.len() - changed;
+    ui.note(&format!(
+        "plan `{plan_id}`: {changed} task(s) assigned, {kept} kept as the plan had them"
+    ));
     Ok(crate::exit::OK)
 }
