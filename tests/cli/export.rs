@@ -207,12 +207,12 @@ fn the_readme_makefile_is_the_generated_one() {
         "--planner",
         "builtin",
         "--id",
-        "c555b623",
+        "9c419bf5",
         "Add a --json flag to the report command",
     ])
     .ok();
-    env.nexus(&["assign", "c555b623"]).ok();
-    let makefile = env.nexus(&["export", "c555b623", "--to", "make"]);
+    env.nexus(&["assign", "9c419bf5"]).ok();
+    let makefile = env.nexus(&["export", "9c419bf5", "--to", "make"]);
     makefile.ok();
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     assert!(
