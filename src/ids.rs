@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use crate::time::Timestamp;
 
@@ -105,20 +105,15 @@ pub fn resolve_prefix<'a>(what: &str, given: &str, candidates: &'a [String]) -> 
         .collect();
     match matches.as_slice() {
         [one] => Ok(one.as_str()),
-        [] => Err(anyhow::anyhow!("no {what} `{given}`")).with_context(|| {
-            if candidates.is_empty() {
-                format!("there is no {what} yet")
-            } else {
-                format!(
-                    "known: {}",
-                    candidates
-                        .iter()
-                        .map(|c| format!("`{c}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            }
-        }),
+        [] if candidates.is_empty() => bail!("no {what} `{given}`: there is no {what} yet"),
+        [] => bail!(
+            "no {what} `{given}` (known: {})",
+            candidates
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         many => bail!(
             "{what} prefix `{given}` is ambiguous: it matches {}",
             many.iter()
