@@ -653,3 +653,31 @@ fn sessions_and_ask_find_the_agents_session_in_its_worktree() {
     // The user's checkout is untouched.
     assert!(!env.project.join("scratch.txt").exists());
 }
+
+/// What a crash or a user leaves behind in the worktrees is repaired by the
+/// next run: a worktree whose directory is gone (git still lists it) is made
+/// again, and a stale `index.lock` in another is removed, without touching
+/// the user's checkout.
+#[test]
+fn a_deleted_worktree_and_a_stale_index_lock_are_repaired_by_the_next_run() {
+    let (env, fake) = delivered();
+    let user_head = git(&env.project, &["rev-parse", "HEAD"]);
+    let merge_dir = env.temp.path().join("ws/_merge");
+    let merge_git = git(&merge_dir, &["rev-parse", "--absolute-git-dir"]);
+    std::fs::write(std::path::Path::new(&merge_git).join("index.lock"), "").unwrap();
+    std::fs::remove_dir_all(env.temp.path().join("ws/code_developer")).unwrap();
+    write_plan(
+        &env,
+        "q",
+        &json!({"tasks": [{"id": "c", "title": "Write C", "type": "implementation", "agent": "code_developer"}]}),
+    );
+    fake.script(&[Step::write("c.txt", "from c\n").repeat()]);
+    let rerun = env.nexus(&["run", "q"]);
+    rerun.ok();
+    assert_eq!(task(&env, "q", "c")["workspace"]["merge"], "merged");
+    assert!(files_at(&env.project, "nexus/q").contains(&"c.txt".to_string()));
+    assert!(env.temp.path().join("ws/code_developer/c.txt").exists());
+    assert_eq!(git(&env.project, &["rev-parse", "HEAD"]), user_head);
+    assert!(!env.project.join("c.txt").exists());
+    git(&env.project, &["fsck", "--no-progress"]);
+}
