@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::brain::planner::{self, PlanInput};
+use crate::brain::planner::{self, PlanInput, Planning};
 use crate::cli::{AdoptArgs, InputFormat, PlanArgs, PlanCommand};
 use crate::context::Ctx;
 use crate::exit::{Kind, tagged, tagged_hint};
@@ -239,17 +239,15 @@ fn from_planner(
     let kind = planner::resolve_planner(ctx, config, args.planner)?;
     let ui = &ctx.ui;
     ui.note(&format!("planning with the `{}` planner…", kind.name()));
-    let drafted = planner::draft(
+    let planning = Planning {
         ctx,
         store,
         config,
         agents,
-        kind,
-        args.model.as_deref(),
-        &input,
-        plan_id,
-        &mut |note| ui.note(note),
-    )?;
+        planner: kind,
+        model_flag: args.model.as_deref(),
+    };
+    let drafted = planner::draft(&planning, &input, plan_id, &mut |note| ui.note(note))?;
     let model = drafted
         .model
         .as_ref()

@@ -7,7 +7,7 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::brain::planner::{self, Question};
+use crate::brain::planner::{self, Planning, Question};
 use crate::brain::prompt;
 use crate::cli::PlanArgs;
 use crate::context::Ctx;
@@ -76,16 +76,15 @@ pub fn run(ctx: &Ctx, args: &PlanArgs, target: &str) -> Result<u8> {
             check: &check,
             log_name: &log_name,
         };
-        let drafted = planner::ask_model(
+        let planning = Planning {
             ctx,
-            &store,
-            &config,
-            &agents,
-            kind,
-            args.model.as_deref(),
-            &question,
-            &mut |note| ui.note(note),
-        )?;
+            store: &store,
+            config: &config,
+            agents: &agents,
+            planner: kind,
+            model_flag: args.model.as_deref(),
+        };
+        let drafted = planner::ask_model(&planning, &question, &mut |note| ui.note(note))?;
         (
             drafted.planner.name().to_string(),
             drafted.model,
