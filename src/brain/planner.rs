@@ -84,22 +84,34 @@ pub fn log_path(store: &Store, name: &str) -> PathBuf {
     store.logs_dir().join("brain").join(format!("{name}.json"))
 }
 
-/// Asks `planner` for the tasks of `input`. `plan_id` names the raw log;
-/// `notify` receives progress notes (retries, the repair round).
-#[allow(clippy::too_many_arguments)]
+/// Who plans, and with what: what [`draft`] and [`ask_model`] take.
+#[derive(Clone, Copy)]
+pub struct Planning<'a> {
+    /// The invocation context.
+    pub ctx: &'a Ctx,
+    /// The store (for the raw logs and a custom plan schema).
+    pub store: &'a Store,
+    /// The configuration (`[brain]`).
+    pub config: &'a Config,
+    /// The team the plan is for.
+    pub agents: &'a [Agent],
+    /// The planner that is asked.
+    pub planner: PlannerKind,
+    /// The model `--model` names, over the configured one.
+    pub model_flag: Option<&'a str>,
+}
+
+/// Asks `planning.planner` for the tasks of `input`. `plan_id` names the raw
+/// log; `notify` receives progress notes (retries, the repair round).
 pub fn draft(
-    ctx: &Ctx,
-    store: &Store,
-    config: &Config,
-    agents: &[Agent],
-    planner: PlannerKind,
-    model_flag: Option<&str>,
+    planning: &Planning<'_>,
     input: &PlanInput,
     plan_id: &str,
     notify: &mut dyn FnMut(&str),
 ) -> Result<Drafted> {
+    let agents = planning.agents;
     let agent_ids: Vec<String> = agents.iter().map(|agent| agent.id.clone()).collect();
-    if matches!(planner, PlannerKind::Builtin | PlannerKind::Auto) {
+    if matches!(planning.planner, PlannerKind::Builtin | PlannerKind::Auto) {
         let tasks = builtin::plan(input, agents);
         let problems = validate::check_tasks(&tasks, &agent_ids);
         if !problems.is_empty() {
@@ -127,9 +139,7 @@ pub fn draft(
         check: &check,
         log_name: plan_id,
     };
-    ask_model(
-        ctx, store, config, agents, planner, model_flag, &question, notify,
-    )
+    ask_model(planning, &question, notify)
 }
 
 /// Turns a planner's answer into valid tasks, or lists every problem.
@@ -148,17 +158,19 @@ pub struct Question<'a> {
 
 /// Asks an LLM planner (`openai` or `claude`) `question`, with the one
 /// repair round; keeps the raw answers in `logs/brain/`.
-#[allow(clippy::too_many_arguments)]
 pub fn ask_model(
-    ctx: &Ctx,
-    store: &Store,
-    config: &Config,
-    agents: &[Agent],
-    planner: PlannerKind,
-    model_flag: Option<&str>,
+    planning: &Planning<'_>,
     question: &Question<'_>,
     notify: &mut dyn FnMut(&str),
 ) -> Result<Drafted> {
+    let Planning {
+        ctx,
+        store,
+        config,
+        agents,
+        planner,
+        model_flag,
+    } = *planning;
     let agent_ids: Vec<String> = agents.iter().map(|agent| agent.id.clone()).collect();
     match planner {
         PlannerKind::Builtin | PlannerKind::Auto => {

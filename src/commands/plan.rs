@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::brain::planner::{self, PlanInput};
+use crate::brain::planner::{self, PlanInput, Planning};
 use crate::cli::{AdoptArgs, InputFormat, PlanArgs, PlanCommand};
 use crate::context::Ctx;
 use crate::exit::{Kind, tagged, tagged_hint};
@@ -44,34 +44,8 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
     let store = ctx.store()?;
     let config = store.load_config()?;
     let agents = store.load_agents()?;
-    let mut context = BTreeMap::new();
-    if let Some(path) = &args.context_file {
-        context.extend(context_file(&ctx.cwd.join(path))?);
-    }
-    for pair in &args.context {
-        let Some((key, value)) = pair
-            .split_once('=')
-            .filter(|(key, _)| !key.trim().is_empty())
-        else {
-            return Err(tagged_hint(
-                Kind::Usage,
-                format!("`--context {pair}` is not `KEY=VALUE`"),
-                "write it as `--context language=rust`",
-            ));
-        };
-        context.insert(key.trim().to_string(), value.to_string());
-    }
-    let plan_id = match &args.id {
-        Some(id) => {
-            ids::check_safe_id("plan", id)
-                .map_err(|error| tagged(Kind::Usage, error.to_string()))?;
-            if store.plan_dir(id).exists() {
-                return Err(create::plan_exists(id));
-            }
-            id.clone()
-        }
-        None => create::new_plan_id(&store),
-    };
+    let context = context_flags(ctx, args)?;
+    let plan_id = new_plan_id(&store, args)?;
     let made = match &args.from {
         Some(from) => from_file(ctx, &store, args, from, &agents, deadline_flag)?,
         None => {
@@ -88,44 +62,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
             from_planner(ctx, &store, &config, &agents, args, &plan_id, input)?
         }
     };
-    let Made {
-        request,
-        planner: planner_name,
-        model,
-        priority,
-        deadline,
-        context: file_context,
-        tasks,
-        source,
-        records,
-        results,
-    } = made;
-    let context: BTreeMap<String, String> = file_context.into_iter().chain(context).collect();
-    // Suggested or adopted checks need schema 2 (an older nexus would not
-    // know them); a plan without them stays readable by older ones.
-    let schema = if source.is_some()
-        || tasks
-            .iter()
-            .any(|task| !task.suggested_verify.is_empty() || task.adopted.is_some())
-    {
-        2
-    } else {
-        1
-    };
-    let plan = Plan {
-        schema,
-        id: plan_id,
-        request,
-        planner: planner_name,
-        model,
-        created_at: ctx.now(),
-        created_by: command_line(),
-        priority,
-        deadline,
-        context,
-        source,
-        tasks,
-    };
+    let (plan, records, results) = made.into_plan(ctx, plan_id, context);
     let ui = &ctx.ui;
     let duration = duration_text(&store, &config, &agents, &plan);
     if args.dry_run {
@@ -143,6 +80,53 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
     } else {
         ui.line(&plan.id)?;
     }
+    notes_after_writing(ctx, &store, &plan, &duration)?;
+    Ok(crate::exit::OK)
+}
+
+/// Returns the context of `--context-file` and `--context KEY=VALUE` (the
+/// flags win).
+fn context_flags(ctx: &Ctx, args: &PlanArgs) -> Result<BTreeMap<String, String>> {
+    let mut context = BTreeMap::new();
+    if let Some(path) = &args.context_file {
+        context.extend(context_file(&ctx.cwd.join(path))?);
+    }
+    for pair in &args.context {
+        let Some((key, value)) = pair
+            .split_once('=')
+            .filter(|(key, _)| !key.trim().is_empty())
+        else {
+            return Err(tagged_hint(
+                Kind::Usage,
+                format!("`--context {pair}` is not `KEY=VALUE`"),
+                "write it as `--context language=rust`",
+            ));
+        };
+        context.insert(key.trim().to_string(), value.to_string());
+    }
+    Ok(context)
+}
+
+/// Returns the new plan's id: `--id` (safe, not taken), else a fresh one.
+fn new_plan_id(store: &Store, args: &PlanArgs) -> Result<String> {
+    Ok(match &args.id {
+        Some(id) => {
+            ids::check_safe_id("plan", id)
+                .map_err(|error| tagged(Kind::Usage, error.to_string()))?;
+            if store.plan_dir(id).exists() {
+                return Err(create::plan_exists(id));
+            }
+            id.clone()
+        }
+        None => create::new_plan_id(store),
+    })
+}
+
+/// Says on stderr what was written, how long it should take, and what is
+/// left to do: assigning agents, adopting suggested checks, trusting the
+/// plan's commands.
+fn notes_after_writing(ctx: &Ctx, store: &Store, plan: &Plan, duration: &str) -> Result<()> {
+    let ui = &ctx.ui;
     let unassigned = plan
         .tasks
         .iter()
@@ -153,7 +137,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
         store.plan_path(&plan.id).display(),
         plan.tasks.len()
     ));
-    ui.note(&duration);
+    ui.note(duration);
     if unassigned > 0 {
         ui.note(&format!(
             "{unassigned} tasks have no agent yet: nexus assign {}",
@@ -171,8 +155,8 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
             plan.id
         ));
     }
-    let trust = crate::state::trust::Trust::load(ctx.env(), &store)?;
-    let untrusted = crate::state::trust::plan_commands(&plan)
+    let trust = crate::state::trust::Trust::load(ctx.env(), store)?;
+    let untrusted = crate::state::trust::plan_commands(plan)
         .into_iter()
         .filter(|item| !trust.is_trusted(&item.command))
         .count();
@@ -181,7 +165,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<u8> {
             "{untrusted} verify command(s) of this plan run only once you trust them: nexus trust"
         ));
     }
-    Ok(crate::exit::OK)
+    Ok(())
 }
 
 /// A plan as a planner or a file made it, before it is stored.
@@ -201,6 +185,47 @@ struct Made {
     results: BTreeMap<String, String>,
 }
 
+impl Made {
+    /// Returns the plan `plan_id` made of this (the command line's
+    /// `context` over the file's), with the records and results of its
+    /// tasks done before it.
+    fn into_plan(
+        self,
+        ctx: &Ctx,
+        plan_id: String,
+        context: BTreeMap<String, String>,
+    ) -> (Plan, BTreeMap<String, TaskRecord>, BTreeMap<String, String>) {
+        let context: BTreeMap<String, String> = self.context.into_iter().chain(context).collect();
+        let tasks = self.tasks;
+        // Suggested or adopted checks need schema 2 (an older nexus would not
+        // know them); a plan without them stays readable by older ones.
+        let schema = if self.source.is_some()
+            || tasks
+                .iter()
+                .any(|task| !task.suggested_verify.is_empty() || task.adopted.is_some())
+        {
+            2
+        } else {
+            1
+        };
+        let plan = Plan {
+            schema,
+            id: plan_id,
+            request: self.request,
+            planner: self.planner,
+            model: self.model,
+            created_at: ctx.now(),
+            created_by: command_line(),
+            priority: self.priority,
+            deadline: self.deadline,
+            context,
+            source: self.source,
+            tasks,
+        };
+        (plan, self.records, self.results)
+    }
+}
+
 /// Asks the planner for the plan of `input`.
 fn from_planner(
     ctx: &Ctx,
@@ -214,17 +239,15 @@ fn from_planner(
     let kind = planner::resolve_planner(ctx, config, args.planner)?;
     let ui = &ctx.ui;
     ui.note(&format!("planning with the `{}` planner…", kind.name()));
-    let drafted = planner::draft(
+    let planning = Planning {
         ctx,
         store,
         config,
         agents,
-        kind,
-        args.model.as_deref(),
-        &input,
-        plan_id,
-        &mut |note| ui.note(note),
-    )?;
+        planner: kind,
+        model_flag: args.model.as_deref(),
+    };
+    let drafted = planner::draft(&planning, &input, plan_id, &mut |note| ui.note(note))?;
     let model = drafted
         .model
         .as_ref()

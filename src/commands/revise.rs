@@ -7,14 +7,16 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::brain::planner::{self, Question};
+use crate::brain::planner::{self, Planning, Question};
 use crate::brain::prompt;
 use crate::cli::PlanArgs;
 use crate::context::Ctx;
 use crate::exit::{Kind, tagged_hint};
 use crate::plan::revise::{self, Diff, Revision, TaskOutcome};
-use crate::state::config::PlannerKind;
+use crate::state::agent::Agent;
+use crate::state::config::{Config, PlannerKind};
 use crate::state::plan::TaskSpec;
+use crate::state::store::Store;
 use crate::ui::{Tone, Ui, shorten};
 
 /// `plan --revise --json`: the revision and whether it was written.
@@ -74,16 +76,15 @@ pub fn run(ctx: &Ctx, args: &PlanArgs, target: &str) -> Result<u8> {
             check: &check,
             log_name: &log_name,
         };
-        let drafted = planner::ask_model(
+        let planning = Planning {
             ctx,
-            &store,
-            &config,
-            &agents,
-            kind,
-            args.model.as_deref(),
-            &question,
-            &mut |note| ui.note(note),
-        )?;
+            store: &store,
+            config: &config,
+            agents: &agents,
+            planner: kind,
+            model_flag: args.model.as_deref(),
+        };
+        let drafted = planner::ask_model(&planning, &question, &mut |note| ui.note(note))?;
         (
             drafted.planner.name().to_string(),
             drafted.model,
@@ -124,24 +125,8 @@ pub fn run(ctx: &Ctx, args: &PlanArgs, target: &str) -> Result<u8> {
         });
         return Ok(crate::exit::OK);
     }
-    if !args.yes {
-        let question = format!(
-            "write version {version} of plan `{plan_id}` (version {number} goes to its history)?"
-        );
-        match ui.confirm(&question)? {
-            Some(true) => {}
-            Some(false) => {
-                ui.note("nothing was written");
-                return Ok(crate::exit::OK);
-            }
-            None => {
-                return Err(tagged_hint(
-                    Kind::Usage,
-                    format!("writing version {version} of plan `{plan_id}` needs a confirmation"),
-                    "pass `--yes` (in scripts), or run it in a terminal to be asked; `--dry-run` only shows it",
-                ));
-            }
-        }
+    if !confirmed(ui, args.yes, &plan_id, number)? {
+        return Ok(crate::exit::OK);
     }
     let revision = Revision {
         schema: 1,
@@ -157,15 +142,57 @@ pub fn run(ctx: &Ctx, args: &PlanArgs, target: &str) -> Result<u8> {
     if ui.json {
         ui.json_out(&report(true))?;
     }
+    notes_after_writing(ui, &store, &config, &agents, &plan_id, number, &tasks)?;
+    Ok(crate::exit::OK)
+}
+
+/// Asks whether to write version `number + 1` of the plan (`--yes` says
+/// yes); `false` when the user says no. Without a terminal to ask, a usage
+/// error.
+fn confirmed(ui: &Ui, yes: bool, plan_id: &str, number: u32) -> Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    let version = number + 1;
+    let question = format!(
+        "write version {version} of plan `{plan_id}` (version {number} goes to its history)?"
+    );
+    match ui.confirm(&question)? {
+        Some(true) => Ok(true),
+        Some(false) => {
+            ui.note("nothing was written");
+            Ok(false)
+        }
+        None => Err(tagged_hint(
+            Kind::Usage,
+            format!("writing version {version} of plan `{plan_id}` needs a confirmation"),
+            "pass `--yes` (in scripts), or run it in a terminal to be asked; `--dry-run` only shows it",
+        )),
+    }
+}
+
+/// Says on stderr what was written (version `number + 1`, the old one in
+/// the history), how long the revised plan should take and what is left to
+/// do: adopting suggested checks, assigning agents, running it.
+fn notes_after_writing(
+    ui: &Ui,
+    store: &Store,
+    config: &Config,
+    agents: &[Agent],
+    plan_id: &str,
+    number: u32,
+    tasks: &[TaskSpec],
+) -> Result<()> {
+    let version = number + 1;
     ui.note(&format!(
         "wrote version {version} of plan `{plan_id}`; version {number} is `{}`",
-        revise::history_dir(&store, &plan_id)
+        revise::history_dir(store, plan_id)
             .join(format!("plan-{number}.json"))
             .display()
     ));
-    let revised = store.load_plan(&plan_id)?;
+    let revised = store.load_plan(plan_id)?;
     ui.note(&crate::commands::plan::duration_text(
-        &store, &config, &agents, &revised,
+        store, config, agents, &revised,
     ));
     let suggested: usize = tasks.iter().map(|task| task.suggested_verify.len()).sum();
     if suggested > 0 {
@@ -179,7 +206,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs, target: &str) -> Result<u8> {
         ));
     }
     ui.note(&format!("next: nexus run {plan_id}"));
-    Ok(crate::exit::OK)
+    Ok(())
 }
 
 /// Renders the changes: each task of the revised plan and each removed

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::dashboard::panel::{self, attempt_duration};
+use crate::dashboard::panel::{self, AgentPerformance, Dashboard, attempt_duration};
 use crate::dashboard::snapshot::Snapshot;
 use crate::state::session::SessionStatus;
 use crate::time::Timestamp;
@@ -45,6 +45,22 @@ impl Writer {
         }
         let _ = writeln!(self.text, " {value}");
     }
+
+    /// Writes a gauge family with a sample for each agent `value` gives one.
+    fn per_agent(
+        &mut self,
+        dashboard: &Dashboard,
+        name: &str,
+        help: &str,
+        value: impl Fn(&AgentPerformance) -> Option<f64>,
+    ) {
+        self.family(name, "gauge", help);
+        for (agent, performance) in &dashboard.agent_performance {
+            if let Some(value) = value(performance) {
+                self.sample(name, &[("agent", agent)], value);
+            }
+        }
+    }
 }
 
 /// Renders the metrics of every plan.
@@ -53,7 +69,17 @@ pub fn render(snapshot: &Snapshot, now: Timestamp) -> String {
     let mut out = Writer {
         text: String::new(),
     };
+    plan_families(&mut out, &dashboard);
+    agent_families(&mut out, &dashboard);
+    team_families(&mut out, &dashboard);
+    duration_histogram(&mut out, snapshot);
+    session_family(&mut out, snapshot);
+    system_families(&mut out, &dashboard, snapshot);
+    out.text
+}
 
+/// The plans: their tasks by state, their cost.
+fn plan_families(out: &mut Writer, dashboard: &Dashboard) {
     out.family(
         "nexus_tasks",
         "gauge",
@@ -79,19 +105,16 @@ pub fn render(snapshot: &Snapshot, now: Timestamp) -> String {
     for plan in &dashboard.plans {
         out.sample("nexus_plan_cost_usd", &[("plan", &plan.id)], plan.cost_usd);
     }
+}
 
-    out.family(
+/// Each agent's performance: cost, tokens, health, resources, quality.
+fn agent_families(out: &mut Writer, dashboard: &Dashboard) {
+    out.per_agent(
+        dashboard,
         "nexus_agent_cost_usd",
-        "gauge",
         "Cost of an agent's attempts in USD.",
+        |performance| Some(performance.cost_usd),
     );
-    for (agent, performance) in &dashboard.agent_performance {
-        out.sample(
-            "nexus_agent_cost_usd",
-            &[("agent", agent)],
-            performance.cost_usd,
-        );
-    }
     out.family(
         "nexus_agent_tokens",
         "gauge",
@@ -112,52 +135,34 @@ pub fn render(snapshot: &Snapshot, now: Timestamp) -> String {
             );
         }
     }
-    out.family(
+    out.per_agent(
+        dashboard,
         "nexus_agent_health_score",
-        "gauge",
         "Agent health 0-100 from its recent attempt outcomes.",
+        |performance| performance.health_score.map(f64::from),
     );
-    for (agent, performance) in &dashboard.agent_performance {
-        if let Some(score) = performance.health_score {
-            out.sample(
-                "nexus_agent_health_score",
-                &[("agent", agent)],
-                f64::from(score),
-            );
-        }
-    }
-    out.family(
+    out.per_agent(
+        dashboard,
         "nexus_agent_cpu_seconds",
-        "gauge",
         "CPU seconds of an agent's measured attempts (the OS's accounting of each finished process).",
+        |performance| Some(performance.cpu_seconds),
     );
-    for (agent, performance) in &dashboard.agent_performance {
-        out.sample(
-            "nexus_agent_cpu_seconds",
-            &[("agent", agent)],
-            performance.cpu_seconds,
-        );
-    }
-    out.family(
+    out.per_agent(
+        dashboard,
         "nexus_agent_peak_memory_mb",
-        "gauge",
         "The largest peak resident memory of one of an agent's attempts, MB.",
+        |performance| performance.peak_memory_mb,
     );
-    for (agent, performance) in &dashboard.agent_performance {
-        if let Some(peak) = performance.peak_memory_mb {
-            out.sample("nexus_agent_peak_memory_mb", &[("agent", agent)], peak);
-        }
-    }
-    out.family(
+    out.per_agent(
+        dashboard,
         "nexus_agent_quality_score",
-        "gauge",
         "Mean quality score 0-10 of an agent's completed tasks.",
+        |performance| performance.average_quality_score,
     );
-    for (agent, performance) in &dashboard.agent_performance {
-        if let Some(score) = performance.average_quality_score {
-            out.sample("nexus_agent_quality_score", &[("agent", agent)], score);
-        }
-    }
+}
+
+/// The team today: tasks completed, busy and configured instances.
+fn team_families(out: &mut Writer, dashboard: &Dashboard) {
     out.family(
         "nexus_tasks_completed_today",
         "gauge",
@@ -194,8 +199,10 @@ pub fn render(snapshot: &Snapshot, now: Timestamp) -> String {
             f64::from(agent.instances),
         );
     }
+}
 
-    // Histogram of finished attempts' wall time.
+/// The histogram of finished attempts' wall time.
+fn duration_histogram(out: &mut Writer, snapshot: &Snapshot) {
     let mut counts = vec![0u64; DURATION_BUCKETS.len()];
     let (mut sum, mut count) = (0.0, 0u64);
     for loaded in &snapshot.plans {
@@ -247,7 +254,11 @@ pub fn render(snapshot: &Snapshot, now: Timestamp) -> String {
             count as f64,
         );
     }
+}
 
+/// The session records by agent and last call status (every agent's three
+/// statuses, zeros included).
+fn session_family(out: &mut Writer, snapshot: &Snapshot) {
     let mut sessions: BTreeMap<(String, &'static str), u64> = BTreeMap::new();
     for agent in &snapshot.agents {
         for status in ["starting", "ok", "failed"] {
@@ -277,7 +288,10 @@ pub fn render(snapshot: &Snapshot, now: Timestamp) -> String {
             *number as f64,
         );
     }
+}
 
+/// The system: active runs, stale tasks, unreadable files.
+fn system_families(out: &mut Writer, dashboard: &Dashboard, snapshot: &Snapshot) {
     let health = &dashboard.system_health;
     out.family(
         "nexus_runs_active",
@@ -300,7 +314,6 @@ pub fn render(snapshot: &Snapshot, now: Timestamp) -> String {
     );
     #[allow(clippy::cast_precision_loss)]
     out.sample("nexus_state_problems", &[], snapshot.problems.len() as f64);
-    out.text
 }
 
 #[cfg(test)]

@@ -1,6 +1,11 @@
 //! The dashboard computed from a [`Snapshot`]: system health, task metrics,
 //! per-agent performance, plans and tasks. This is the `status --json`
-//! document; its shape is documented in the module docs of `dashboard`.
+//! document; its shape is documented in the module docs of `dashboard`. The
+//! figures over every plan are summed in `agents`, those of the plans in
+//! scope in `plans`.
+
+mod agents;
+mod plans;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -10,10 +15,10 @@ use serde::Serialize;
 use crate::dashboard::eta::{History, current_start, estimate, history, progress, remaining};
 use crate::dashboard::figures;
 use crate::dashboard::snapshot::{LoadedPlan, LoadedTask, Problem, RunInfo, Snapshot};
-use crate::state::outcome::{AttemptOutcome, Outcome};
 use crate::state::plan::{TaskSpec, TaskType};
 use crate::state::task::{Attempt, TaskRecord, TaskState};
 use crate::time::Timestamp;
+use plans::ScopeTotals;
 
 /// The version of the `status --json` document.
 pub const STATUS_SCHEMA: u32 = 2;
@@ -398,32 +403,6 @@ fn every_record(snapshot: &Snapshot) -> impl Iterator<Item = &TaskRecord> {
         .filter_map(|task| task.record.as_ref())
 }
 
-/// Today's counters (since 00:00 UTC).
-#[derive(Default)]
-struct Today {
-    completed: usize,
-    failed: usize,
-    cost_usd: f64,
-}
-
-impl Today {
-    fn add(&mut self, record: &TaskRecord, today: Timestamp) {
-        if record.finished_at.is_some_and(|at| at >= today) {
-            match record.state {
-                TaskState::Completed => self.completed += 1,
-                TaskState::Failed => self.failed += 1,
-                _ => {}
-            }
-        }
-        self.cost_usd += record
-            .attempts
-            .iter()
-            .filter(|attempt| attempt.finished_at.is_some_and(|at| at >= today))
-            .map(|attempt| attempt.cost_usd)
-            .sum::<f64>();
-    }
-}
-
 /// Every shown state, for `by_state` maps with a stable shape.
 pub const SHOWN_STATES: &[&str] = &[
     "pending",
@@ -440,251 +419,29 @@ pub const SHOWN_STATES: &[&str] = &[
 /// Computes the dashboard; `scope` limits plans, tasks and task metrics to
 /// one plan (system health and agents always cover every plan).
 pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashboard {
-    let history = history(snapshot);
+    let basis = Basis {
+        snapshot,
+        history: history(snapshot),
+        now,
+        today: figures::day_start(now),
+    };
     let in_scope = |loaded: &&LoadedPlan| scope.is_none_or(|id| loaded.plan.id == id);
 
     // Agents and their performance, over every plan.
-    let mut performance: BTreeMap<String, AgentPerformance> = snapshot
-        .agents
-        .iter()
-        .map(|loaded| (loaded.id.clone(), AgentPerformance::default()))
-        .collect();
-    let mut outcomes: BTreeMap<String, Vec<(Timestamp, bool)>> = BTreeMap::new();
-    let mut durations: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
-    let mut last_activity: BTreeMap<String, Timestamp> = BTreeMap::new();
-    let mut current: BTreeMap<String, Vec<TaskRef>> = BTreeMap::new();
-    let mut touch = |agent: &str, at: Timestamp| {
-        let entry = last_activity.entry(agent.to_string()).or_insert(at);
-        *entry = (*entry).max(at);
-    };
-    let mut all_durations = Vec::new();
-    let mut stale_tasks = 0;
-    let today = figures::day_start(now);
-    let mut qualities: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for loaded in &snapshot.plans {
-        for (spec, task) in loaded.plan.tasks.iter().zip(&loaded.tasks) {
-            let Some(record) = &task.record else { continue };
-            if let Some(agent) = task_agent(spec, task) {
-                let entry = performance.entry(agent.clone()).or_default();
-                match record.state {
-                    TaskState::Completed => entry.tasks_done += 1,
-                    TaskState::Failed => entry.tasks_failed += 1,
-                    _ => {}
-                }
-                if record.state == TaskState::Completed
-                    && record.finished_at.is_some_and(|at| at >= today)
-                {
-                    entry.tasks_completed_today += 1;
-                }
-                if let Some(score) = figures::quality_score(record) {
-                    qualities.entry(agent.clone()).or_default().push(score);
-                }
-                if record.state == TaskState::Running && task.owner_live {
-                    current.entry(agent).or_default().push(TaskRef {
-                        plan_id: loaded.plan.id.clone(),
-                        task_id: spec.id.clone(),
-                    });
-                }
-            }
-            if record.state == TaskState::Running && !task.owner_live {
-                stale_tasks += 1;
-            }
-            for attempt in &record.attempts {
-                touch(&attempt.agent, attempt.started_at);
-                let entry = performance.entry(attempt.agent.clone()).or_default();
-                entry.cost_usd += attempt.cost_usd;
-                entry.input_tokens = entry.input_tokens.saturating_add(attempt.input_tokens);
-                entry.output_tokens = entry.output_tokens.saturating_add(attempt.output_tokens);
-                entry.unpriced_turns = entry.unpriced_turns.saturating_add(attempt.unpriced_turns);
-                if let (Some(finished), Some(duration)) =
-                    (attempt.finished_at, attempt_duration(attempt))
-                {
-                    touch(&attempt.agent, finished);
-                    outcomes.entry(attempt.agent.clone()).or_default().push((
-                        finished,
-                        attempt.outcome == AttemptOutcome::Turn(Outcome::Success),
-                    ));
-                    durations
-                        .entry(attempt.agent.clone())
-                        .or_default()
-                        .push(duration);
-                    all_durations.push(duration);
-                }
-            }
-        }
-    }
-    for session in &snapshot.sessions {
-        touch(&session.agent_id, session.last_used_at);
-    }
-    let mut all_outcomes = Vec::new();
-    for (agent, entry) in &mut performance {
-        let mut list = outcomes.remove(agent).unwrap_or_default();
-        list.sort_by_key(|(at, _)| *at);
-        all_outcomes.extend(list.iter().copied());
-        let successes: Vec<bool> = list.iter().map(|(_, success)| *success).collect();
-        entry.attempts = successes.len();
-        entry.success_rate = ratio(successes.iter().filter(|ok| **ok).count(), successes.len());
-        entry.health_score = figures::health_score(&successes);
-        entry.health_label = figures::health_label(entry.health_score);
-        entry.avg_response_ms = durations.get(agent).and_then(|list| mean_ms(list));
-        entry.cost_usd = round_cost(entry.cost_usd);
-        entry.average_quality_score = qualities
-            .get(agent)
-            .and_then(|scores| figures::mean_quality(scores));
-        let used = figures::resource_use(
-            every_record(snapshot)
-                .flat_map(|record| record.attempts.iter())
-                .filter(|attempt| attempt.agent == *agent),
-        );
-        entry.cpu_seconds = used.cpu_seconds;
-        entry.peak_memory_mb = used.peak_memory_mb;
-    }
-    all_outcomes.sort_by_key(|(at, _)| *at);
-    let system_successes: Vec<bool> = all_outcomes.iter().map(|(_, success)| *success).collect();
-    let system_health_score = figures::health_score(&system_successes);
-    let system_use =
-        figures::resource_use(every_record(snapshot).flat_map(|record| record.attempts.iter()));
-    let mut agents_busy = 0;
-    let mut agent_instances: u32 = 0;
-    let agents: Vec<AgentRow> = snapshot
-        .agents
-        .iter()
-        .map(|loaded| {
-            let current_tasks = current.get(&loaded.id).cloned().unwrap_or_default();
-            let instances = loaded.instances();
-            agent_instances = agent_instances.saturating_add(instances);
-            agents_busy += u32::try_from(current_tasks.len())
-                .unwrap_or(u32::MAX)
-                .min(instances);
-            AgentRow {
-                id: loaded.id.clone(),
-                name: loaded
-                    .agent
-                    .as_ref()
-                    .map_or_else(|| "?".to_string(), |agent| agent.name.clone()),
-                role: loaded
-                    .agent
-                    .as_ref()
-                    .map_or_else(|| "?".to_string(), |agent| agent.role.clone()),
-                instances,
-                status: if current_tasks.is_empty() {
-                    "idle"
-                } else {
-                    "busy"
-                },
-                current_tasks,
-                last_activity: last_activity.get(&loaded.id).copied(),
-                estimated_completion: estimate(
-                    snapshot
-                        .plans
-                        .iter()
-                        .flat_map(|plan| plan.plan.tasks.iter().zip(&plan.tasks))
-                        .filter(|(spec, task)| {
-                            task_agent(spec, task).as_deref() == Some(loaded.id.as_str())
-                        }),
-                    snapshot,
-                    &history,
-                    now,
-                ),
-            }
-        })
-        .collect();
-    let runs: Vec<RunInfo> = snapshot
-        .plans
-        .iter()
-        .flat_map(|loaded| loaded.runs.iter().cloned())
-        .collect();
-    let system_health = SystemHealth {
-        orchestrator: if runs.is_empty() { "idle" } else { "running" },
-        runs,
-        agents_busy,
-        agent_instances,
-        load_percent: (agents_busy * 100)
-            .checked_div(agent_instances)
-            .unwrap_or(0),
-        avg_response_ms: mean_ms(&all_durations),
-        stale_tasks,
-        sessions: snapshot.sessions.len(),
-        problems: snapshot.problems.len(),
-        orchestrator_name: snapshot.orchestrator.clone(),
-        health_score: system_health_score,
-        health_label: figures::health_label(system_health_score),
-        cpu_usage: system_use.cpu_percent(&snapshot.machine),
-        cpu_seconds: system_use.cpu_seconds,
-        cpus: snapshot.machine.cpus,
-        memory_usage: system_use.memory_percent(&snapshot.machine),
-        memory_mb: system_use.concurrent_memory_mb,
-        memory_total_mb: snapshot.machine.memory_total_mb,
-    };
+    let mut activity = basis.activity();
+    let all_outcomes = basis.rate_agents(&mut activity);
+    let (agents, agents_busy, agent_instances) = basis.agent_rows(&activity);
+    let system_health = basis.system_health(&activity, &all_outcomes, agents_busy, agent_instances);
 
     // Plans and tasks in scope.
-    let mut plans = Vec::new();
+    let mut totals = ScopeTotals::new();
     let mut tasks = Vec::new();
-    let mut by_state: BTreeMap<String, usize> = SHOWN_STATES
+    let plans: Vec<PlanRow> = snapshot
+        .plans
         .iter()
-        .map(|state| ((*state).to_string(), 0))
+        .filter(in_scope)
+        .map(|loaded| basis.plan_row(loaded, &mut totals, &mut tasks))
         .collect();
-    let (mut attempts, mut successes, mut scope_durations) = (0, 0, Vec::new());
-    let (mut cost_usd, mut input_tokens, mut output_tokens, mut turns) = (0.0, 0u64, 0u64, 0u64);
-    let mut unpriced_turns = 0u32;
-    let mut today_counts = Today::default();
-    let mut scope_qualities = Vec::new();
-    for loaded in snapshot.plans.iter().filter(in_scope) {
-        let mut plan_states: BTreeMap<String, usize> = BTreeMap::new();
-        let (mut plan_cost, mut plan_input, mut plan_output, mut completed) = (0.0, 0u64, 0u64, 0);
-        let mut plan_unpriced = 0u32;
-        for (spec, task) in loaded.plan.tasks.iter().zip(&loaded.tasks) {
-            let state = task.shown_state();
-            *plan_states.entry(state.to_string()).or_default() += 1;
-            *by_state.entry(state.to_string()).or_default() += 1;
-            if let Some(record) = &task.record {
-                today_counts.add(record, today);
-                scope_qualities.extend(figures::quality_score(record));
-                completed += usize::from(record.state == TaskState::Completed);
-                plan_cost += record.cost_usd;
-                plan_input = plan_input.saturating_add(record.input_tokens);
-                plan_output = plan_output.saturating_add(record.output_tokens);
-                plan_unpriced = plan_unpriced.saturating_add(record.unpriced_turns);
-                turns = turns.saturating_add(u64::from(record.turns));
-                for attempt in &record.attempts {
-                    if let Some(duration) = attempt_duration(attempt) {
-                        attempts += 1;
-                        successes +=
-                            usize::from(attempt.outcome == AttemptOutcome::Turn(Outcome::Success));
-                        scope_durations.push(duration);
-                    }
-                }
-            }
-            tasks.push(task_row(loaded, spec, task, &history, now));
-        }
-        cost_usd += plan_cost;
-        input_tokens = input_tokens.saturating_add(plan_input);
-        output_tokens = output_tokens.saturating_add(plan_output);
-        unpriced_turns = unpriced_turns.saturating_add(plan_unpriced);
-        let total = loaded.plan.tasks.len();
-        plans.push(PlanRow {
-            id: loaded.plan.id.clone(),
-            request: loaded.plan.request.clone(),
-            planner: loaded.plan.planner.clone(),
-            priority: loaded.plan.priority.name().to_string(),
-            created_at: loaded.plan.created_at,
-            active: !loaded.runs.is_empty(),
-            tasks: total,
-            by_state: plan_states,
-            progress: u32::try_from((completed * 100).checked_div(total).unwrap_or(0))
-                .unwrap_or(100),
-            cost_usd: round_cost(plan_cost),
-            input_tokens: plan_input,
-            output_tokens: plan_output,
-            unpriced_turns: plan_unpriced,
-            estimated_completion: estimate(
-                loaded.plan.tasks.iter().zip(&loaded.tasks),
-                snapshot,
-                &history,
-                now,
-            ),
-        });
-    }
     let estimated_completion = estimate(
         snapshot
             .plans
@@ -692,7 +449,7 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
             .filter(in_scope)
             .flat_map(|loaded| loaded.plan.tasks.iter().zip(&loaded.tasks)),
         snapshot,
-        &history,
+        &basis.history,
         now,
     );
     Dashboard {
@@ -701,29 +458,22 @@ pub fn build(snapshot: &Snapshot, scope: Option<&str>, now: Timestamp) -> Dashbo
         nexus_dir: snapshot.nexus_dir.clone(),
         scope: scope.map(str::to_string),
         system_health,
-        task_metrics: TaskMetrics {
-            total: tasks.len(),
-            by_state,
-            attempts,
-            success_rate: ratio(successes, attempts),
-            avg_duration_ms: mean_ms(&scope_durations),
-            cost_usd: round_cost(cost_usd),
-            input_tokens,
-            output_tokens,
-            turns,
-            unpriced_turns,
-            estimated_completion,
-            tasks_completed_today: today_counts.completed,
-            tasks_failed_today: today_counts.failed,
-            cost_usd_today: round_cost(today_counts.cost_usd),
-            quality_score: figures::mean_quality(&scope_qualities),
-        },
-        agent_performance: performance,
+        task_metrics: totals.metrics(tasks.len(), estimated_completion),
+        agent_performance: activity.performance,
         agents,
         plans,
         tasks,
         problems: snapshot.problems.clone(),
     }
+}
+
+/// What [`build`] computes from: the snapshot, the durations history and
+/// the time (now, and the start of today).
+struct Basis<'a> {
+    snapshot: &'a Snapshot,
+    history: History,
+    now: Timestamp,
+    today: Timestamp,
 }
 
 /// Rounds a sum of costs to micro-dollars, so float noise never shows.

@@ -187,6 +187,43 @@ fn branch_text(workspace: &crate::state::task::TaskWorkspace, ui: &Ui) -> String
 
 /// Renders one task in full.
 pub fn detail(detail: &TaskDetail, ui: &Ui, boxes: bool) -> String {
+    let spec = &detail.task;
+    let title = format!("Task {}/{} · {}", detail.plan_id, spec.id, spec.title);
+    let mut out = Sections::default();
+    out.add(&title, &table(&facts(detail, ui, boxes)));
+    out.add("Description", &description_text(spec, ui));
+
+    if let Some(workspace) = detail
+        .record
+        .as_ref()
+        .and_then(|record| record.workspace.as_ref())
+    {
+        out.add("Branch", &branch_text(workspace, ui));
+    }
+
+    if let Some(record) = &detail.record
+        && !record.attempts.is_empty()
+    {
+        out.add("Attempts", &attempts_text(&record.attempts, ui));
+    }
+
+    if let Some(answer) = &detail.answer {
+        out.add("Answer", &answer_text(answer, ui));
+    }
+    let result = match &detail.result {
+        Some(text) => format!("{}\n", text.trim_end()),
+        None => format!("none yet ({})\n", detail.result_file),
+    };
+    out.add("Result", &result);
+    if !detail.problems.is_empty() {
+        out.add("Problems", &problems_text(ui, &detail.problems));
+    }
+    out.finish(ui, boxes)
+}
+
+/// Returns the task's facts, a row each: state, type, priority, agent,
+/// progress, estimate, dependencies, times, cost, session, reason, log.
+fn facts(detail: &TaskDetail, ui: &Ui, boxes: bool) -> Vec<Vec<String>> {
     let now = detail.generated_at;
     let row = &detail.status;
     let spec = &detail.task;
@@ -293,10 +330,12 @@ pub fn detail(detail: &TaskDetail, ui: &Ui, boxes: bool) -> String {
             None => "none yet".to_string(),
         },
     );
-    let title = format!("Task {}/{} · {}", detail.plan_id, spec.id, spec.title);
-    let mut out = Sections::default();
-    out.add(&title, &table(&facts));
+    facts
+}
 
+/// Returns the task's description, expected output, acceptance criteria
+/// and checks (adopted and suggested).
+fn description_text(spec: &crate::state::plan::TaskSpec, ui: &Ui) -> String {
     let mut about = String::new();
     let description = if spec.description.is_empty() {
         "(none)"
@@ -344,86 +383,65 @@ pub fn detail(detail: &TaskDetail, ui: &Ui, boxes: bool) -> String {
             let _ = writeln!(about, "  ? {command}");
         }
     }
-    out.add("Description", &about);
+    about
+}
 
-    if let Some(workspace) = detail
-        .record
-        .as_ref()
-        .and_then(|record| record.workspace.as_ref())
-    {
-        out.add("Branch", &branch_text(workspace, ui));
+/// Returns the attempts' table, then each attempt's verification checks
+/// with the tail of their output.
+fn attempts_text(attempts: &[crate::state::task::Attempt], ui: &Ui) -> String {
+    let mut rows = vec![header(
+        ui,
+        &[
+            "#", "AGENT", "STARTED", "DURATION", "OUTCOME", "COST", "TOKENS", "REASON",
+        ],
+    )];
+    for attempt in attempts {
+        let outcome_tone = if attempt.outcome == AttemptOutcome::Turn(Outcome::Success) {
+            Tone::Good
+        } else if attempt.finished_at.is_none() {
+            Tone::Warn
+        } else {
+            Tone::Bad
+        };
+        rows.push(vec![
+            attempt.number.to_string(),
+            attempt.agent.clone(),
+            attempt.started_at.to_string(),
+            crate::dashboard::panel::attempt_duration(attempt)
+                .map_or_else(|| "—".to_string(), short_duration),
+            ui.paint(attempt.outcome.name(), outcome_tone),
+            cost(attempt.cost_usd, attempt.unpriced_turns),
+            format!("{}/{}", attempt.input_tokens, attempt.output_tokens),
+            attempt
+                .reason
+                .as_deref()
+                .map_or_else(|| "—".to_string(), |reason| shorten(reason, 60)),
+        ]);
     }
-
-    if let Some(record) = &detail.record
-        && !record.attempts.is_empty()
-    {
-        let mut rows = vec![header(
-            ui,
-            &[
-                "#", "AGENT", "STARTED", "DURATION", "OUTCOME", "COST", "TOKENS", "REASON",
-            ],
-        )];
-        for attempt in &record.attempts {
-            let outcome_tone = if attempt.outcome == AttemptOutcome::Turn(Outcome::Success) {
-                Tone::Good
-            } else if attempt.finished_at.is_none() {
-                Tone::Warn
+    let mut body = table(&rows);
+    for attempt in attempts {
+        for check in &attempt.verification {
+            let verdict = if check.passed {
+                ui.paint("passed", Tone::Good)
             } else {
-                Tone::Bad
+                ui.paint("failed", Tone::Bad)
             };
-            rows.push(vec![
-                attempt.number.to_string(),
-                attempt.agent.clone(),
-                attempt.started_at.to_string(),
-                crate::dashboard::panel::attempt_duration(attempt)
-                    .map_or_else(|| "—".to_string(), short_duration),
-                ui.paint(attempt.outcome.name(), outcome_tone),
-                cost(attempt.cost_usd, attempt.unpriced_turns),
-                format!("{}/{}", attempt.input_tokens, attempt.output_tokens),
-                attempt
-                    .reason
-                    .as_deref()
-                    .map_or_else(|| "—".to_string(), |reason| shorten(reason, 60)),
-            ]);
-        }
-        let mut body = table(&rows);
-        for attempt in &record.attempts {
-            for check in &attempt.verification {
-                let verdict = if check.passed {
-                    ui.paint("passed", Tone::Good)
-                } else {
-                    ui.paint("failed", Tone::Bad)
-                };
-                let code = check
-                    .exit_code
-                    .map_or_else(|| "no exit code".to_string(), |code| format!("exit {code}"));
-                let _ = writeln!(
-                    body,
-                    "attempt {} verify `{}`: {verdict} ({code}, {})",
-                    attempt.number,
-                    check.command,
-                    millis(check.duration_ms)
-                );
-                for line in check.output_tail.lines() {
-                    let _ = writeln!(body, "  | {line}");
-                }
+            let code = check
+                .exit_code
+                .map_or_else(|| "no exit code".to_string(), |code| format!("exit {code}"));
+            let _ = writeln!(
+                body,
+                "attempt {} verify `{}`: {verdict} ({code}, {})",
+                attempt.number,
+                check.command,
+                millis(check.duration_ms)
+            );
+            for line in check.output_tail.lines() {
+                let _ = writeln!(body, "  | {line}");
             }
         }
-        out.add("Attempts", &body);
     }
-
-    if let Some(answer) = &detail.answer {
-        out.add("Answer", &answer_text(answer, ui));
-    }
-    let result = match &detail.result {
-        Some(text) => format!("{}\n", text.trim_end()),
-        None => format!("none yet ({})\n", detail.result_file),
-    };
-    out.add("Result", &result);
-    if !detail.problems.is_empty() {
-        out.add("Problems", &problems_text(ui, &detail.problems));
-    }
-    out.finish(ui, boxes)
+    body
 }
 
 /// Renders the structured part of the agent's latest answer: summary,

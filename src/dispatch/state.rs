@@ -426,40 +426,21 @@ pub enum RetryCause {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::plan::{Plan, Priority, TaskSpec, TaskType};
+    use crate::plan::testing;
+    use crate::state::plan::{Plan, Priority, TaskSpec};
 
     fn plan(tasks: &[(&str, &[&str], Priority, u32)]) -> Plan {
-        Plan {
-            schema: 1,
-            id: "p".into(),
-            request: "r".into(),
-            planner: "import".into(),
-            model: None,
-            created_at: crate::time::Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
-            created_by: String::new(),
-            priority: Priority::Medium,
-            deadline: None,
-            context: BTreeMap::new(),
-            source: None,
-            tasks: tasks
+        testing::plan(
+            tasks
                 .iter()
                 .map(|(id, deps, priority, minutes)| TaskSpec {
-                    id: (*id).into(),
-                    title: (*id).into(),
-                    description: String::new(),
-                    task_type: TaskType::Implementation,
                     agent: Some(format!("agent-{id}")),
-                    depends_on: deps.iter().map(|d| (*d).to_string()).collect(),
                     priority: *priority,
-                    expected_output: None,
-                    acceptance: vec![],
-                    verify: vec![],
-                    suggested_verify: Vec::new(),
-                    adopted: None,
                     estimate_minutes: Some(*minutes),
+                    ..testing::task(id, deps)
                 })
                 .collect(),
-        }
+        )
     }
 
     fn state(plan: &Plan, parallel: usize, budget: Budget) -> RunState {

@@ -32,12 +32,7 @@ pub fn target(id: &str) -> String {
 /// Returns the Makefile for `export`.
 pub fn makefile(export: &Export, options: &MakeOptions) -> String {
     let plan = &export.plan_id;
-    let position: BTreeMap<&str, usize> = export
-        .tasks
-        .iter()
-        .enumerate()
-        .map(|(index, task)| (task.id.as_str(), index))
-        .collect();
+    let position = export.positions();
     // Most urgent first, then the export's (topological) order.
     let urgent_first = |ids: &mut Vec<&ExportTask>| {
         ids.sort_by_key(|task| (task.priority, position.get(task.id.as_str()).copied()));

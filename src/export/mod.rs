@@ -16,6 +16,8 @@ pub mod make;
 pub mod quote;
 pub mod slurm;
 
+use std::collections::BTreeMap;
+
 use crate::state::plan::Priority;
 
 /// A plan as the writers see it.
@@ -26,6 +28,17 @@ pub struct Export {
     /// Every task, dependencies before dependents (a topological order that
     /// puts shallower tasks and, among equals, more urgent ones first).
     pub tasks: Vec<ExportTask>,
+}
+
+impl Export {
+    /// Returns each task's position in [`Export::tasks`], by id.
+    pub fn positions(&self) -> BTreeMap<&str, usize> {
+        self.tasks
+            .iter()
+            .enumerate()
+            .map(|(position, task)| (task.id.as_str(), position))
+            .collect()
+    }
 }
 
 /// One task of an [`Export`]. Ids are `[A-Za-z0-9_.-]` (checked when the

@@ -49,12 +49,7 @@ pub struct SlurmOptions {
 /// Returns, for each task of `export`, the task before it in its agent
 /// instance's lane (the job it also waits for).
 pub fn lane_predecessors(export: &Export) -> Vec<Option<usize>> {
-    let index: BTreeMap<&str, usize> = export
-        .tasks
-        .iter()
-        .enumerate()
-        .map(|(position, task)| (task.id.as_str(), position))
-        .collect();
+    let index = export.positions();
     let mut depth = vec![0usize; export.tasks.len()];
     for (position, task) in export.tasks.iter().enumerate() {
         depth[position] = task
@@ -146,12 +141,7 @@ fn job_script(invocation: &Invocation, arguments: &[&str]) -> String {
 /// Returns the submission script for `export`.
 pub fn script(export: &Export, options: &SlurmOptions) -> String {
     let plan = &export.plan_id;
-    let index: BTreeMap<&str, usize> = export
-        .tasks
-        .iter()
-        .enumerate()
-        .map(|(position, task)| (task.id.as_str(), position))
-        .collect();
+    let index = export.positions();
     let previous = lane_predecessors(export);
     // Slurm expands `%` in file names; `%%` is a literal one.
     let output_pattern = |name: &str| {

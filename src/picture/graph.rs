@@ -199,7 +199,7 @@ pub const CRITICAL_MARK: &str = "★ ";
 pub(crate) mod tests {
     use super::*;
     use crate::dashboard::snapshot::LoadedTask;
-    use crate::state::plan::{Plan, Priority, TaskSpec, TaskType};
+    use crate::state::plan::{Plan, TaskSpec};
     use crate::state::task::{Attempt, TaskRecord, TaskState};
     use crate::time::Timestamp;
 
@@ -207,35 +207,18 @@ pub(crate) mod tests {
     pub(crate) fn loaded(tasks: &[(&str, &str, &[&str], u32, TaskState)]) -> LoadedPlan {
         let at = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
         let plan = Plan {
-            schema: 1,
-            id: "p".into(),
             request: "Ship \"it\" <now>".into(),
-            planner: "import".into(),
-            model: None,
-            created_at: at,
-            created_by: String::new(),
-            priority: Priority::Medium,
-            deadline: None,
-            context: std::collections::BTreeMap::new(),
-            source: None,
-            tasks: tasks
-                .iter()
-                .map(|(id, title, deps, minutes, _)| TaskSpec {
-                    id: (*id).into(),
-                    title: (*title).into(),
-                    description: String::new(),
-                    task_type: TaskType::Implementation,
-                    agent: Some("code_developer".into()),
-                    depends_on: deps.iter().map(|dep| (*dep).to_string()).collect(),
-                    priority: Priority::Medium,
-                    expected_output: None,
-                    acceptance: vec![],
-                    verify: vec![],
-                    estimate_minutes: Some(*minutes),
-                    suggested_verify: vec![],
-                    adopted: None,
-                })
-                .collect(),
+            ..crate::plan::testing::plan(
+                tasks
+                    .iter()
+                    .map(|(id, title, deps, minutes, _)| TaskSpec {
+                        title: (*title).into(),
+                        agent: Some("code_developer".into()),
+                        estimate_minutes: Some(*minutes),
+                        ..crate::plan::testing::task(id, deps)
+                    })
+                    .collect(),
+            )
         };
         let tasks = tasks
             .iter()

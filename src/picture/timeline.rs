@@ -270,7 +270,6 @@ fn write_bar(
     links: bool,
 ) {
     let kind = kind(bar);
-    let colors = kind.colors();
     let x = x_of(bar.start_ms);
     let width = (x_of(bar.end_ms) - x).max(3);
     let y = lane_top + (LANE - BAR) / 2;
@@ -289,22 +288,7 @@ fn write_bar(
         let _ = writeln!(out, "<a href=\"#task-{}\">", bar.task_index);
     }
     let _ = writeln!(out, "<title>{}</title>", text::xml(&tooltip(bar, agent)));
-    let dash = if kind == Kind::Running {
-        " stroke-dasharray=\"4 3\""
-    } else {
-        ""
-    };
-    let _ = writeln!(
-        out,
-        "<rect x=\"{x}\" y=\"{y}\" width=\"{width}\" height=\"{BAR}\" rx=\"3\" fill=\"{}\" stroke=\"{}\"{dash}/>",
-        colors.fill, colors.stroke
-    );
-    if kind == Kind::Failed {
-        let _ = writeln!(
-            out,
-            "<rect x=\"{x}\" y=\"{y}\" width=\"{width}\" height=\"{BAR}\" rx=\"3\" fill=\"url(#t-hatch)\"/>"
-        );
-    }
+    write_rect(out, kind, (x, y), (width, BAR));
     let mark = match kind {
         Kind::Success => "",
         Kind::Failed => " ✗",
@@ -332,6 +316,28 @@ fn write_bar(
     out.push_str("</g>\n");
 }
 
+/// Writes the rectangle of a bar or of a legend's swatch of `kind`: dashed
+/// while running, hatched over when failed.
+fn write_rect(out: &mut String, kind: Kind, (x, y): (i64, i64), (width, height): (i64, i64)) {
+    let colors = kind.colors();
+    let dash = if kind == Kind::Running {
+        " stroke-dasharray=\"4 3\""
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "<rect x=\"{x}\" y=\"{y}\" width=\"{width}\" height=\"{height}\" rx=\"3\" fill=\"{}\" stroke=\"{}\"{dash}/>",
+        colors.fill, colors.stroke
+    );
+    if kind == Kind::Failed {
+        let _ = writeln!(
+            out,
+            "<rect x=\"{x}\" y=\"{y}\" width=\"{width}\" height=\"{height}\" rx=\"3\" fill=\"url(#t-hatch)\"/>"
+        );
+    }
+}
+
 fn write_legend(out: &mut String, top: i64) {
     out.push_str("<g class=\"legend\">\n");
     let mut x = MARGIN;
@@ -342,23 +348,7 @@ fn write_legend(out: &mut String, top: i64) {
         (None, "★ task on the critical path"),
     ] {
         if let Some(kind) = kind {
-            let colors = kind.colors();
-            let dash = if kind == Kind::Running {
-                " stroke-dasharray=\"4 3\""
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                out,
-                "<rect x=\"{x}\" y=\"{top}\" width=\"26\" height=\"14\" rx=\"3\" fill=\"{}\" stroke=\"{}\"{dash}/>",
-                colors.fill, colors.stroke
-            );
-            if kind == Kind::Failed {
-                let _ = writeln!(
-                    out,
-                    "<rect x=\"{x}\" y=\"{top}\" width=\"26\" height=\"14\" rx=\"3\" fill=\"url(#t-hatch)\"/>"
-                );
-            }
+            write_rect(out, kind, (x, top), (26, 14));
             x += 32;
         }
         let _ = writeln!(

@@ -208,7 +208,7 @@ pub fn assign_one(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::plan::{Priority, TaskType};
+    use crate::state::plan::TaskType;
     use std::path::Path;
 
     fn agent(id: &str, types: &[TaskType], instances: u32, capabilities: &[&str]) -> Agent {
@@ -223,38 +223,17 @@ mod tests {
     }
 
     fn plan(types: &[TaskType]) -> Plan {
-        Plan {
-            schema: 1,
-            id: "p".to_string(),
-            request: "r".to_string(),
-            planner: "import".to_string(),
-            model: None,
-            created_at: crate::time::Timestamp(std::time::SystemTime::UNIX_EPOCH),
-            created_by: String::new(),
-            priority: Priority::Medium,
-            deadline: None,
-            context: Default::default(),
-            source: None,
-            tasks: types
+        crate::plan::testing::plan(
+            types
                 .iter()
                 .enumerate()
                 .map(|(index, task_type)| TaskSpec {
-                    id: format!("t{index}"),
                     title: format!("task {index}"),
-                    description: String::new(),
                     task_type: *task_type,
-                    agent: None,
-                    depends_on: Vec::new(),
-                    priority: Priority::Medium,
-                    expected_output: None,
-                    acceptance: Vec::new(),
-                    verify: Vec::new(),
-                    suggested_verify: Vec::new(),
-                    adopted: None,
-                    estimate_minutes: None,
+                    ..crate::plan::testing::task(&format!("t{index}"), &[])
                 })
                 .collect(),
-        }
+        )
     }
 
     fn agents_of(rows: &[Assignment]) -> Vec<&str> {

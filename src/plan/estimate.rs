@@ -214,16 +214,8 @@ pub fn plan_duration(
 ) -> Option<PlanDuration> {
     let weights = history.weights(plan);
     let graph = Graph::new(plan).ok()?.with_weights(&weights);
-    let slots: Vec<(String, u32)> = plan
-        .tasks
-        .iter()
-        .map(|spec| match &spec.agent {
-            Some(agent) => (agent.clone(), instances(agent)),
-            None => (format!("unassigned:{}", spec.id), 1),
-        })
-        .collect();
     Some(PlanDuration {
-        makespan: makespan(&graph, &weights, parallel, &slots),
+        makespan: makespan(&graph, &weights, parallel, &agent_slots(plan, instances)),
         critical_path: graph
             .critical_path()
             .into_iter()
@@ -233,26 +225,28 @@ pub fn plan_duration(
     })
 }
 
+/// Returns the lanes a plan's tasks run in, a task's each: its agent with
+/// that agent's `instances`, or for an unassigned task a lane of its own.
+pub fn agent_slots(plan: &Plan, instances: &dyn Fn(&str) -> u32) -> Vec<(String, u32)> {
+    plan.tasks
+        .iter()
+        .map(|spec| match &spec.agent {
+            Some(agent) => (agent.clone(), instances(agent)),
+            None => (format!("unassigned:{}", spec.id), 1),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::plan::Priority;
+    use crate::plan::testing;
 
     fn spec(id: &str, deps: &[&str], minutes: Option<u32>) -> TaskSpec {
         TaskSpec {
-            id: id.into(),
-            title: id.into(),
-            description: String::new(),
-            task_type: TaskType::Implementation,
             agent: Some(format!("agent-{id}")),
-            depends_on: deps.iter().map(|d| (*d).to_string()).collect(),
-            priority: Priority::Medium,
-            expected_output: None,
-            acceptance: vec![],
-            verify: vec![],
-            suggested_verify: Vec::new(),
-            adopted: None,
             estimate_minutes: minutes,
+            ..testing::task(id, deps)
         }
     }
 
@@ -291,25 +285,12 @@ mod tests {
 
     #[test]
     fn makespan_follows_dependencies_slots_and_instances() {
-        let plan = Plan {
-            schema: 1,
-            id: "p".into(),
-            request: String::new(),
-            planner: "import".into(),
-            model: None,
-            created_at: crate::time::Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
-            created_by: String::new(),
-            priority: Priority::Medium,
-            deadline: None,
-            context: BTreeMap::new(),
-            source: None,
-            tasks: vec![
-                spec("a", &[], Some(1)),
-                spec("b", &["a"], Some(2)),
-                spec("c", &["a"], Some(3)),
-                spec("d", &["b", "c"], Some(1)),
-            ],
-        };
+        let plan = testing::plan(vec![
+            spec("a", &[], Some(1)),
+            spec("b", &["a"], Some(2)),
+            spec("c", &["a"], Some(3)),
+            spec("d", &["b", "c"], Some(1)),
+        ]);
         let weights = History::default().weights(&plan);
         let graph = Graph::new(&plan).unwrap().with_weights(&weights);
         let own: Vec<(String, u32)> = plan.tasks.iter().map(|task| (task.id.clone(), 1)).collect();

@@ -232,40 +232,20 @@ pub fn find_cycles(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::testing;
     use crate::state::plan::{TaskSpec, TaskType};
 
     fn plan(edges: &[(&str, &[&str], Priority)]) -> Plan {
-        Plan {
-            schema: 1,
-            id: "p".into(),
-            request: "r".into(),
-            planner: "import".into(),
-            model: None,
-            created_at: crate::time::Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
-            created_by: String::new(),
-            priority: Priority::Medium,
-            deadline: None,
-            context: BTreeMap::new(),
-            source: None,
-            tasks: edges
+        testing::plan(
+            edges
                 .iter()
                 .map(|(id, deps, priority)| TaskSpec {
-                    id: (*id).into(),
-                    title: (*id).into(),
-                    description: String::new(),
                     task_type: TaskType::Analysis,
-                    agent: None,
-                    depends_on: deps.iter().map(|d| (*d).to_string()).collect(),
                     priority: *priority,
-                    expected_output: None,
-                    acceptance: vec![],
-                    verify: vec![],
-                    suggested_verify: Vec::new(),
-                    adopted: None,
-                    estimate_minutes: None,
+                    ..testing::task(id, deps)
                 })
                 .collect(),
-        }
+        )
     }
 
     #[test]

@@ -7,4 +7,6 @@ pub mod create;
 pub mod estimate;
 pub mod graph;
 pub mod revise;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod validate;

@@ -322,6 +322,9 @@ fn check_length(text: &str, field: &str, max: usize, label: &str, problems: &mut
     }
 }
 
+/// Parses task #`index + 1` of a plan document, adding its problems to
+/// `problems`. A task with problems of its own still comes back when it has
+/// an id, so the id and graph checks see it.
 fn parse_task(
     index: usize,
     task: &Value,
@@ -338,20 +341,7 @@ fn parse_task(
         ));
         return None;
     };
-    let id = match object.get("id") {
-        Some(Value::String(id)) => Some(id.clone()),
-        Some(other) => {
-            problems.push(format!(
-                "task #{position}: field `id` must be a string, found {}",
-                kind(other)
-            ));
-            None
-        }
-        None => {
-            problems.push(format!("task #{position}: field `id` is missing"));
-            None
-        }
-    };
+    let id = required_string(object, "id", &format!("task #{position}"), problems).cloned();
     let label = match &id {
         Some(id) => format!("task `{id}`"),
         None => format!("task #{position}"),
@@ -361,39 +351,8 @@ fn parse_task(
     {
         problems.push(format!("{label}: {error}"));
     }
-    for key in object.keys() {
-        if !TASK_FIELDS.contains(&key.as_str()) {
-            problems.push(format!(
-                "{label}: unknown field `{key}` (a task has {})",
-                TASK_FIELDS
-                    .iter()
-                    .map(|field| format!("`{field}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-    }
-    let title = match object.get("title") {
-        Some(Value::String(title)) if !title.trim().is_empty() => {
-            check_length(title, "title", MAX_TITLE, &label, problems);
-            title.clone()
-        }
-        Some(Value::String(_)) => {
-            problems.push(format!("{label}: field `title` is empty"));
-            String::new()
-        }
-        Some(other) => {
-            problems.push(format!(
-                "{label}: field `title` must be a string, found {}",
-                kind(other)
-            ));
-            String::new()
-        }
-        None => {
-            problems.push(format!("{label}: field `title` is missing"));
-            String::new()
-        }
-    };
+    check_task_fields(object, &label, problems);
+    let title = task_title(object, &label, problems);
     let description = optional_string(object, "description", &label, problems).unwrap_or_default();
     check_length(
         &description,
@@ -402,90 +361,19 @@ fn parse_task(
         &label,
         problems,
     );
-    let task_type = match object.get("type") {
-        Some(Value::String(name)) => {
-            let parsed = TaskType::parse(name);
-            if parsed.is_none() {
-                problems.push(format!(
-                    "{label} has unknown type `{name}` (known: {})",
-                    type_names()
-                ));
-            }
-            parsed
-        }
-        Some(other) => {
-            problems.push(format!(
-                "{label}: field `type` must be a string, found {}",
-                kind(other)
-            ));
-            None
-        }
-        None => {
-            problems.push(format!("{label}: field `type` is missing"));
-            None
-        }
-    };
-    let agent = optional_string(object, "agent", &label, problems);
-    if let Some(agent) = &agent
-        && !agent_ids.contains(agent)
-    {
-        problems.push(format!(
-            "{label} is assigned to unknown agent `{agent}` (known: {})",
-            agent_ids
-                .iter()
-                .map(|id| format!("`{id}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
+    let task_type = task_type(object, &label, problems);
+    let agent = task_agent(object, &label, agent_ids, problems);
     let mut depends_on = string_list(object, "depends_on", &label, 64, problems);
     let mut seen = BTreeSet::new();
     depends_on.retain(|dependency| seen.insert(dependency.clone()));
-    let priority = match optional_string(object, "priority", &label, problems) {
-        None => Some(default_priority),
-        Some(name) => {
-            let parsed = Priority::parse(&name);
-            if parsed.is_none() {
-                problems.push(format!(
-                    "{label} has unknown priority `{name}` (known: {})",
-                    priority_names()
-                ));
-            }
-            parsed
-        }
-    };
+    let priority = task_priority(object, &label, default_priority, problems);
     let expected_output = optional_string(object, "expected_output", &label, problems);
     if let Some(text) = &expected_output {
         check_length(text, "expected_output", MAX_SHORT_TEXT, &label, problems);
     }
     let acceptance = string_list(object, "acceptance", &label, MAX_SHORT_TEXT, problems);
-    let mut verify = string_list(object, "verify", &label, MAX_SHORT_TEXT, problems);
-    let mut suggested_verify =
-        string_list(object, "suggested_verify", &label, MAX_SHORT_TEXT, problems);
-    if author == Author::Model {
-        // A model's commands never run unchecked: they wait for a person.
-        for command in verify.drain(..) {
-            if !suggested_verify.contains(&command) {
-                suggested_verify.push(command);
-            }
-        }
-    }
-    let estimate_minutes = match object.get("estimate_minutes") {
-        None | Some(Value::Null) => None,
-        Some(value) => match value
-            .as_u64()
-            .and_then(|minutes| u32::try_from(minutes).ok())
-            .filter(|minutes| *minutes <= MAX_ESTIMATE_MINUTES)
-        {
-            Some(minutes) => Some(minutes),
-            None => {
-                problems.push(format!(
-                    "{label}: field `estimate_minutes` must be a whole number of minutes, at most {MAX_ESTIMATE_MINUTES} (a year)"
-                ));
-                None
-            }
-        },
-    };
+    let (verify, suggested_verify) = task_checks(object, &label, author, problems);
+    let estimate_minutes = estimate_minutes(object, &label, problems);
     // A task with problems of its own still takes part in the id and graph
     // checks when it has an id, so duplicates and cycles are reported too.
     let id = id?;
@@ -505,6 +393,171 @@ fn parse_task(
         estimate_minutes,
     };
     Some(spec)
+}
+
+/// Returns a field that must be a string; a missing one or one of another
+/// type is a problem.
+fn required_string<'a>(
+    object: &'a Map<String, Value>,
+    field: &str,
+    label: &str,
+    problems: &mut Vec<String>,
+) -> Option<&'a String> {
+    match object.get(field) {
+        Some(Value::String(text)) => Some(text),
+        Some(other) => {
+            problems.push(format!(
+                "{label}: field `{field}` must be a string, found {}",
+                kind(other)
+            ));
+            None
+        }
+        None => {
+            problems.push(format!("{label}: field `{field}` is missing"));
+            None
+        }
+    }
+}
+
+/// Adds a problem for each field a task does not have.
+fn check_task_fields(object: &Map<String, Value>, label: &str, problems: &mut Vec<String>) {
+    for key in object.keys() {
+        if !TASK_FIELDS.contains(&key.as_str()) {
+            problems.push(format!(
+                "{label}: unknown field `{key}` (a task has {})",
+                TASK_FIELDS
+                    .iter()
+                    .map(|field| format!("`{field}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+}
+
+/// Returns the task's title (empty when it has problems).
+fn task_title(object: &Map<String, Value>, label: &str, problems: &mut Vec<String>) -> String {
+    match required_string(object, "title", label, problems) {
+        Some(title) if !title.trim().is_empty() => {
+            check_length(title, "title", MAX_TITLE, label, problems);
+            title.clone()
+        }
+        Some(_) => {
+            problems.push(format!("{label}: field `title` is empty"));
+            String::new()
+        }
+        None => String::new(),
+    }
+}
+
+/// Returns the task's type, when it names a known one.
+fn task_type(
+    object: &Map<String, Value>,
+    label: &str,
+    problems: &mut Vec<String>,
+) -> Option<TaskType> {
+    let name = required_string(object, "type", label, problems)?;
+    let parsed = TaskType::parse(name);
+    if parsed.is_none() {
+        problems.push(format!(
+            "{label} has unknown type `{name}` (known: {})",
+            type_names()
+        ));
+    }
+    parsed
+}
+
+/// Returns the agent the task is assigned to, if any (an unknown one is a
+/// problem).
+fn task_agent(
+    object: &Map<String, Value>,
+    label: &str,
+    agent_ids: &[String],
+    problems: &mut Vec<String>,
+) -> Option<String> {
+    let agent = optional_string(object, "agent", label, problems);
+    if let Some(agent) = &agent
+        && !agent_ids.contains(agent)
+    {
+        problems.push(format!(
+            "{label} is assigned to unknown agent `{agent}` (known: {})",
+            agent_ids
+                .iter()
+                .map(|id| format!("`{id}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    agent
+}
+
+/// Returns the task's priority (`default_priority` without one), when it
+/// names a known one.
+fn task_priority(
+    object: &Map<String, Value>,
+    label: &str,
+    default_priority: Priority,
+    problems: &mut Vec<String>,
+) -> Option<Priority> {
+    match optional_string(object, "priority", label, problems) {
+        None => Some(default_priority),
+        Some(name) => {
+            let parsed = Priority::parse(&name);
+            if parsed.is_none() {
+                problems.push(format!(
+                    "{label} has unknown priority `{name}` (known: {})",
+                    priority_names()
+                ));
+            }
+            parsed
+        }
+    }
+}
+
+/// Returns the task's `verify` and `suggested_verify` commands; a model's
+/// `verify` commands become suggestions.
+fn task_checks(
+    object: &Map<String, Value>,
+    label: &str,
+    author: Author,
+    problems: &mut Vec<String>,
+) -> (Vec<String>, Vec<String>) {
+    let mut verify = string_list(object, "verify", label, MAX_SHORT_TEXT, problems);
+    let mut suggested_verify =
+        string_list(object, "suggested_verify", label, MAX_SHORT_TEXT, problems);
+    if author == Author::Model {
+        // A model's commands never run unchecked: they wait for a person.
+        for command in verify.drain(..) {
+            if !suggested_verify.contains(&command) {
+                suggested_verify.push(command);
+            }
+        }
+    }
+    (verify, suggested_verify)
+}
+
+/// Returns the task's estimate in minutes, if it has a valid one.
+fn estimate_minutes(
+    object: &Map<String, Value>,
+    label: &str,
+    problems: &mut Vec<String>,
+) -> Option<u32> {
+    match object.get("estimate_minutes") {
+        None | Some(Value::Null) => None,
+        Some(value) => match value
+            .as_u64()
+            .and_then(|minutes| u32::try_from(minutes).ok())
+            .filter(|minutes| *minutes <= MAX_ESTIMATE_MINUTES)
+        {
+            Some(minutes) => Some(minutes),
+            None => {
+                problems.push(format!(
+                    "{label}: field `estimate_minutes` must be a whole number of minutes, at most {MAX_ESTIMATE_MINUTES} (a year)"
+                ));
+                None
+            }
+        },
+    }
 }
 
 /// Checks ids, dependencies and cycles over the tasks that have an id.

@@ -13,10 +13,11 @@ use crate::plan::estimate::{self, History};
 use crate::report::flow::{self, Answer};
 use crate::report::model::{
     AgentReport, AnswerReport, AttemptReport, Bar, Item, Lane, PlanSummary, REPORT_SCHEMA, Report,
-    Summary, TaskReport, Timeline,
+    Summary, TaskReport, Timeline, UsageReport,
 };
 use crate::state::store::Store;
-use crate::state::task::Attempt;
+use crate::state::task::{Attempt, TaskRecord};
+use crate::state::usage::Usage;
 use crate::time::Timestamp;
 
 fn millis(duration: std::time::Duration) -> u64 {
@@ -117,11 +118,7 @@ fn attempt_report(attempt: &Attempt, instance: u32) -> AttemptReport {
         duration_ms: crate::dashboard::panel::attempt_duration(attempt).map(millis),
         outcome: attempt.outcome,
         reason: attempt.reason.clone(),
-        cost_usd: attempt.cost_usd,
-        unpriced_turns: attempt.unpriced_turns,
-        input_tokens: attempt.input_tokens,
-        output_tokens: attempt.output_tokens,
-        turns: attempt.turns,
+        usage: attempt.usage().into(),
         verification: attempt.verification.clone(),
     }
 }
@@ -189,11 +186,7 @@ fn task_reports(
                 started_at: record.and_then(|record| record.started_at),
                 finished_at: record.and_then(|record| record.finished_at),
                 took_ms: node.took_ms,
-                cost_usd: record.map_or(0.0, |record| record.cost_usd),
-                unpriced_turns: record.map_or(0, |record| record.unpriced_turns),
-                input_tokens: record.map_or(0, |record| record.input_tokens),
-                output_tokens: record.map_or(0, |record| record.output_tokens),
-                turns: record.map_or(0, |record| record.turns),
+                usage: record.map(TaskRecord::usage).unwrap_or_default().into(),
                 reason: record.and_then(|record| record.reason.clone()),
                 attempts,
                 answer: answers.get(&spec.id).map(AnswerReport::from_answer),
@@ -237,12 +230,9 @@ fn agent_reports(
                 attempts: 0,
                 failed_attempts: 0,
                 busy_ms: 0,
-                cost_usd: 0.0,
-                unpriced_turns: 0,
-                input_tokens: 0,
-                output_tokens: 0,
-                turns: 0,
+                usage: UsageReport::default(),
             };
+            let mut used = Usage::default();
             for task in tasks {
                 for attempt in task
                     .attempts
@@ -257,15 +247,10 @@ fn agent_reports(
                     report.busy_ms = report
                         .busy_ms
                         .saturating_add(attempt.duration_ms.unwrap_or(0));
-                    report.cost_usd += attempt.cost_usd;
-                    report.unpriced_turns =
-                        report.unpriced_turns.saturating_add(attempt.unpriced_turns);
-                    report.input_tokens = report.input_tokens.saturating_add(attempt.input_tokens);
-                    report.output_tokens =
-                        report.output_tokens.saturating_add(attempt.output_tokens);
-                    report.turns = report.turns.saturating_add(attempt.turns);
+                    used.add(&attempt.usage.into());
                 }
             }
+            report.usage = used.into();
             report
         })
         .collect()
@@ -315,8 +300,8 @@ fn timeline(tasks: &[TaskReport], agents: &[AgentReport], now: Timestamp) -> Tim
                     duration_ms: attempt.duration_ms,
                     outcome: attempt.outcome,
                     reason: attempt.reason.clone(),
-                    cost_usd: attempt.cost_usd,
-                    unpriced_turns: attempt.unpriced_turns,
+                    cost_usd: attempt.usage.cost_usd,
+                    unpriced_turns: attempt.usage.unpriced_turns,
                 });
             }
         }
@@ -365,15 +350,7 @@ fn summary(
                     .find(|known| known.id == agent)
                     .map_or(1, crate::dashboard::snapshot::LoadedAgent::instances)
             };
-            let slots: Vec<(String, u32)> = loaded
-                .plan
-                .tasks
-                .iter()
-                .map(|spec| match &spec.agent {
-                    Some(agent) => (agent.clone(), instances(agent)),
-                    None => (format!("unassigned:{}", spec.id), 1),
-                })
-                .collect();
+            let slots = estimate::agent_slots(&loaded.plan, &instances);
             crate::plan::graph::Graph::new(&loaded.plan)
                 .ok()
                 .map(|plan_graph| {
@@ -396,23 +373,25 @@ fn summary(
             .iter()
             .map(|task| task.attempts.len().saturating_sub(1))
             .sum(),
-        cost_usd: tasks.iter().map(|task| task.cost_usd).sum(),
-        unpriced_turns: tasks
-            .iter()
-            .map(|task| task.unpriced_turns)
-            .fold(0, u32::saturating_add),
-        input_tokens: tasks
-            .iter()
-            .map(|task| task.input_tokens)
-            .fold(0, u64::saturating_add),
-        output_tokens: tasks
-            .iter()
-            .map(|task| task.output_tokens)
-            .fold(0, u64::saturating_add),
-        turns: tasks
-            .iter()
-            .map(|task| task.turns)
-            .fold(0, u32::saturating_add),
+        usage: UsageReport {
+            cost_usd: tasks.iter().map(|task| task.usage.cost_usd).sum(),
+            unpriced_turns: tasks
+                .iter()
+                .map(|task| task.usage.unpriced_turns)
+                .fold(0, u32::saturating_add),
+            input_tokens: tasks
+                .iter()
+                .map(|task| task.usage.input_tokens)
+                .fold(0, u64::saturating_add),
+            output_tokens: tasks
+                .iter()
+                .map(|task| task.usage.output_tokens)
+                .fold(0, u64::saturating_add),
+            turns: tasks
+                .iter()
+                .map(|task| task.usage.turns)
+                .fold(0, u32::saturating_add),
+        },
         agent_time_ms: attempts
             .iter()
             .filter_map(|attempt| attempt.duration_ms)

@@ -187,10 +187,10 @@ fn cards(out: &mut String, report: &Report) {
     card(
         out,
         "cost",
-        &text::cost(summary.cost_usd, summary.unpriced_turns),
+        &text::cost(summary.usage.cost_usd, summary.usage.unpriced_turns),
         &format!(
             "{} input / {} output tokens, {} turns",
-            summary.input_tokens, summary.output_tokens, summary.turns
+            summary.usage.input_tokens, summary.usage.output_tokens, summary.usage.turns
         ),
     );
     match (summary.started_at, summary.wall_ms) {
@@ -253,11 +253,14 @@ fn agents(out: &mut String, report: &Report) {
     let max_cost = report
         .agents
         .iter()
-        .map(|agent| agent.cost_usd)
+        .map(|agent| agent.usage.cost_usd)
         .fold(0.0, f64::max);
     #[allow(clippy::cast_precision_loss)]
     let tokens = |agent: &crate::report::model::AgentReport| {
-        agent.input_tokens.saturating_add(agent.output_tokens) as f64
+        agent
+            .usage
+            .input_tokens
+            .saturating_add(agent.usage.output_tokens) as f64
     };
     let max_tokens = report.agents.iter().map(tokens).fold(0.0, f64::max);
     #[allow(clippy::cast_precision_loss)]
@@ -280,10 +283,10 @@ fn agents(out: &mut String, report: &Report) {
             agent.failed_attempts,
             text::duration(agent.busy_ms),
             meter(busy, max_busy),
-            text::cost(agent.cost_usd, agent.unpriced_turns),
-            meter(agent.cost_usd, max_cost),
-            agent.input_tokens,
-            agent.output_tokens,
+            text::cost(agent.usage.cost_usd, agent.usage.unpriced_turns),
+            meter(agent.usage.cost_usd, max_cost),
+            agent.usage.input_tokens,
+            agent.usage.output_tokens,
             meter(tokens(agent), max_tokens),
         );
     }
@@ -378,7 +381,7 @@ fn attempts(out: &mut String, attempts: &[AttemptReport]) {
                 .duration_ms
                 .map_or_else(|| "—".to_string(), text::duration),
             xml(&outcome),
-            text::cost(attempt.cost_usd, attempt.unpriced_turns),
+            text::cost(attempt.usage.cost_usd, attempt.usage.unpriced_turns),
             xml(attempt.reason.as_deref().unwrap_or("—")),
         );
     }
@@ -436,7 +439,7 @@ fn task_section(out: &mut String, index: usize, task: &TaskReport) {
     if let Some(took) = task.took_ms {
         facts.push(format!("took {}", text::duration(took)));
     }
-    facts.push(text::cost(task.cost_usd, task.unpriced_turns));
+    facts.push(text::cost(task.usage.cost_usd, task.usage.unpriced_turns));
     if !task.depends_on.is_empty() {
         facts.push(format!("after {}", xml(&task.depends_on.join(", "))));
     }

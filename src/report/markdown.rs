@@ -76,10 +76,10 @@ pub fn render(report: &Report) -> String {
         "cost",
         format!(
             "{} · {} input / {} output tokens · {} turns",
-            text::cost(summary.cost_usd, summary.unpriced_turns),
-            summary.input_tokens,
-            summary.output_tokens,
-            summary.turns
+            text::cost(summary.usage.cost_usd, summary.usage.unpriced_turns),
+            summary.usage.input_tokens,
+            summary.usage.output_tokens,
+            summary.usage.turns
         ),
     );
     if let (Some(started), Some(wall)) = (summary.started_at, summary.wall_ms) {
@@ -174,9 +174,9 @@ fn agents(out: &mut String, report: &Report) {
             agent.attempts,
             agent.failed_attempts,
             text::duration(agent.busy_ms),
-            text::cost(agent.cost_usd, agent.unpriced_turns),
-            agent.input_tokens,
-            agent.output_tokens
+            text::cost(agent.usage.cost_usd, agent.usage.unpriced_turns),
+            agent.usage.input_tokens,
+            agent.usage.output_tokens
         );
     }
     out.push('\n');
@@ -201,7 +201,7 @@ fn attempt_line(attempt: &AttemptReport) -> String {
             attempt.agent,
             attempt.outcome,
             text::duration(took),
-            text::cost(attempt.cost_usd, attempt.unpriced_turns)
+            text::cost(attempt.usage.cost_usd, attempt.usage.unpriced_turns)
         ),
         None => format!(
             "- attempt {} by {}: running since {}",
@@ -233,7 +233,7 @@ fn task_section(out: &mut String, plan_id: &str, task: &TaskReport) {
     if let Some(took) = task.took_ms {
         facts.push(format!("took {}", text::duration(took)));
     }
-    facts.push(text::cost(task.cost_usd, task.unpriced_turns));
+    facts.push(text::cost(task.usage.cost_usd, task.usage.unpriced_turns));
     let _ = writeln!(out, "{}\n", facts.join(" · "));
     if let Some(reason) = &task.reason {
         let _ = writeln!(out, "Reason: {}\n", text::markdown(reason, LINE_CHARS));

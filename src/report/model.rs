@@ -55,6 +55,7 @@ use crate::report::flow::{self, Answer};
 use crate::state::outcome::{AttemptOutcome, Outcome};
 use crate::state::plan::{Priority, TaskType};
 use crate::state::task::Verification;
+use crate::state::usage::Usage;
 use crate::time::Timestamp;
 
 /// The version of the `report --json` document.
@@ -94,17 +95,9 @@ pub struct Summary {
     pub failed_attempts: usize,
     /// Attempts beyond each task's first.
     pub retries: usize,
-    /// Cost, USD.
-    pub cost_usd: f64,
-    /// Calls of unknown cost, not in `cost_usd` (omitted when 0).
-    #[serde(skip_serializing_if = "crate::state::usage::is_zero")]
-    pub unpriced_turns: u32,
-    /// Input tokens.
-    pub input_tokens: u64,
-    /// Output tokens.
-    pub output_tokens: u64,
-    /// Agent turns.
-    pub turns: u32,
+    /// What its agent calls used: cost, tokens, turns.
+    #[serde(flatten)]
+    pub usage: UsageReport,
     /// Summed wall time of finished attempts.
     pub agent_time_ms: u64,
     /// The first attempt's start.
@@ -119,6 +112,48 @@ pub struct Summary {
     pub critical_path: Vec<String>,
     /// The critical path's estimated length.
     pub critical_path_ms: u64,
+}
+
+/// What agent calls used (a [`Usage`]), as the report writes it in the summary,
+/// a task, an attempt or an agent: `cost_usd`, `unpriced_turns` (omitted when
+/// 0), `input_tokens`, `output_tokens`, `turns`.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct UsageReport {
+    /// Cost, USD.
+    pub cost_usd: f64,
+    /// Calls of unknown cost, not in `cost_usd` (omitted when 0).
+    #[serde(skip_serializing_if = "crate::state::usage::is_zero")]
+    pub unpriced_turns: u32,
+    /// Input tokens.
+    pub input_tokens: u64,
+    /// Output tokens.
+    pub output_tokens: u64,
+    /// Agent turns.
+    pub turns: u32,
+}
+
+impl From<Usage> for UsageReport {
+    fn from(usage: Usage) -> Self {
+        UsageReport {
+            cost_usd: usage.cost_usd,
+            unpriced_turns: usage.unpriced_turns,
+            input_tokens: usage.input_tokens,
+            output_tokens: usage.output_tokens,
+            turns: usage.turns,
+        }
+    }
+}
+
+impl From<UsageReport> for Usage {
+    fn from(report: UsageReport) -> Self {
+        Usage {
+            cost_usd: report.cost_usd,
+            input_tokens: report.input_tokens,
+            output_tokens: report.output_tokens,
+            turns: report.turns,
+            unpriced_turns: report.unpriced_turns,
+        }
+    }
 }
 
 /// One attempt, with the instance that ran it.
@@ -140,17 +175,9 @@ pub struct AttemptReport {
     pub outcome: AttemptOutcome,
     /// Why it did not succeed.
     pub reason: Option<String>,
-    /// Cost, USD.
-    pub cost_usd: f64,
-    /// Calls of unknown cost, not in `cost_usd` (omitted when 0).
-    #[serde(skip_serializing_if = "crate::state::usage::is_zero")]
-    pub unpriced_turns: u32,
-    /// Input tokens.
-    pub input_tokens: u64,
-    /// Output tokens.
-    pub output_tokens: u64,
-    /// Agent turns.
-    pub turns: u32,
+    /// What its agent calls used: cost, tokens, turns.
+    #[serde(flatten)]
+    pub usage: UsageReport,
     /// The verification commands and what they said.
     pub verification: Vec<Verification>,
 }
@@ -243,17 +270,9 @@ pub struct TaskReport {
     pub finished_at: Option<Timestamp>,
     /// Summed wall time of its finished attempts.
     pub took_ms: Option<u64>,
-    /// Cost, USD.
-    pub cost_usd: f64,
-    /// Calls of unknown cost, not in `cost_usd` (omitted when 0).
-    #[serde(skip_serializing_if = "crate::state::usage::is_zero")]
-    pub unpriced_turns: u32,
-    /// Input tokens.
-    pub input_tokens: u64,
-    /// Output tokens.
-    pub output_tokens: u64,
-    /// Agent turns.
-    pub turns: u32,
+    /// What its agent calls used: cost, tokens, turns.
+    #[serde(flatten)]
+    pub usage: UsageReport,
     /// Why it is not completed.
     pub reason: Option<String>,
     /// Every attempt.
@@ -283,17 +302,9 @@ pub struct AgentReport {
     pub failed_attempts: usize,
     /// Summed wall time of its finished attempts.
     pub busy_ms: u64,
-    /// Cost, USD.
-    pub cost_usd: f64,
-    /// Calls of unknown cost, not in `cost_usd` (omitted when 0).
-    #[serde(skip_serializing_if = "crate::state::usage::is_zero")]
-    pub unpriced_turns: u32,
-    /// Input tokens.
-    pub input_tokens: u64,
-    /// Output tokens.
-    pub output_tokens: u64,
-    /// Agent turns.
-    pub turns: u32,
+    /// What its agent calls used: cost, tokens, turns.
+    #[serde(flatten)]
+    pub usage: UsageReport,
 }
 
 /// One attempt on the timeline.

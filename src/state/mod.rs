@@ -2,6 +2,7 @@
 //! kind of file.
 
 pub mod agent;
+pub mod background;
 pub mod config;
 pub mod confine;
 pub mod fs;

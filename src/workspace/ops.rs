@@ -16,6 +16,7 @@ use crate::state::plan::Plan;
 use crate::state::store::Store;
 use crate::state::task::{MergeState, TaskState};
 use crate::state::workspace::PlanWorkspace;
+use crate::workspace::git::Git;
 use crate::workspace::worktree::{MERGE_WORKTREE, Workspaces};
 
 /// Returns a plan's place in git, or the error saying it never ran in a
@@ -30,6 +31,18 @@ pub fn plan_workspace(store: &Store, plan_id: &str) -> Result<PlanWorkspace> {
             format!("run it in a git repository first: `nexus run {plan_id}`"),
         )),
     }
+}
+
+/// Returns the commit at the tip of a plan's integration branch, or the
+/// usage error saying the branch is gone.
+fn integration_tip(git: &Git, place: &PlanWorkspace) -> Result<String> {
+    git.resolve(&format!("refs/heads/{}", place.integration))?
+        .ok_or_else(|| {
+            tagged(
+                Kind::Usage,
+                format!("branch `{}` is gone", place.integration),
+            )
+        })
 }
 
 /// Returns the arguments of `git diff` for a plan (base → integration tip)
@@ -113,14 +126,7 @@ pub fn land(
                 "check out the branch to land on",
             )
         })?;
-    let tip = git
-        .resolve(&format!("refs/heads/{}", place.integration))?
-        .ok_or_else(|| {
-            tagged(
-                Kind::Usage,
-                format!("branch `{}` is gone", place.integration),
-            )
-        })?;
+    let tip = integration_tip(git, &place)?;
     let head = git.run(top, ["rev-parse", "HEAD"])?;
     if git.is_ancestor(&tip, &head)? {
         return Ok(Landed {
@@ -250,14 +256,7 @@ pub fn reject(
         "the merge queue",
         Duration::from_secs(600),
     )?;
-    let tip = git
-        .resolve(&format!("refs/heads/{}", place.integration))?
-        .ok_or_else(|| {
-            tagged(
-                Kind::Usage,
-                format!("branch `{}` is gone", place.integration),
-            )
-        })?;
+    let tip = integration_tip(git, &place)?;
     if let Some(merged) = state.merged.clone().filter(|merged| *merged != state.base) {
         let parents = git.run(&git.top, ["rev-list", "--parents", "-n", "1", &merged])?;
         let is_merge = parents.split_whitespace().count() > 2;
