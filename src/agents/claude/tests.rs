@@ -1,6 +1,7 @@
 //! Unit tests of the Claude Code backend.
 
 use super::*;
+use crate::agents::backend::{AgentEvent, Exit, Outcome, Parsed, SessionMode, TurnOutput};
 
 fn sample(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))

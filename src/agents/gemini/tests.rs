@@ -1,6 +1,7 @@
 //! Unit tests of the Gemini CLI backend.
 
 use super::*;
+use crate::agents::backend::SessionMode;
 
 fn sample(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
