@@ -52,6 +52,16 @@ impl SessionMode {
     pub fn is_resume(&self) -> bool {
         matches!(self, SessionMode::Resume(_))
     }
+
+    /// Returns the arguments that name the session to a CLI that takes
+    /// `new` (e.g. `--session-id`) with a preset id and `resume` (e.g.
+    /// `--resume`) with the id to resume.
+    pub fn args(&self, new: &str, resume: &str) -> [OsString; 2] {
+        match self {
+            SessionMode::New(id) => [new.into(), id.into()],
+            SessionMode::Resume(id) => [resume.into(), id.into()],
+        }
+    }
 }
 
 /// What a turn's parser is told before the call.
@@ -102,6 +112,47 @@ pub struct Settings {
     /// minimal (no request for the JSON result block, no excerpts of earlier
     /// interactions, a short recap).
     pub compact: bool,
+}
+
+/// The most agentic turns one call takes unless configured otherwise; for a
+/// CLI without a turn limit flag, it only scales progress.
+pub const DEFAULT_MAX_TURNS: u32 = 40;
+
+impl Settings {
+    /// Returns the settings of the `backend` CLI: its executable and model
+    /// (both shown in [`Self::table`]) and its permission in words, with
+    /// [`DEFAULT_MAX_TURNS`] and not compact.
+    pub fn new(
+        backend: &'static str,
+        command: String,
+        model: Option<String>,
+        permission: String,
+    ) -> Self {
+        let table = BTreeMap::from([
+            ("command".to_string(), command.clone().into()),
+            ("model".to_string(), model.clone().into()),
+        ]);
+        Settings {
+            backend,
+            command,
+            model,
+            max_turns: DEFAULT_MAX_TURNS,
+            permission,
+            table,
+            compact: false,
+        }
+    }
+
+    /// Returns `self` with more resolved settings shown in [`Self::table`].
+    #[must_use]
+    pub fn showing<const N: usize>(mut self, entries: [(&str, serde_json::Value); N]) -> Self {
+        self.table.extend(
+            entries
+                .into_iter()
+                .map(|(key, value)| (key.to_string(), value)),
+        );
+        self
+    }
 }
 
 /// The environment a backend's child receives on top of the common
@@ -403,23 +454,53 @@ pub struct Advice {
     pub hint: Option<String>,
 }
 
+/// The names of an agent CLI, declared by its backend
+/// ([`Backend::identity`]).
+#[derive(Debug)]
+pub struct Identity {
+    /// The backend's name: the value of an agent's `backend` and the name of
+    /// its settings table.
+    pub name: &'static str,
+    /// The product's name, for messages ("Claude Code").
+    pub product: &'static str,
+    /// The executable's default name.
+    pub command: &'static str,
+    /// The environment variable that overrides the executable.
+    pub command_variable: &'static str,
+    /// How to install the CLI.
+    pub install_hint: &'static str,
+}
+
 /// An agent CLI.
 pub trait Backend: Sync + std::fmt::Debug {
+    /// Returns the CLI's names.
+    fn identity(&self) -> &'static Identity;
+
     /// Returns the backend's name: the value of an agent's `backend` and the
     /// name of its settings table.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &'static str {
+        self.identity().name
+    }
 
     /// Returns the product's name, for messages ("Claude Code").
-    fn product(&self) -> &'static str;
+    fn product(&self) -> &'static str {
+        self.identity().product
+    }
 
     /// Returns the executable's default name.
-    fn default_command(&self) -> &'static str;
+    fn default_command(&self) -> &'static str {
+        self.identity().command
+    }
 
     /// Returns the environment variable that overrides the executable.
-    fn command_variable(&self) -> &'static str;
+    fn command_variable(&self) -> &'static str {
+        self.identity().command_variable
+    }
 
     /// Returns how to install the CLI.
-    fn install_hint(&self) -> &'static str;
+    fn install_hint(&self) -> &'static str {
+        self.identity().install_hint
+    }
 
     /// Checks this backend's table in a configuration or agent file (`path`
     /// holding `text`); an error names the file, the key and the line.

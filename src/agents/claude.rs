@@ -32,16 +32,14 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::agents::backend::{
-    AgentEvent, Backend, EnvPlan, Exit, MAX_REPLY_BYTES, Outcome, Parsed, SessionCheck,
-    SessionMode, Settings, TurnContext, TurnOutput, TurnParser, TurnRequest, stopped_outcome,
+    Backend, DEFAULT_MAX_TURNS, EnvPlan, Identity, SessionCheck, Settings, TurnContext, TurnParser,
+    TurnRequest,
 };
+use crate::agents::table::{self, layered};
 use crate::state::agent::{Agent, Permission};
 use crate::state::config::Config;
-use crate::state::usage::{TokenCounts, Usage};
 use crate::time::HumanDuration;
 
 /// What a compact agent's system prompt ends with: a small model rambles
@@ -105,99 +103,38 @@ pub const BUILD_COMMANDS: &[&str] = &[
     "ls",
 ];
 
-/// Lines on stderr that are the CLI's own argument errors (exit 1, nothing
-/// on stdout): trying again cannot help. Any other stderr-only failure is a
-/// crash, which may be retried.
-const ARGUMENT_ERRORS: &[&str] = &[
-    "error: unknown option",
-    "error: option '",
-    "error: missing required argument",
-    "error: too many arguments",
-    "Error: Invalid session ID",
-    "Error: --session-id can only be used",
-    "Error: When using --print",
-    "Error: --resume requires",
-    "Error: Input must be provided",
-    "cannot be used with root/sudo privileges",
-];
-
-/// The Claude Code CLI backend.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Claude;
-
-/// The `[claude]` table, in `config.toml` (defaults) and in an agent file
-/// (overrides, key by key). Every key is optional.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Table {
-    /// The executable (`NEXUS_CLAUDE_BIN` overrides it).
-    pub command: Option<String>,
-    /// `--model`: an alias or a full name; the CLI's default when unset.
-    pub model: Option<String>,
-    /// `--max-turns` (default 40).
-    pub max_turns: Option<u32>,
-    /// `CLAUDE_CODE_MAX_OUTPUT_TOKENS`; 0 = the CLI's default.
-    pub max_output_tokens: Option<u32>,
-    /// `--permission-mode`; else from the agent's `permission`.
-    pub permission_mode: Option<String>,
-    /// `--allowedTools`, added to what the agent's `permission` allows.
-    pub allowed_tools: Option<Vec<String>>,
-    /// `--disallowedTools`.
-    pub disallowed_tools: Option<Vec<String>>,
-    /// `--add-dir`: extra directories the agent may use.
-    pub add_dirs: Option<Vec<String>>,
-    /// `CLAUDE_CODE_MAX_RETRIES` unless set in the environment (default 2).
-    pub max_api_retries: Option<u32>,
-    /// `API_TIMEOUT_MS` unless set in the environment (default 120s).
-    pub api_timeout: Option<HumanDuration>,
-    /// For small local models: the personality replaces the system prompt,
-    /// no tools, capped output (default false).
-    pub compact: Option<bool>,
-    /// The sampling temperature of the original agent profiles, accepted
-    /// and ignored: Claude Code has no temperature setting (no flag, no
-    /// variable). `nexus doctor` lists it; any other unknown key is an error.
-    pub temperature: Option<f64>,
-}
-
-impl Table {
-    /// Returns `self` with every key `over` sets replaced by its value.
-    fn overridden_by(mut self, over: Table) -> Table {
-        macro_rules! take {
-            ($($field:ident),*) => {
-                $(if over.$field.is_some() { self.$field = over.$field; })*
-            };
-        }
-        take!(
-            command,
-            model,
-            max_turns,
-            max_output_tokens,
-            permission_mode,
-            allowed_tools,
-            disallowed_tools,
-            add_dirs,
-            max_api_retries,
-            api_timeout,
-            compact,
-            temperature
-        );
-        self
+layered! {
+    /// The `[claude]` table, in `config.toml` (defaults) and in an agent file
+    /// (overrides, key by key). Every key is optional.
+    pub struct Table in "claude" {
+        /// The executable (`NEXUS_CLAUDE_BIN` overrides it).
+        pub command: Option<String>,
+        /// `--model`: an alias or a full name; the CLI's default when unset.
+        pub model: Option<String>,
+        /// `--max-turns` (default 40).
+        pub max_turns: Option<u32>,
+        /// `CLAUDE_CODE_MAX_OUTPUT_TOKENS`; 0 = the CLI's default.
+        pub max_output_tokens: Option<u32>,
+        /// `--permission-mode`; else from the agent's `permission`.
+        pub permission_mode: Option<String>,
+        /// `--allowedTools`, added to what the agent's `permission` allows.
+        pub allowed_tools: Option<Vec<String>>,
+        /// `--disallowedTools`.
+        pub disallowed_tools: Option<Vec<String>>,
+        /// `--add-dir`: extra directories the agent may use.
+        pub add_dirs: Option<Vec<String>>,
+        /// `CLAUDE_CODE_MAX_RETRIES` unless set in the environment (default 2).
+        pub max_api_retries: Option<u32>,
+        /// `API_TIMEOUT_MS` unless set in the environment (default 120s).
+        pub api_timeout: Option<HumanDuration>,
+        /// For small local models: the personality replaces the system prompt,
+        /// no tools, capped output (default false).
+        pub compact: Option<bool>,
+        /// The sampling temperature of the original agent profiles, accepted
+        /// and ignored: Claude Code has no temperature setting (no flag, no
+        /// variable). `nexus doctor` lists it; any other unknown key is an error.
+        pub temperature: Option<f64>,
     }
-}
-
-#[derive(Deserialize)]
-struct InFile {
-    #[serde(default)]
-    claude: Option<Table>,
-}
-
-/// Reads the `[claude]` table of a file (empty when absent).
-fn table_in(path: &Path, text: &str, what: &str) -> Result<Table> {
-    if text.is_empty() {
-        return Ok(Table::default());
-    }
-    let in_file: InFile = crate::state::fs::parse_toml_part(path, text, what)?;
-    Ok(in_file.claude.unwrap_or_default())
 }
 
 /// An agent's settings, every key resolved.
@@ -242,20 +179,8 @@ fn resolve_for(config: &Config, agent: Option<&Agent>, isolated: bool) -> Result
         api_timeout: config.agent_backend.api_timeout,
         ..Table::default()
     };
-    let mut table = legacy.overridden_by(table_in(
-        &config.source.path,
-        &config.source.text,
-        "config",
-    )?);
-    if let Some(agent) = agent {
-        table = table.overridden_by(table_in(&agent.source.path, &agent.source.text, "agent")?);
-    }
-    let permission = match agent.and_then(|agent| agent.permission) {
-        Some(Permission::Build) if !isolated => Permission::Edit,
-        Some(permission) => permission,
-        None => Permission::Edit,
-    };
-    let (mode, mut allowed) = match permission {
+    let table = table::layers(legacy, config, agent)?;
+    let (mode, mut allowed) = match table::permission(agent, isolated) {
         Permission::Read => ("default", Vec::new()),
         Permission::Edit => ("acceptEdits", Vec::new()),
         Permission::Build => (
@@ -283,7 +208,7 @@ fn resolve_for(config: &Config, agent: Option<&Agent>, isolated: bool) -> Result
             .command
             .unwrap_or_else(|| Claude.default_command().to_string()),
         model: table.model,
-        max_turns: table.max_turns.unwrap_or(40),
+        max_turns: table.max_turns.unwrap_or(DEFAULT_MAX_TURNS),
         max_output_tokens,
         permission_mode: table.permission_mode.unwrap_or_else(|| mode.to_string()),
         allowed_tools: allowed,
@@ -327,74 +252,47 @@ pub fn transcript_path(
     projects_dir(env).map(|dir| dir.join(escaped).join(format!("{session_id}.jsonl")))
 }
 
+/// The Claude Code CLI backend.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Claude;
+
+/// Claude Code's names.
+static IDENTITY: Identity = Identity {
+    name: "claude",
+    product: "Claude Code",
+    command: "claude",
+    command_variable: crate::env_vars::NEXUS_CLAUDE_BIN,
+    install_hint: "install Claude Code with `npm install -g @anthropic-ai/claude-code`, \
+         or set `NEXUS_CLAUDE_BIN` or `[claude] command` to its path",
+};
+
 impl Backend for Claude {
-    fn name(&self) -> &'static str {
-        "claude"
-    }
-
-    fn product(&self) -> &'static str {
-        "Claude Code"
-    }
-
-    fn default_command(&self) -> &'static str {
-        "claude"
-    }
-
-    fn command_variable(&self) -> &'static str {
-        crate::env_vars::NEXUS_CLAUDE_BIN
-    }
-
-    fn install_hint(&self) -> &'static str {
-        "install Claude Code with `npm install -g @anthropic-ai/claude-code`, \
-         or set `NEXUS_CLAUDE_BIN` or `[claude] command` to its path"
+    fn identity(&self) -> &'static Identity {
+        &IDENTITY
     }
 
     fn check(&self, path: &Path, text: &str) -> Result<()> {
-        let what = if path.extension().is_some_and(|ext| ext == "toml")
-            && path.file_name().is_some_and(|name| name == "config.toml")
-        {
-            "config"
-        } else {
-            "agent"
-        };
-        let table = table_in(path, text, what)?;
-        let problem = if let Some(mode) = table
-            .permission_mode
-            .as_deref()
-            .filter(|mode| !PERMISSION_MODES.contains(mode))
-        {
-            Some(format!(
-                "field `claude.permission_mode`: `{mode}` is not one of {}",
-                PERMISSION_MODES.join(", ")
-            ))
-        } else if table.max_turns == Some(0) {
-            Some("field `claude.max_turns` must be at least 1".to_string())
-        } else if table.api_timeout.is_some_and(|timeout| timeout.0.is_zero()) {
-            Some("field `claude.api_timeout` must be longer than 0s".to_string())
-        } else if table
-            .temperature
-            .is_some_and(|temperature| !(0.0..=1.0).contains(&temperature))
-        {
-            Some("field `claude.temperature` must be between 0 and 1".to_string())
-        } else {
-            None
-        };
-        match problem {
-            Some(problem) => Err(crate::exit::tagged(
-                crate::exit::Kind::StateInvalid,
-                format!("{what} file `{}` is malformed: {problem}", path.display()),
-            )),
-            None => Ok(()),
-        }
+        table::check(path, text, |table: &Table| {
+            let mode = table.permission_mode.as_deref();
+            table::not_one_of("claude.permission_mode", mode, PERMISSION_MODES).or_else(|| {
+                if table.max_turns == Some(0) {
+                    Some("field `claude.max_turns` must be at least 1".to_string())
+                } else if table.api_timeout.is_some_and(|timeout| timeout.0.is_zero()) {
+                    Some("field `claude.api_timeout` must be longer than 0s".to_string())
+                } else if table
+                    .temperature
+                    .is_some_and(|temperature| !(0.0..=1.0).contains(&temperature))
+                {
+                    Some("field `claude.temperature` must be between 0 and 1".to_string())
+                } else {
+                    None
+                }
+            })
+        })
     }
 
     fn ignored_keys(&self, path: &Path, text: &str) -> Vec<(String, String)> {
-        let what = if path.file_name().is_some_and(|name| name == "config.toml") {
-            "config"
-        } else {
-            "agent"
-        };
-        table_in(path, text, what)
+        table::table_in::<Table>(path, text, table::what_of(path))
             .ok()
             .and_then(|table| table.temperature)
             .map(|temperature| {
@@ -410,33 +308,27 @@ impl Backend for Claude {
 
     fn settings(&self, config: &Config, agent: Option<&Agent>, isolated: bool) -> Result<Settings> {
         let resolved = resolve_for(config, agent, isolated)?;
-        let mut table = BTreeMap::new();
-        let mut put = |key: &str, value: Value| {
-            table.insert(key.to_string(), value);
-        };
-        put("command", resolved.command.clone().into());
-        put(
-            "model",
-            resolved.model.clone().map_or(Value::Null, Value::from),
-        );
-        put("max_turns", resolved.max_turns.into());
-        put("max_output_tokens", resolved.max_output_tokens.into());
-        put("permission_mode", resolved.permission_mode.clone().into());
-        put("allowed_tools", resolved.allowed_tools.clone().into());
-        put("disallowed_tools", resolved.disallowed_tools.clone().into());
-        put("add_dirs", resolved.add_dirs.clone().into());
-        put("max_api_retries", resolved.max_api_retries.into());
-        put("api_timeout", resolved.api_timeout.to_string().into());
-        put("compact", resolved.compact.into());
-        Ok(Settings {
-            backend: self.name(),
-            command: resolved.command,
-            model: resolved.model,
+        let settings = Settings {
             max_turns: resolved.max_turns,
-            permission: resolved.permission_mode,
-            table,
             compact: resolved.compact,
-        })
+            ..Settings::new(
+                self.name(),
+                resolved.command,
+                resolved.model,
+                resolved.permission_mode.clone(),
+            )
+        };
+        Ok(settings.showing([
+            ("max_turns", resolved.max_turns.into()),
+            ("max_output_tokens", resolved.max_output_tokens.into()),
+            ("permission_mode", resolved.permission_mode.into()),
+            ("allowed_tools", resolved.allowed_tools.into()),
+            ("disallowed_tools", resolved.disallowed_tools.into()),
+            ("add_dirs", resolved.add_dirs.into()),
+            ("max_api_retries", resolved.max_api_retries.into()),
+            ("api_timeout", resolved.api_timeout.to_string().into()),
+            ("compact", resolved.compact.into()),
+        ]))
     }
 
     fn turn_args(&self, request: &TurnRequest<'_>) -> Result<Vec<OsString>> {
@@ -447,16 +339,7 @@ impl Backend for Claude {
             "stream-json".into(),
             "--verbose".into(),
         ];
-        match &request.session {
-            SessionMode::New(id) => {
-                args.push("--session-id".into());
-                args.push(id.into());
-            }
-            SessionMode::Resume(id) => {
-                args.push("--resume".into());
-                args.push(id.into());
-            }
-        }
+        args.extend(request.session.args("--session-id", "--resume"));
         if let Some(model) = &settings.model {
             args.push("--model".into());
             args.push(model.into());
@@ -601,7 +484,7 @@ impl Backend for Claude {
     }
 
     fn parser(&self, _context: &TurnContext) -> Box<dyn TurnParser> {
-        Box::new(Parser::default())
+        Box::new(stream::Parser::default())
     }
 
     fn reports_cost(&self) -> bool {
@@ -622,802 +505,6 @@ impl Backend for Claude {
     }
 }
 
-/// Lines longer than this are logged but not parsed (a JSON value that size
-/// would take several times its size in memory).
-const MAX_PARSED_LINE: usize = 64 << 20;
-
-/// The state of one turn's output: what the classification needs.
-#[derive(Default)]
-struct Parser {
-    session_id: Option<String>,
-    version: Option<String>,
-    model: Option<String>,
-    result: Option<Value>,
-    any_json: bool,
-}
-
-fn text_of(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        Value::Array(items) => items
-            .iter()
-            .map(|item| match item.get("text").and_then(Value::as_str) {
-                Some(text) => text.to_string(),
-                None => item.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(" "),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn u64_at(value: &Value, pointer: &str) -> u64 {
-    value.pointer(pointer).and_then(Value::as_u64).unwrap_or(0)
-}
-
-/// Returns the usage a `result` object reports.
-fn usage_of(result: &Value) -> Usage {
-    Usage {
-        cost_usd: result
-            .get("total_cost_usd")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0),
-        input_tokens: u64_at(result, "/usage/input_tokens")
-            + u64_at(result, "/usage/cache_creation_input_tokens")
-            + u64_at(result, "/usage/cache_read_input_tokens"),
-        output_tokens: u64_at(result, "/usage/output_tokens"),
-        turns: u32::try_from(u64_at(result, "/num_turns")).unwrap_or(u32::MAX),
-        unpriced_turns: 0,
-    }
-}
-
-/// Returns the token counts a `result` object reports, split for pricing.
-fn tokens_of(result: &Value) -> TokenCounts {
-    let cached_input = u64_at(result, "/usage/cache_read_input_tokens");
-    let cache_write_input = u64_at(result, "/usage/cache_creation_input_tokens");
-    TokenCounts {
-        input: u64_at(result, "/usage/input_tokens") + cached_input + cache_write_input,
-        cached_input,
-        cache_write_input,
-        output: u64_at(result, "/usage/output_tokens"),
-    }
-}
-
-/// Returns the `errors` of a result, joined.
-fn errors_of(result: &Value) -> Option<String> {
-    result
-        .get("errors")
-        .and_then(Value::as_array)
-        .map(|errors| {
-            errors
-                .iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
-        .filter(|text| !text.is_empty())
-}
-
-fn denials_of(result: &Value) -> Vec<String> {
-    result
-        .get("permission_denials")
-        .and_then(Value::as_array)
-        .map(|denials| {
-            denials
-                .iter()
-                .map(|denial| {
-                    denial
-                        .get("tool_name")
-                        .and_then(Value::as_str)
-                        .unwrap_or("unknown tool")
-                        .to_string()
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Returns the events of one parsed stream-json object.
-fn events_of(event: &Value) -> Vec<AgentEvent> {
-    let kind = event.get("type").and_then(Value::as_str).unwrap_or("");
-    let subtype = event.get("subtype").and_then(Value::as_str).unwrap_or("");
-    let string = |name: &str| event.get(name).and_then(Value::as_str).map(str::to_string);
-    match (kind, subtype) {
-        ("system", "init") => vec![AgentEvent::Init {
-            session_id: string("session_id"),
-            model: string("model"),
-            cwd: string("cwd"),
-            version: string("claude_code_version"),
-        }],
-        ("system", "api_retry") => vec![AgentEvent::Retry {
-            attempt: event.get("attempt").and_then(Value::as_u64),
-            max: event.get("max_retries").and_then(Value::as_u64),
-            status: event
-                .get("error_status")
-                .filter(|status| !status.is_null())
-                .map(ToString::to_string),
-            delay_ms: event
-                .get("retry_delay_ms")
-                .and_then(Value::as_f64)
-                .map(|ms| {
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                    let ms = ms.max(0.0) as u64;
-                    ms
-                }),
-            error: string("error").unwrap_or_else(|| "?".to_string()),
-        }],
-        ("system", other) => vec![AgentEvent::System(other.to_string())],
-        ("assistant", _) => event
-            .pointer("/message/content")
-            .and_then(Value::as_array)
-            .map(|content| {
-                content
-                    .iter()
-                    .map(|item| {
-                        let field = |name: &str| {
-                            item.get(name)
-                                .and_then(Value::as_str)
-                                .unwrap_or("")
-                                .to_string()
-                        };
-                        match item.get("type").and_then(Value::as_str).unwrap_or("") {
-                            "text" => AgentEvent::Text(field("text")),
-                            "thinking" => AgentEvent::Thinking(field("thinking")),
-                            "tool_use" => AgentEvent::ToolUse {
-                                name: item
-                                    .get("name")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("?")
-                                    .to_string(),
-                                input: item.get("input").map_or_else(String::new, Value::to_string),
-                            },
-                            other => AgentEvent::Other {
-                                kind: format!("assistant {other}"),
-                                raw: item.to_string(),
-                            },
-                        }
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        ("user", _) => match event.pointer("/message/content") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|item| {
-                    if item.get("type").and_then(Value::as_str) == Some("tool_result") {
-                        AgentEvent::ToolResult {
-                            text: text_of(item.get("content").unwrap_or(&Value::Null)),
-                            is_error: item.get("is_error").and_then(Value::as_bool) == Some(true),
-                        }
-                    } else {
-                        AgentEvent::UserText(text_of(item.get("text").unwrap_or(item)))
-                    }
-                })
-                .collect(),
-            Some(other) => vec![AgentEvent::UserText(text_of(other))],
-            None => vec![AgentEvent::UserText(String::new())],
-        },
-        ("result", _) => {
-            let mut events: Vec<AgentEvent> = denials_of(event)
-                .into_iter()
-                .map(AgentEvent::PermissionDenied)
-                .collect();
-            let success = event.get("is_error").and_then(Value::as_bool) == Some(false);
-            events.push(AgentEvent::Result {
-                success,
-                api_status: event.get("api_error_status").and_then(Value::as_u64),
-                kind: subtype.to_string(),
-                usage: Some(usage_of(event)),
-                duration_ms: event.get("duration_ms").and_then(Value::as_u64),
-                text: string("result").or_else(|| errors_of(event)),
-            });
-            events
-        }
-        (other, _) => vec![AgentEvent::Other {
-            kind: if other.is_empty() {
-                "event".to_string()
-            } else {
-                other.to_string()
-            },
-            raw: event.to_string(),
-        }],
-    }
-}
-
-impl Parser {
-    fn consider(&mut self, value: Value) -> Vec<AgentEvent> {
-        self.any_json = true;
-        let events = events_of(&value);
-        for event in &events {
-            if let AgentEvent::Init {
-                session_id,
-                version,
-                model,
-                ..
-            } = event
-            {
-                self.session_id.clone_from(session_id);
-                self.version.clone_from(version);
-                self.model.clone_from(model);
-            }
-        }
-        if value.get("type").and_then(Value::as_str) == Some("result") {
-            self.result = Some(value);
-        }
-        events
-    }
-}
-
-impl TurnParser for Parser {
-    fn line(&mut self, line: &str) -> Parsed {
-        let trimmed = line.trim();
-        if trimmed.len() > MAX_PARSED_LINE {
-            return Parsed::Malformed;
-        }
-        if trimmed.starts_with('[') {
-            // `--output-format json --verbose` prints one array of messages.
-            return match serde_json::from_str::<Value>(trimmed) {
-                Ok(Value::Array(items)) => Parsed::Events(
-                    items
-                        .into_iter()
-                        .flat_map(|item| self.consider(item))
-                        .collect(),
-                ),
-                _ => Parsed::Malformed,
-            };
-        }
-        if !trimmed.starts_with('{') {
-            return Parsed::Text;
-        }
-        match serde_json::from_str::<Value>(trimmed) {
-            Ok(value) if value.is_object() => Parsed::Events(self.consider(value)),
-            _ => Parsed::Malformed,
-        }
-    }
-
-    fn finish(self: Box<Self>, exit: &Exit) -> TurnOutput {
-        let mut output = TurnOutput::from_exit(exit);
-        output.session_id = self.session_id.clone();
-        output.cli_version = self.version.clone();
-        output.model = self.model.clone();
-        if let Some(result) = &self.result {
-            let mut reply = result
-                .get("result")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            if reply.len() > MAX_REPLY_BYTES {
-                let mut cut = MAX_REPLY_BYTES;
-                while !reply.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                reply.truncate(cut);
-                reply.push_str(
-                    "\n[…answer truncated by nexus; the whole answer is in the task's log]",
-                );
-            }
-            output.reply = reply;
-            if let Some(session) = result.get("session_id").and_then(Value::as_str) {
-                output.session_id = Some(session.to_string());
-            }
-            output.usage = usage_of(result);
-            output.tokens = tokens_of(result);
-            output.reported_cost = result.get("total_cost_usd").and_then(Value::as_f64);
-            output.api_error_status = result
-                .get("api_error_status")
-                .and_then(Value::as_u64)
-                .and_then(|status| u16::try_from(status).ok());
-            output.permission_denials = denials_of(result);
-        }
-        let (outcome, reason) = classify(exit, self.result.as_ref(), self.any_json, &output);
-        output.outcome = outcome;
-        output.reason = reason;
-        output
-    }
-}
-
-fn classify(
-    exit: &Exit,
-    result: Option<&Value>,
-    any_json: bool,
-    output: &TurnOutput,
-) -> (Outcome, Option<String>) {
-    if let Some((outcome, reason)) = stopped_outcome(exit) {
-        return (outcome, Some(reason));
-    }
-    let first_stderr_line = exit.first_stderr_line();
-    if let Some(result) = result {
-        let subtype = result
-            .get("subtype")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let errors = errors_of(result);
-        if subtype == "error_max_turns" {
-            return (
-                Outcome::MaxTurns,
-                Some(errors.unwrap_or_else(|| {
-                    format!("reached the turn limit after {} turns", output.usage.turns)
-                })),
-            );
-        }
-        if subtype == "error_max_budget_usd" {
-            return (
-                Outcome::BudgetExceeded,
-                Some(errors.unwrap_or_else(|| "reached the budget limit".into())),
-            );
-        }
-        // `--resume` of an unknown session in stream-json mode is a result,
-        // not just a stderr line (`d_resume_unknown_uuid_stream_json.jsonl`):
-        // it must lead to recovery, not pass for an API error.
-        if let Some(text) = errors
-            .as_deref()
-            .filter(|text| text.contains("No conversation found"))
-        {
-            return (Outcome::SessionNotFound, Some(text.to_string()));
-        }
-        if result
-            .get("is_error")
-            .and_then(Value::as_bool)
-            .unwrap_or(true)
-        {
-            let message = if output.reply.is_empty() {
-                errors.unwrap_or_else(|| subtype.to_string())
-            } else {
-                output.reply.clone()
-            };
-            if output.api_error_status.is_none() && message.contains("Not logged in") {
-                return (
-                    Outcome::AuthFailed,
-                    Some(format!(
-                        "{}; set `ANTHROPIC_API_KEY` (listed in the child's environment) or log in with `claude`",
-                        crate::ui::shorten(&message, 200)
-                    )),
-                );
-            }
-            let status = output.api_error_status.map_or_else(
-                || "no HTTP status".to_string(),
-                |status| format!("HTTP {status}"),
-            );
-            return (
-                Outcome::ApiError,
-                Some(format!(
-                    "API error ({status}): {}",
-                    crate::ui::shorten(&message, 300)
-                )),
-            );
-        }
-        if exit.code != Some(0) {
-            return (
-                Outcome::Crashed,
-                Some(format!("{} after a successful result", exit.code_text())),
-            );
-        }
-        if !output.permission_denials.is_empty() {
-            return (
-                Outcome::PermissionDenied,
-                Some(format!(
-                    "tools denied by the permission settings: {}",
-                    output.permission_denials.join(", ")
-                )),
-            );
-        }
-        return (Outcome::Success, None);
-    }
-    if let Some(signal) = exit.signal {
-        return (Outcome::Killed, Some(format!("killed by signal {signal}")));
-    }
-    if first_stderr_line.contains("No conversation found") {
-        return (Outcome::SessionNotFound, Some(first_stderr_line));
-    }
-    if first_stderr_line.contains("is already in use") {
-        return (Outcome::SessionInUse, Some(first_stderr_line));
-    }
-    let stderr_suffix = if first_stderr_line.is_empty() {
-        String::new()
-    } else {
-        format!(": {first_stderr_line}")
-    };
-    if !any_json && exit.stdout_tail.trim().is_empty() {
-        if exit.code == Some(1)
-            && ARGUMENT_ERRORS
-                .iter()
-                .any(|known| first_stderr_line.contains(known))
-        {
-            return (Outcome::BadArguments, Some(first_stderr_line));
-        }
-        return (
-            Outcome::Crashed,
-            Some(format!(
-                "{} with no output{stderr_suffix}",
-                exit.code_text()
-            )),
-        );
-    }
-    if any_json && exit.code.is_some_and(|code| code != 0) {
-        // The stream started (`system/init`) and the CLI died before its
-        // `result`: a crash, not unreadable output.
-        return (
-            Outcome::Crashed,
-            Some(format!(
-                "{} before a `result`{stderr_suffix}",
-                exit.code_text()
-            )),
-        );
-    }
-    let what = if any_json {
-        "no `result` object in the output"
-    } else {
-        "output is not JSON"
-    };
-    (
-        Outcome::InvalidOutput,
-        Some(format!(
-            "{what} ({}): {}",
-            exit.code_text(),
-            crate::ui::shorten(&exit.stdout_tail, 200)
-        )),
-    )
-}
-
+mod stream;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sample(name: &str) -> String {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/claude-cli-samples")
-            .join(name);
-        std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-    }
-
-    fn exit(code: Option<i32>, stdout: &str, stderr: &str) -> Exit {
-        Exit {
-            code,
-            signal: None,
-            stopped: None,
-            duration_ms: 10,
-            leaked: false,
-            stderr_tail: stderr.to_string(),
-            stdout_tail: crate::proc::supervise::tail(stdout, 5, 2000),
-        }
-    }
-
-    /// Feeds `stdout` line by line to a fresh parser, as a turn does.
-    fn interpret_exit(exit: &Exit, stdout: &str) -> TurnOutput {
-        let mut parser = Claude.parser(&TurnContext::default());
-        for line in stdout.lines() {
-            parser.line(line);
-        }
-        parser.finish(exit)
-    }
-
-    fn interpret(code: Option<i32>, stdout: &str, stderr: &str) -> TurnOutput {
-        interpret_exit(&exit(code, stdout, stderr), stdout)
-    }
-
-    #[test]
-    fn the_real_success_sample_is_a_success_with_cost_and_session() {
-        let output = interpret(Some(0), &sample("a_print_json_hello.json"), "");
-        assert_eq!(output.outcome, Outcome::Success);
-        assert_eq!(
-            output.session_id.as_deref(),
-            Some("f7764678-bcad-4b50-8211-11d56acaaa46")
-        );
-        assert_eq!(output.reply, "FAKE-REPLY turn=1 msgs=2 last_user=hello");
-        assert!((output.usage.cost_usd - 0.00876).abs() < 1e-9);
-        assert_eq!(output.usage.input_tokens, 1667);
-        assert_eq!(output.usage.output_tokens, 17);
-        assert_eq!(output.usage.turns, 1);
-    }
-
-    #[test]
-    fn stream_json_yields_the_cli_version_from_init() {
-        let output = interpret(Some(0), &sample("c_stream_json_verbose.jsonl"), "");
-        assert_eq!(output.outcome, Outcome::Success);
-        assert!(
-            output
-                .cli_version
-                .as_deref()
-                .is_some_and(|v| v.starts_with("2.1.")),
-            "{:?}",
-            output.cli_version
-        );
-        let verbose = interpret(Some(0), &sample("a2_print_json_verbose.json"), "");
-        assert_eq!(verbose.outcome, Outcome::Success);
-    }
-
-    #[test]
-    fn every_stream_line_becomes_normalized_events() {
-        let mut parser = Claude.parser(&TurnContext::default());
-        let mut events = Vec::new();
-        for line in sample("c2_stream_json_verbose_tool_use.jsonl").lines() {
-            match parser.line(line) {
-                Parsed::Events(found) => events.extend(found),
-                other => panic!("{line}: {other:?}"),
-            }
-        }
-        assert!(matches!(
-            events[0],
-            AgentEvent::Init {
-                session_id: Some(_),
-                ..
-            }
-        ));
-        assert!(
-            events
-                .iter()
-                .any(|event| matches!(event, AgentEvent::ToolUse { name, .. } if name == "Write"))
-        );
-        assert!(
-            events
-                .iter()
-                .any(|event| matches!(event, AgentEvent::ToolResult { .. }))
-        );
-        assert!(matches!(
-            events.last(),
-            Some(AgentEvent::Result { success: true, .. })
-        ));
-        assert_eq!(parser.line("plain text"), Parsed::Text);
-        assert_eq!(parser.line("{\"type\":\"assis"), Parsed::Malformed);
-    }
-
-    #[test]
-    fn api_errors_carry_their_status_whatever_the_subtype_says() {
-        for (name, status) in [
-            ("e_500_r2.json", Some(500)),
-            ("e_429_r2.json", Some(429)),
-            ("e_401_r2.json", Some(401)),
-        ] {
-            let output = interpret(Some(1), &sample(name), "");
-            assert_eq!(output.outcome, Outcome::ApiError, "{name}");
-            assert_eq!(output.api_error_status, status, "{name}");
-            assert!(
-                output
-                    .reason
-                    .as_deref()
-                    .unwrap_or("")
-                    .contains(&format!("HTTP {}", status.unwrap())),
-                "{name}"
-            );
-        }
-        for name in ["e_hang_timeout.json", "conn_refused.json"] {
-            let output = interpret(Some(1), &sample(name), "");
-            assert_eq!(output.outcome, Outcome::ApiError, "{name}");
-            assert_eq!(output.api_error_status, None);
-        }
-        let streamed = interpret(Some(1), &sample("e_500_stream_json.jsonl"), "");
-        assert_eq!(streamed.outcome, Outcome::ApiError);
-    }
-
-    #[test]
-    fn limits_and_denials_are_not_successes() {
-        assert_eq!(
-            interpret(Some(1), &sample("maxturns.json"), "").outcome,
-            Outcome::MaxTurns
-        );
-        assert_eq!(
-            interpret(Some(1), &sample("budget.json"), "").outcome,
-            Outcome::BudgetExceeded
-        );
-        let denied = interpret(Some(0), &sample("i_default.json"), "");
-        assert_eq!(denied.outcome, Outcome::PermissionDenied);
-        assert!(!denied.permission_denials.is_empty());
-        assert_eq!(
-            interpret(Some(0), &sample("i_accept.json"), "").outcome,
-            Outcome::Success
-        );
-    }
-
-    #[test]
-    fn stderr_only_failures_are_classified() {
-        let not_found = interpret(
-            Some(1),
-            "",
-            "No conversation found with session ID: 00000000-0000-4000-8000-000000000000\n",
-        );
-        assert_eq!(not_found.outcome, Outcome::SessionNotFound);
-        let in_use = interpret(Some(1), "", "Error: Session ID 1111 is already in use.\n");
-        assert_eq!(in_use.outcome, Outcome::SessionInUse);
-        let bad = interpret(
-            Some(1),
-            "",
-            "Error: Invalid session ID. Must be a valid UUID.\n",
-        );
-        assert_eq!(bad.outcome, Outcome::BadArguments);
-        let crashed = interpret(Some(139), "", "");
-        assert_eq!(crashed.outcome, Outcome::Crashed);
-        let not_found_stream = interpret(
-            Some(1),
-            &sample("d_resume_unknown_uuid_stream_json.jsonl"),
-            "No conversation found with session ID: 00000000-0000-4000-8000-000000000000\n",
-        );
-        assert_eq!(not_found_stream.outcome, Outcome::SessionNotFound);
-        let init_line = sample("c_stream_json_verbose.jsonl")
-            .lines()
-            .next()
-            .unwrap()
-            .to_string();
-        let died = interpret(Some(2), &init_line, "TypeError: boom\n");
-        assert_eq!(died.outcome, Outcome::Crashed);
-        assert!(died.reason.unwrap().contains("TypeError"));
-        let cut = interpret(Some(0), &init_line, "");
-        assert_eq!(cut.outcome, Outcome::InvalidOutput);
-        let garbage = interpret(Some(0), "{\"type\":\"result\",\"subty", "");
-        assert_eq!(garbage.outcome, Outcome::InvalidOutput);
-        let mut killed = exit(None, "", "");
-        killed.signal = Some(9);
-        assert_eq!(interpret_exit(&killed, "").outcome, Outcome::Killed);
-    }
-
-    /// Issue 10: an exit 1 with a stderr line that is not one of the CLI's
-    /// argument errors is a crash (retried), not `bad_arguments`.
-    #[test]
-    fn r10_an_unknown_stderr_failure_is_a_crash_not_bad_arguments() {
-        let crash = interpret(
-            Some(1),
-            "",
-            "Error: ENOMEM: not enough memory, read\n    at Object.readSync\n",
-        );
-        assert_eq!(crash.outcome, Outcome::Crashed);
-        assert!(crash.outcome.retryable());
-        let unknown = interpret(Some(1), "", "error: unknown option '--bogus'\n");
-        assert_eq!(unknown.outcome, Outcome::BadArguments);
-        assert!(!unknown.outcome.retryable());
-    }
-
-    #[test]
-    fn not_logged_in_is_an_authentication_failure() {
-        let output = interpret(
-            Some(1),
-            r#"{"type":"result","subtype":"success","is_error":true,"api_error_status":null,"result":"Not logged in · Please run /login","session_id":"s"}"#,
-            "",
-        );
-        assert_eq!(output.outcome, Outcome::AuthFailed);
-        assert!(!output.outcome.retryable());
-    }
-
-    fn agent(text: &str) -> Agent {
-        Agent::parse(Path::new("beta_test_validator.toml"), text).unwrap()
-    }
-
-    #[test]
-    fn the_prompt_goes_last_after_a_double_dash() {
-        let agent = agent(crate::state::agent::DEFAULT_AGENTS[3].1);
-        let config = Config::defaults();
-        let request = TurnRequest {
-            config: &config,
-            agent: &agent,
-            session: SessionMode::Resume("abc".into()),
-            system_prompt: "SYSTEM".into(),
-            prompt: "--looks-like-a-flag".into(),
-            max_budget_usd: Some(0.5),
-            isolated: true,
-        };
-        let args: Vec<String> = Claude
-            .turn_args(&request)
-            .unwrap()
-            .iter()
-            .map(|arg| arg.to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(&args[args.len() - 2..], ["--", "--looks-like-a-flag"]);
-        assert!(args.windows(2).any(|pair| pair == ["--resume", "abc"]));
-        assert!(
-            args.windows(2)
-                .any(|pair| pair == ["--append-system-prompt", "SYSTEM"])
-        );
-        assert!(
-            args.windows(2)
-                .any(|pair| pair == ["--max-budget-usd", "0.5"])
-        );
-        assert!(args.contains(&"Bash(cargo test:*)".to_string()));
-        // Outside a worktree `build` is `edit`: no shell in the user's checkout.
-        let shared = TurnRequest {
-            isolated: false,
-            ..request
-        };
-        let args = Claude.turn_args(&shared).unwrap();
-        assert!(
-            !args
-                .iter()
-                .any(|arg| arg.to_string_lossy().starts_with("Bash("))
-        );
-    }
-
-    #[test]
-    fn temperature_is_accepted_ignored_and_reported_other_keys_are_errors() {
-        for (id, text) in crate::state::agent::DEFAULT_AGENTS {
-            let path = PathBuf::from(format!("{id}.toml"));
-            let ignored = Claude.ignored_keys(&path, text);
-            assert_eq!(ignored.len(), 1, "{id}: {ignored:?}");
-            assert_eq!(ignored[0].0, "claude.temperature");
-            assert!(
-                ignored[0].1.contains("no temperature setting"),
-                "{ignored:?}"
-            );
-            // Nothing reaches the CLI.
-            let agent = agent(&text.replace(id, "beta_test_validator"));
-            let config = Config::defaults();
-            let request = TurnRequest {
-                config: &config,
-                agent: &agent,
-                session: SessionMode::New("abc".into()),
-                system_prompt: String::new(),
-                prompt: String::new(),
-                max_budget_usd: None,
-                isolated: true,
-            };
-            let args = Claude.turn_args(&request).unwrap();
-            assert!(
-                !args
-                    .iter()
-                    .any(|arg| arg.to_string_lossy().contains("temperature"))
-            );
-        }
-        let text = crate::state::agent::DEFAULT_AGENTS[3].1;
-        let out_of_range = text.replace("temperature = 0.1", "temperature = 1.5");
-        let message = format!(
-            "{:#}",
-            Agent::parse(Path::new("beta_test_validator.toml"), &out_of_range).unwrap_err()
-        );
-        assert!(message.contains("claude.temperature"), "{message}");
-        let typo = text.replace("temperature = 0.1", "top_p = 0.1");
-        let message = format!(
-            "{:#}",
-            Agent::parse(Path::new("beta_test_validator.toml"), &typo).unwrap_err()
-        );
-        assert!(message.contains("top_p"), "{message}");
-        assert!(
-            Claude
-                .ignored_keys(
-                    Path::new("config.toml"),
-                    crate::state::config::DEFAULT_CONFIG_TOML
-                )
-                .is_empty()
-        );
-    }
-
-    #[test]
-    fn the_agent_table_overrides_the_config_table_key_by_key() {
-        let text = crate::state::config::DEFAULT_CONFIG_TOML.replace(
-            "\n[claude]\n",
-            "\n[claude]\nmodel = \"opus\"\nmax_turns = 7\n",
-        );
-        let config = Config::parse(Path::new("config.toml"), &text).unwrap();
-        let text = "schema = 2\nid = \"beta_test_validator\"\nname = \"B\"\nrole = \"r\"\ntask_types = [\"review\"]\n\
-            [personality]\ncore_traits = []\ncommunication_style = \"\"\ndecision_making = \"\"\ncollaboration_style = \"\"\nstress_response = \"\"\n\
-            [expertise]\nareas = []\ncapabilities = []\n[claude]\nmax_turns = 3\n";
-        let resolved = resolve(&config, Some(&agent(text))).unwrap();
-        assert_eq!(resolved.model.as_deref(), Some("opus"), "from the config");
-        assert_eq!(resolved.max_turns, 3, "the agent's key wins");
-        assert_eq!(resolved.permission_mode, "acceptEdits", "from `permission`");
-        let broken = text.replace("max_turns = 3", "max_turn = 3");
-        let error = Agent::parse(Path::new("beta_test_validator.toml"), &broken).unwrap_err();
-        let message = format!("{error:#}");
-        assert!(
-            message.contains("beta_test_validator.toml") && message.contains("max_turn"),
-            "{message}"
-        );
-    }
-
-    #[test]
-    fn transcripts_live_under_the_escaped_cwd() {
-        let mut env = BTreeMap::new();
-        env.insert("HOME".to_string(), "/home/u".to_string());
-        let path = transcript_path("s1", Path::new("/tmp/my project.x"), &env).unwrap();
-        assert_eq!(
-            path,
-            Path::new("/home/u/.claude/projects/-tmp-my-project-x/s1.jsonl")
-        );
-        assert_eq!(
-            transcript_path("s1", Path::new("/tmp/w/"), &env).unwrap(),
-            Path::new("/home/u/.claude/projects/-tmp-w/s1.jsonl"),
-            "a trailing `/` is not part of the CLI's cwd"
-        );
-        env.insert("CLAUDE_CONFIG_DIR".to_string(), "/cfg".to_string());
-        assert_eq!(
-            transcript_path("s1", Path::new("/a"), &env).unwrap(),
-            Path::new("/cfg/projects/-a/s1.jsonl")
-        );
-    }
-}
+mod tests;

@@ -37,14 +37,15 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::agents::backend::{
-    Advice, AgentEvent, Backend, EnvPlan, Exit, Level, MAX_REPLY_BYTES, Outcome, Parsed,
-    SessionCheck, SessionMode, Settings, TurnContext, TurnOutput, TurnParser, TurnRequest,
-    stopped_outcome,
+    Advice, AgentEvent, Backend, EnvPlan, Exit, Identity, Level, Outcome, Parsed, SessionCheck,
+    SessionMode, Settings, TurnContext, TurnOutput, TurnParser, TurnRequest, stopped_outcome,
 };
+use crate::agents::parse::{self, string_at, u64_at};
+use crate::agents::table::{self, Passthrough, layered};
+use crate::agents::verdict::{self, Verdict};
 use crate::state::agent::{Agent, Permission};
 use crate::state::config::Config;
 use crate::state::usage::{TokenCounts, Usage};
@@ -52,73 +53,32 @@ use crate::state::usage::{TokenCounts, Usage};
 /// The sandbox modes the CLI accepts (`-s`).
 pub const SANDBOX_MODES: &[&str] = &["read-only", "workspace-write", "danger-full-access"];
 
-/// The Codex CLI backend.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Codex;
-
-/// The `[codex]` table, in `config.toml` (defaults) and in an agent file
-/// (overrides, key by key). Every key is optional.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Table {
-    /// The executable (`NEXUS_CODEX_BIN` overrides it).
-    pub command: Option<String>,
-    /// `-m`: the model, passed on every call (a thread does not keep it).
-    pub model: Option<String>,
-    /// `-s`: `read-only`, `workspace-write` or `danger-full-access`; else
-    /// from the agent's `permission`.
-    pub sandbox: Option<String>,
-    /// `--add-dir`: extra writable directories.
-    pub add_dirs: Option<Vec<String>>,
-    /// `--skip-git-repo-check` (default true: nexus runs agents where the
-    /// user asked, git repository or not).
-    pub skip_git_repo_check: Option<bool>,
-    /// More arguments before `resume` (e.g. `-c` settings of a custom model
-    /// provider).
-    pub extra_args: Option<Vec<String>>,
-    /// Variables set for the child (never secrets: the file may be
-    /// committed).
-    pub env: Option<BTreeMap<String, String>>,
-    /// Names (or `PREFIX*` patterns) of variables passed to the child
-    /// beyond the backend's own (e.g. a custom provider's key variable).
-    pub pass_env: Option<Vec<String>>,
-}
-
-impl Table {
-    /// Returns `self` with every key `over` sets replaced by its value.
-    fn overridden_by(mut self, over: Table) -> Table {
-        macro_rules! take {
-            ($($field:ident),*) => {
-                $(if over.$field.is_some() { self.$field = over.$field; })*
-            };
-        }
-        take!(
-            command,
-            model,
-            sandbox,
-            add_dirs,
-            skip_git_repo_check,
-            extra_args,
-            env,
-            pass_env
-        );
-        self
+layered! {
+    /// The `[codex]` table, in `config.toml` (defaults) and in an agent file
+    /// (overrides, key by key). Every key is optional.
+    pub struct Table in "codex" {
+        /// The executable (`NEXUS_CODEX_BIN` overrides it).
+        pub command: Option<String>,
+        /// `-m`: the model, passed on every call (a thread does not keep it).
+        pub model: Option<String>,
+        /// `-s`: `read-only`, `workspace-write` or `danger-full-access`; else
+        /// from the agent's `permission`.
+        pub sandbox: Option<String>,
+        /// `--add-dir`: extra writable directories.
+        pub add_dirs: Option<Vec<String>>,
+        /// `--skip-git-repo-check` (default true: nexus runs agents where the
+        /// user asked, git repository or not).
+        pub skip_git_repo_check: Option<bool>,
+        /// More arguments before `resume` (e.g. `-c` settings of a custom model
+        /// provider).
+        pub extra_args: Option<Vec<String>>,
+        /// Variables set for the child (never secrets: the file may be
+        /// committed).
+        pub env: Option<BTreeMap<String, String>>,
+        /// Names (or `PREFIX*` patterns) of variables passed to the child
+        /// beyond the backend's own (e.g. a custom provider's key variable).
+        pub pass_env: Option<Vec<String>>,
     }
-}
-
-#[derive(Deserialize)]
-struct InFile {
-    #[serde(default)]
-    codex: Option<Table>,
-}
-
-/// Reads the `[codex]` table of a file (empty when absent).
-fn table_in(path: &Path, text: &str, what: &str) -> Result<Table> {
-    if text.is_empty() {
-        return Ok(Table::default());
-    }
-    let in_file: InFile = crate::state::fs::parse_toml_part(path, text, what)?;
-    Ok(in_file.codex.unwrap_or_default())
 }
 
 /// An agent's settings, every key resolved.
@@ -134,30 +94,18 @@ pub struct Resolved {
     pub add_dirs: Vec<String>,
     /// `--skip-git-repo-check`.
     pub skip_git_repo_check: bool,
-    /// Extra arguments.
-    pub extra_args: Vec<String>,
-    /// Variables set for the child.
-    pub env: BTreeMap<String, String>,
-    /// Variables passed to the child.
-    pub pass_env: Vec<String>,
+    /// Extra arguments (before `resume`), variables set and passed.
+    pub passthrough: Passthrough,
 }
 
 /// Resolves the settings of a turn: `config.toml`'s `[codex]`, then the
 /// agent's; the sandbox from the agent's `permission` unless set.
 /// Outside an isolated workspace `build` is `edit`.
 pub fn resolve(config: &Config, agent: Option<&Agent>, isolated: bool) -> Result<Resolved> {
-    let mut table = table_in(&config.source.path, &config.source.text, "config")?;
-    if let Some(agent) = agent {
-        table = table.overridden_by(table_in(&agent.source.path, &agent.source.text, "agent")?);
-    }
-    let permission = match agent.and_then(|agent| agent.permission) {
-        Some(Permission::Build) if !isolated => Permission::Edit,
-        Some(permission) => permission,
-        None => Permission::Edit,
-    };
+    let table = table::layers(Table::default(), config, agent)?;
     // Codex has no per-command allow-list: `edit` and `build` both run
     // commands inside the workspace sandbox (no network, no writes outside).
-    let sandbox = match permission {
+    let sandbox = match table::permission(agent, isolated) {
         Permission::Read => "read-only",
         Permission::Edit | Permission::Build => "workspace-write",
         Permission::Full => "danger-full-access",
@@ -170,9 +118,7 @@ pub fn resolve(config: &Config, agent: Option<&Agent>, isolated: bool) -> Result
         sandbox: table.sandbox.unwrap_or_else(|| sandbox.to_string()),
         add_dirs: table.add_dirs.unwrap_or_default(),
         skip_git_repo_check: table.skip_git_repo_check.unwrap_or(true),
-        extra_args: table.extra_args.unwrap_or_default(),
-        env: table.env.unwrap_or_default(),
-        pass_env: table.pass_env.unwrap_or_default(),
+        passthrough: Passthrough::of(table.extra_args, table.env, table.pass_env),
     })
 }
 
@@ -220,15 +166,6 @@ pub fn rollout_path(thread_id: &str, env: &BTreeMap<String, String>) -> Option<P
     None
 }
 
-/// Returns whether a path names a `config.toml` (else an agent file).
-fn what_of(path: &Path) -> &'static str {
-    if path.file_name().is_some_and(|name| name == "config.toml") {
-        "config"
-    } else {
-        "agent"
-    }
-}
-
 /// Quotes `text` as a one-line TOML basic string, the value `-c key=…`
 /// parses.
 fn toml_string(text: &str) -> String {
@@ -249,99 +186,45 @@ fn toml_string(text: &str) -> String {
     quoted
 }
 
+/// The Codex CLI backend.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Codex;
+
+/// The Codex CLI's names.
+static IDENTITY: Identity = Identity {
+    name: "codex",
+    product: "Codex CLI",
+    command: "codex",
+    command_variable: crate::env_vars::NEXUS_CODEX_BIN,
+    install_hint: "install the Codex CLI with `npm install -g @openai/codex`, \
+         or set `NEXUS_CODEX_BIN` or `[codex] command` to its path",
+};
+
 impl Backend for Codex {
-    fn name(&self) -> &'static str {
-        "codex"
-    }
-
-    fn product(&self) -> &'static str {
-        "Codex CLI"
-    }
-
-    fn default_command(&self) -> &'static str {
-        "codex"
-    }
-
-    fn command_variable(&self) -> &'static str {
-        crate::env_vars::NEXUS_CODEX_BIN
-    }
-
-    fn install_hint(&self) -> &'static str {
-        "install the Codex CLI with `npm install -g @openai/codex`, \
-         or set `NEXUS_CODEX_BIN` or `[codex] command` to its path"
+    fn identity(&self) -> &'static Identity {
+        &IDENTITY
     }
 
     fn check(&self, path: &Path, text: &str) -> Result<()> {
-        let what = what_of(path);
-        let table = table_in(path, text, what)?;
-        let problem = if let Some(mode) = table
-            .sandbox
-            .as_deref()
-            .filter(|mode| !SANDBOX_MODES.contains(mode))
-        {
-            Some(format!(
-                "field `codex.sandbox`: `{mode}` is not one of {}",
-                SANDBOX_MODES.join(", ")
-            ))
-        } else {
-            table
-                .env
-                .iter()
-                .flatten()
-                .map(|(name, _)| name)
-                .find(|name| crate::proc::env::looks_secret(name))
-                .map(|name| {
-                    format!(
-                        "field `codex.env.{name}` looks like a secret, and this file may be committed; \
-                         export it and list `{name}` in `codex.pass_env` instead"
-                    )
-                })
-        };
-        match problem {
-            Some(problem) => Err(crate::exit::tagged(
-                crate::exit::Kind::StateInvalid,
-                format!("{what} file `{}` is malformed: {problem}", path.display()),
-            )),
-            None => Ok(()),
-        }
+        table::check(path, text, |table: &Table| {
+            table::not_one_of("codex.sandbox", table.sandbox.as_deref(), SANDBOX_MODES)
+                .or_else(|| table::secret_in_env(self.name(), table.env.as_ref()))
+        })
     }
 
     fn settings(&self, config: &Config, agent: Option<&Agent>, isolated: bool) -> Result<Settings> {
         let resolved = resolve(config, agent, isolated)?;
-        let mut table = BTreeMap::new();
-        let mut put = |key: &str, value: Value| {
-            table.insert(key.to_string(), value);
-        };
-        put("command", resolved.command.clone().into());
-        put(
-            "model",
-            resolved.model.clone().map_or(Value::Null, Value::from),
-        );
-        put("sandbox", resolved.sandbox.clone().into());
-        put("add_dirs", resolved.add_dirs.clone().into());
-        put("skip_git_repo_check", resolved.skip_git_repo_check.into());
-        put("extra_args", resolved.extra_args.clone().into());
-        put(
-            "env",
-            Value::from(
-                resolved
-                    .env
-                    .iter()
-                    .map(|(name, value)| format!("{name}={value}"))
-                    .collect::<Vec<_>>(),
-            ),
-        );
-        put("pass_env", resolved.pass_env.clone().into());
-        Ok(Settings {
-            backend: self.name(),
-            command: resolved.command,
-            model: resolved.model,
-            // No turn limit flag: this only scales progress.
-            max_turns: 40,
-            permission: format!("sandbox {}", resolved.sandbox),
-            table,
-            compact: false,
-        })
+        // No turn limit flag: the default only scales progress.
+        let permission = format!("sandbox {}", resolved.sandbox);
+        Ok(
+            Settings::new(self.name(), resolved.command, resolved.model, permission)
+                .showing([
+                    ("sandbox", resolved.sandbox.into()),
+                    ("add_dirs", resolved.add_dirs.into()),
+                    ("skip_git_repo_check", resolved.skip_git_repo_check.into()),
+                ])
+                .showing(resolved.passthrough.shown()),
+        )
     }
 
     fn turn_args(&self, request: &TurnRequest<'_>) -> Result<Vec<OsString>> {
@@ -368,7 +251,7 @@ impl Backend for Codex {
             args.push("--add-dir".into());
             args.push(dir.into());
         }
-        args.extend(settings.extra_args.iter().map(OsString::from));
+        args.extend(settings.passthrough.extra_args.iter().map(OsString::from));
         if let SessionMode::Resume(id) = &request.session {
             args.push("resume".into());
             args.push(id.into());
@@ -403,24 +286,14 @@ impl Backend for Codex {
         agent: Option<&Agent>,
         _parent: &BTreeMap<String, String>,
     ) -> Result<EnvPlan> {
-        let settings = resolve(config, agent, true)?;
-        let mut pass: Vec<String> = [
+        Ok(resolve(config, agent, true)?.passthrough.env_plan(&[
             "OPENAI_API_KEY",
             "CODEX_API_KEY",
             "CODEX_HOME",
             "CODEX_SQLITE_HOME",
             "CODEX_CA_CERTIFICATE",
             "RUST_LOG",
-        ]
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-        pass.extend(settings.pass_env);
-        Ok(EnvPlan {
-            pass,
-            deny: Vec::new(),
-            set: settings.env,
-        })
+        ]))
     }
 
     fn parser(&self, context: &TurnContext) -> Box<dyn TurnParser> {
@@ -464,6 +337,7 @@ impl Backend for Codex {
             .filter_map(|agent| resolve(config, agent, true).ok())
             .any(|settings| {
                 settings
+                    .passthrough
                     .extra_args
                     .iter()
                     .any(|arg| arg.starts_with("model_provider="))
@@ -501,9 +375,6 @@ impl Backend for Codex {
     }
 }
 
-/// Lines longer than this are logged but not parsed.
-const MAX_PARSED_LINE: usize = 64 << 20;
-
 /// The state of one turn's output: what the classification needs.
 #[derive(Default)]
 struct Parser {
@@ -515,17 +386,6 @@ struct Parser {
     last_error: Option<String>,
     tool_calls: u32,
     any_json: bool,
-}
-
-fn string_at(value: &Value, pointer: &str) -> Option<String> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-}
-
-fn u64_at(value: &Value, pointer: &str) -> u64 {
-    value.pointer(pointer).and_then(Value::as_u64).unwrap_or(0)
 }
 
 /// Returns the token counts of a `usage` object (`input_tokens` includes
@@ -633,14 +493,7 @@ impl Parser {
                 self.last_error = Some(message.clone());
                 vec![AgentEvent::Error(message)]
             }
-            other => vec![AgentEvent::Other {
-                kind: if other.is_empty() {
-                    "event".to_string()
-                } else {
-                    other.to_string()
-                },
-                raw: event.to_string(),
-            }],
+            other => vec![parse::unknown(other, event)],
         }
     }
 
@@ -764,34 +617,14 @@ fn first_error_line(stderr: &str) -> String {
 
 impl TurnParser for Parser {
     fn line(&mut self, line: &str) -> Parsed {
-        let trimmed = line.trim();
-        if trimmed.len() > MAX_PARSED_LINE {
-            return Parsed::Malformed;
-        }
-        if !trimmed.starts_with('{') {
-            return Parsed::Text;
-        }
-        match serde_json::from_str::<Value>(trimmed) {
-            Ok(value) if value.is_object() => Parsed::Events(self.consider(&value)),
-            _ => Parsed::Malformed,
-        }
+        parse::json_line(line, |value| self.consider(&value))
     }
 
     fn finish(self: Box<Self>, exit: &Exit) -> TurnOutput {
         let mut output = TurnOutput::from_exit(exit);
         output.session_id = self.thread_id.clone();
-        if let Some(mut reply) = self.reply.clone() {
-            if reply.len() > MAX_REPLY_BYTES {
-                let mut cut = MAX_REPLY_BYTES;
-                while !reply.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                reply.truncate(cut);
-                reply.push_str(
-                    "\n[…answer truncated by nexus; the whole answer is in the task's log]",
-                );
-            }
-            output.reply = reply;
+        if let Some(reply) = self.reply.clone() {
+            output.reply = parse::capped(reply);
         }
         if let Some(reported) = self.completed {
             let tokens = reported.since(&self.previous.unwrap_or_default());
@@ -816,52 +649,28 @@ impl TurnParser for Parser {
     }
 }
 
-fn classify(exit: &Exit, parser: &Parser, output: &TurnOutput) -> (Outcome, Option<String>) {
+fn classify(exit: &Exit, parser: &Parser, output: &TurnOutput) -> Verdict {
     if let Some((outcome, reason)) = stopped_outcome(exit) {
         return (outcome, Some(reason));
     }
     let stderr_line = first_error_line(&exit.stderr_tail);
-    let stderr_suffix = if stderr_line.is_empty() {
-        String::new()
-    } else {
-        format!(": {stderr_line}")
-    };
     if parser.completed.is_some() {
-        if exit.code != Some(0) {
-            return (
-                Outcome::Crashed,
-                Some(format!("{} after `turn.completed`", exit.code_text())),
-            );
-        }
-        if !output.permission_denials.is_empty() {
-            return (
-                Outcome::PermissionDenied,
-                Some(format!(
-                    "tools denied by the sandbox: {}",
-                    output.permission_denials.join("; ")
-                )),
-            );
-        }
-        return (Outcome::Success, None);
-    }
-    let api_error = |message: &str| {
-        let status = status_in(message).map_or_else(
-            || "no HTTP status".to_string(),
-            |status| format!("HTTP {status}"),
+        return verdict::success_unless(
+            exit,
+            "`turn.completed`",
+            verdict::denied(
+                "tools denied by the sandbox",
+                &output.permission_denials,
+                "; ",
+            ),
         );
-        (
-            Outcome::ApiError,
-            Some(format!(
-                "API error ({status}): {}",
-                crate::ui::shorten(message, 300)
-            )),
-        )
-    };
+    }
+    let api_error = |message: &str| verdict::api_error(status_in(message), message);
     if let Some(message) = &parser.failed {
         return api_error(message);
     }
     if let Some(signal) = exit.signal {
-        return (Outcome::Killed, Some(format!("killed by signal {signal}")));
+        return verdict::killed(signal);
     }
     if let Some(code @ (137 | 143)) = exit.code {
         // The node launcher forwards a signal and exits 128 + its number.
@@ -895,367 +704,18 @@ fn classify(exit: &Exit, parser: &Parser, output: &TurnOutput) -> (Outcome, Opti
         return api_error(message);
     }
     if parser.any_json && exit.code.is_some_and(|code| code != 0) {
-        return (
-            Outcome::Crashed,
-            Some(format!(
-                "{} before `turn.completed`{stderr_suffix}",
-                exit.code_text()
-            )),
-        );
+        return verdict::crashed(exit, "before `turn.completed`", &stderr_line);
     }
     if !parser.any_json && exit.stdout_tail.trim().is_empty() && exit.code != Some(0) {
-        return (
-            Outcome::Crashed,
-            Some(format!(
-                "{} with no output{stderr_suffix}",
-                exit.code_text()
-            )),
-        );
+        return verdict::crashed(exit, "with no output", &stderr_line);
     }
     let what = if parser.any_json {
         "no `turn.completed` in the output"
     } else {
         "output is not JSON"
     };
-    (
-        Outcome::InvalidOutput,
-        Some(format!(
-            "{what} ({}): {}",
-            exit.code_text(),
-            crate::ui::shorten(&exit.stdout_tail, 200)
-        )),
-    )
+    verdict::invalid_output(what, exit)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sample(name: &str) -> String {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/agent-cli-samples")
-            .join(name);
-        std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-    }
-
-    fn exit(code: Option<i32>, stdout: &str, stderr: &str) -> Exit {
-        Exit {
-            code,
-            signal: None,
-            stopped: None,
-            duration_ms: 10,
-            leaked: false,
-            stderr_tail: stderr.to_string(),
-            stdout_tail: crate::proc::supervise::tail(stdout, 5, 2000),
-        }
-    }
-
-    fn interpret_with(
-        previous: Option<TokenCounts>,
-        code: Option<i32>,
-        stdout: &str,
-        stderr: &str,
-    ) -> TurnOutput {
-        let mut parser = Codex.parser(&TurnContext {
-            previous_totals: previous,
-        });
-        for line in stdout.lines() {
-            parser.line(line);
-        }
-        parser.finish(&exit(code, stdout, stderr))
-    }
-
-    fn interpret(code: Option<i32>, stdout: &str, stderr: &str) -> TurnOutput {
-        interpret_with(None, code, stdout, stderr)
-    }
-
-    fn run(name: &str, code: i32) -> TurnOutput {
-        let stderr = sample(&format!("codex-{name}.stderr.txt"));
-        interpret(Some(code), &sample(&format!("codex-{name}.jsonl")), &stderr)
-    }
-
-    #[test]
-    fn a_new_thread_succeeds_with_its_id_answer_and_usage() {
-        let output = run("c1", 0);
-        assert_eq!(output.outcome, Outcome::Success, "{:?}", output.reason);
-        assert_eq!(
-            output.session_id.as_deref(),
-            Some("01a239dd-12d5-7453-b00c-da7153eb7320")
-        );
-        assert_eq!(output.reply, "FAKE-REPLY turn=1 last_user=hello there");
-        assert_eq!(output.usage.input_tokens, 11);
-        assert_eq!(output.usage.output_tokens, 2);
-        assert_eq!(output.tokens.cached_input, 3);
-        assert_eq!(output.reported_cost, None, "Codex reports no money");
-        assert_eq!(output.cumulative, Some(output.tokens));
-    }
-
-    #[test]
-    fn a_resumed_threads_cumulative_usage_becomes_the_calls_own() {
-        let first = run("c1", 0);
-        let stdout = sample("codex-c2.jsonl");
-        let second = interpret_with(first.cumulative, Some(0), &stdout, "");
-        assert_eq!(second.outcome, Outcome::Success);
-        assert_eq!(second.usage.input_tokens, 100);
-        assert_eq!(second.usage.output_tokens, 5);
-        assert_eq!(second.tokens.cached_input, 10);
-        assert_eq!(second.cumulative.map(|totals| totals.input), Some(111));
-        // After a killed call the CLI's count restarts (c28): 11 < 111.
-        let after_kill = interpret_with(
-            second.cumulative,
-            Some(0),
-            &sample("codex-c28_resume_after_kill.jsonl"),
-            "",
-        );
-        assert_eq!(after_kill.usage.input_tokens, 11);
-    }
-
-    #[test]
-    fn failures_are_classified() {
-        let failed = run("c12_500_noretry", 1);
-        assert_eq!(failed.outcome, Outcome::ApiError);
-        assert!(failed.reason.unwrap().contains("high demand"));
-        let retried = run("c11_500", 1);
-        assert_eq!(retried.outcome, Outcome::ApiError);
-        for (name, status) in [
-            ("c_401_noretry", 401),
-            ("c_403_noretry", 403),
-            ("c_404_noretry", 404),
-            ("c_429_noretry", 429),
-            ("c_503_noretry", 503),
-        ] {
-            let output = run(name, 1);
-            assert_eq!(output.outcome, Outcome::ApiError, "{name}");
-            assert_eq!(output.api_error_status, Some(status), "{name}");
-            assert!(
-                output
-                    .reason
-                    .as_deref()
-                    .unwrap_or("")
-                    .contains(&format!("HTTP {status}")),
-                "{name}: {:?}",
-                output.reason
-            );
-        }
-        assert_eq!(run("c24_closed_noretry", 1).outcome, Outcome::ApiError);
-        assert_eq!(run("c26_stall_idle2s", 1).outcome, Outcome::ApiError);
-        let unknown = run("c4_unknown", 1);
-        assert_eq!(unknown.outcome, Outcome::SessionNotFound);
-        assert!(unknown.reason.unwrap().contains("no rollout found"));
-        assert_eq!(run("c33_bogus", 2).outcome, Outcome::BadArguments);
-        assert_eq!(run("c37_bad_sandbox", 2).outcome, Outcome::BadArguments);
-        assert_eq!(run("c34_no_git_check", 1).outcome, Outcome::BadArguments);
-        assert_eq!(run("c8_noprompt_null", 1).outcome, Outcome::BadArguments);
-        let killed = run("c27_killed_term", 143);
-        assert_eq!(killed.outcome, Outcome::Killed);
-        assert_eq!(
-            killed.session_id.as_deref(),
-            Some("01a239ef-dd9b-77d1-99f0-8f9cf18512e5"),
-            "the id is known even though the turn died"
-        );
-        let cut = interpret(
-            Some(0),
-            "{\"type\":\"thread.started\",\"thread_id\":\"x\"}",
-            "",
-        );
-        assert_eq!(cut.outcome, Outcome::InvalidOutput);
-    }
-
-    #[test]
-    fn error_items_are_not_failures_and_denials_come_from_stderr() {
-        // An unknown model name's error item (c1) and a model switch (c32).
-        assert_eq!(run("c32_resume_nomodel", 0).outcome, Outcome::Success);
-        for name in ["c17_escalate_ro", "c18_patch_ro"] {
-            let output = run(name, 0);
-            assert_eq!(output.outcome, Outcome::PermissionDenied, "{name}");
-            assert_eq!(output.permission_denials.len(), 1, "{name}");
-        }
-        // A command failing inside the sandbox leaves no trace: a success.
-        assert_eq!(run("c16_touch_ro", 0).outcome, Outcome::Success);
-        let tools = run("c15_exec_workspace-write", 0);
-        assert_eq!(tools.outcome, Outcome::Success);
-        assert_eq!(tools.usage.turns, 2, "one request per tool call, plus one");
-    }
-
-    #[test]
-    fn every_line_becomes_normalized_events() {
-        let mut parser = Codex.parser(&TurnContext::default());
-        let mut events = Vec::new();
-        for name in [
-            "codex-c15_exec_workspace-write.jsonl",
-            "codex-c19_patch_ww.jsonl",
-            "codex-c11_500.jsonl",
-        ] {
-            for line in sample(name).lines() {
-                match parser.line(line) {
-                    Parsed::Events(found) => events.extend(found),
-                    other => panic!("{line}: {other:?}"),
-                }
-            }
-        }
-        assert!(matches!(
-            events[0],
-            AgentEvent::Init {
-                session_id: Some(_),
-                ..
-            }
-        ));
-        assert!(
-            events
-                .iter()
-                .any(|event| matches!(event, AgentEvent::ToolUse { name, .. } if name == "shell"))
-        );
-        assert!(events.iter().any(
-            |event| matches!(event, AgentEvent::ToolUse { name, .. } if name == "apply_patch")
-        ));
-        assert!(events.iter().any(|event| matches!(
-            event,
-            AgentEvent::Retry {
-                attempt: Some(1),
-                max: Some(5),
-                ..
-            }
-        )));
-        assert_eq!(parser.line("plain"), Parsed::Text);
-        assert_eq!(parser.line("{\"type\":\"item."), Parsed::Malformed);
-    }
-
-    fn agent(permission: &str, table: &str) -> Agent {
-        let text = format!(
-            "schema = 2\nid = \"coder\"\nname = \"C\"\nrole = \"r\"\ntask_types = [\"review\"]\nbackend = \"codex\"\npermission = \"{permission}\"\n\
-            [personality]\ncore_traits = []\ncommunication_style = \"\"\ndecision_making = \"\"\ncollaboration_style = \"\"\nstress_response = \"\"\n\
-            [expertise]\nareas = []\ncapabilities = []\n{table}"
-        );
-        Agent::parse(Path::new("coder.toml"), &text).unwrap()
-    }
-
-    fn args(agent: &Agent, session: SessionMode, isolated: bool) -> Vec<String> {
-        let config = Config::defaults();
-        let request = TurnRequest {
-            config: &config,
-            agent,
-            session,
-            system_prompt: "You are \"C\".\nBe brief.".into(),
-            prompt: "resume".into(),
-            max_budget_usd: None,
-            isolated,
-        };
-        Codex
-            .turn_args(&request)
-            .unwrap()
-            .iter()
-            .map(|arg| arg.to_string_lossy().into_owned())
-            .collect()
-    }
-
-    #[test]
-    fn turns_map_permissions_to_sandboxes_and_resume_after_the_options() {
-        let read = agent("read", "");
-        let new = args(&read, SessionMode::New("ignored".into()), true);
-        assert_eq!(&new[..3], ["exec", "--json", "--skip-git-repo-check"]);
-        assert!(new.windows(2).any(|pair| pair == ["-s", "read-only"]));
-        assert!(
-            !new.contains(&"ignored".to_string()),
-            "no preset id: {new:?}"
-        );
-        assert_eq!(&new[new.len() - 2..], ["--", "resume"]);
-        let instructions = new
-            .iter()
-            .find(|arg| arg.starts_with("developer_instructions="))
-            .unwrap();
-        let parsed: toml::Table = toml::from_str(instructions).unwrap();
-        assert_eq!(
-            parsed["developer_instructions"].as_str(),
-            Some("You are \"C\".\nBe brief.")
-        );
-
-        let build = agent(
-            "build",
-            "[codex]\nextra_args = [\"-c\", \"model_provider=fake\"]\nadd_dirs = [\"../shared\"]\n",
-        );
-        let resumed = args(&build, SessionMode::Resume("t-1".into()), true);
-        assert!(
-            resumed
-                .windows(2)
-                .any(|pair| pair == ["-s", "workspace-write"])
-        );
-        let resume_at = resumed.iter().position(|arg| arg == "resume").unwrap();
-        assert_eq!(resumed[resume_at + 1], "t-1");
-        for option in ["--add-dir", "model_provider=fake", "-s"] {
-            let at = resumed.iter().position(|arg| arg == option).unwrap();
-            assert!(at < resume_at, "{option} goes before `resume`: {resumed:?}");
-        }
-        let full = agent("full", "[codex]\nsandbox = \"read-only\"\n");
-        assert!(
-            args(&full, SessionMode::New(String::new()), true)
-                .windows(2)
-                .any(|pair| pair == ["-s", "read-only"]),
-            "the table overrides the permission"
-        );
-    }
-
-    #[test]
-    fn bad_tables_are_named() {
-        let error = Agent::parse(
-            Path::new("coder.toml"),
-            "schema = 2\nid = \"coder\"\nname = \"C\"\nrole = \"r\"\ntask_types = [\"review\"]\n\
-                [personality]\ncore_traits = []\ncommunication_style = \"\"\ndecision_making = \"\"\ncollaboration_style = \"\"\nstress_response = \"\"\n\
-                [expertise]\nareas = []\ncapabilities = []\n[codex]\nsandbox = \"yolo\"\n",
-        )
-        .unwrap_err();
-        assert!(format!("{error:#}").contains("codex.sandbox"), "{error:#}");
-        let secret = Config::parse(
-            Path::new("config.toml"),
-            &crate::state::config::DEFAULT_CONFIG_TOML.replace(
-                "\n[codex]\n",
-                "\n[codex]\nenv = { OPENAI_API_KEY = \"sk\" }\n",
-            ),
-        )
-        .unwrap_err();
-        assert!(
-            format!("{secret:#}").contains("looks like a secret"),
-            "{secret:#}"
-        );
-    }
-
-    #[test]
-    fn rollouts_are_found_under_codex_home() {
-        let dir = tempfile::tempdir().unwrap();
-        let day = dir.path().join(".codex/sessions/2026/12/03");
-        std::fs::create_dir_all(&day).unwrap();
-        std::fs::write(
-            day.join("rollout-2026-12-03T03-00-00-01a239dd-12d5-7453-b00c-da7153eb7320.jsonl"),
-            "{}\n",
-        )
-        .unwrap();
-        let env = BTreeMap::from([("HOME".to_string(), dir.path().display().to_string())]);
-        assert_eq!(
-            Codex.session_check(
-                "01a239dd-12d5-7453-b00c-da7153eb7320",
-                Path::new("/any"),
-                &env
-            ),
-            SessionCheck::Exists
-        );
-        assert!(matches!(
-            Codex.session_check(
-                "01a239dd-0000-7453-b00c-da7153eb7320",
-                Path::new("/any"),
-                &env
-            ),
-            SessionCheck::Missing(_)
-        ));
-        let env = BTreeMap::from([(
-            "CODEX_HOME".to_string(),
-            dir.path().join("elsewhere").display().to_string(),
-        )]);
-        assert!(matches!(
-            Codex.session_check(
-                "01a239dd-12d5-7453-b00c-da7153eb7320",
-                Path::new("/any"),
-                &env
-            ),
-            SessionCheck::Missing(_)
-        ));
-    }
-}
+mod tests;

@@ -38,14 +38,15 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::agents::backend::{
-    Advice, AgentEvent, Backend, EnvPlan, Exit, Level, MAX_REPLY_BYTES, Outcome, Parsed,
-    SessionCheck, SessionMode, Settings, TurnContext, TurnOutput, TurnParser, TurnRequest,
-    stopped_outcome,
+    Advice, AgentEvent, Backend, EnvPlan, Exit, Identity, Level, Outcome, Parsed, SessionCheck,
+    Settings, TurnContext, TurnOutput, TurnParser, TurnRequest, stopped_outcome,
 };
+use crate::agents::parse::{self, string_at, u64_at};
+use crate::agents::table::{self, Passthrough, layered};
+use crate::agents::verdict::{self, Verdict};
 use crate::state::agent::{Agent, Permission};
 use crate::state::config::Config;
 use crate::state::usage::{TokenCounts, Usage};
@@ -74,69 +75,28 @@ const ARGUMENT_ERRORS: &[&str] = &[
     "Not enough arguments",
 ];
 
-/// The Gemini CLI backend.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Gemini;
-
-/// The `[gemini]` table, in `config.toml` (defaults) and in an agent file
-/// (overrides, key by key). Every key is optional.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Table {
-    /// The executable (`NEXUS_GEMINI_BIN` overrides it).
-    pub command: Option<String>,
-    /// `-m` (default [`DEFAULT_MODEL`]).
-    pub model: Option<String>,
-    /// `--approval-mode`; else from the agent's `permission`.
-    pub approval_mode: Option<String>,
-    /// `--include-directories`: extra workspace directories.
-    pub add_dirs: Option<Vec<String>>,
-    /// `--skip-trust`: trust the turn's directory for the call (default
-    /// false; the user opts in).
-    pub trust_workspace: Option<bool>,
-    /// More arguments.
-    pub extra_args: Option<Vec<String>>,
-    /// Variables set for the child (never secrets).
-    pub env: Option<BTreeMap<String, String>>,
-    /// Names (or `PREFIX*` patterns) of more variables passed to the child.
-    pub pass_env: Option<Vec<String>>,
-}
-
-impl Table {
-    /// Returns `self` with every key `over` sets replaced by its value.
-    fn overridden_by(mut self, over: Table) -> Table {
-        macro_rules! take {
-            ($($field:ident),*) => {
-                $(if over.$field.is_some() { self.$field = over.$field; })*
-            };
-        }
-        take!(
-            command,
-            model,
-            approval_mode,
-            add_dirs,
-            trust_workspace,
-            extra_args,
-            env,
-            pass_env
-        );
-        self
+layered! {
+    /// The `[gemini]` table, in `config.toml` (defaults) and in an agent file
+    /// (overrides, key by key). Every key is optional.
+    pub struct Table in "gemini" {
+        /// The executable (`NEXUS_GEMINI_BIN` overrides it).
+        pub command: Option<String>,
+        /// `-m` (default [`DEFAULT_MODEL`]).
+        pub model: Option<String>,
+        /// `--approval-mode`; else from the agent's `permission`.
+        pub approval_mode: Option<String>,
+        /// `--include-directories`: extra workspace directories.
+        pub add_dirs: Option<Vec<String>>,
+        /// `--skip-trust`: trust the turn's directory for the call (default
+        /// false; the user opts in).
+        pub trust_workspace: Option<bool>,
+        /// More arguments.
+        pub extra_args: Option<Vec<String>>,
+        /// Variables set for the child (never secrets).
+        pub env: Option<BTreeMap<String, String>>,
+        /// Names (or `PREFIX*` patterns) of more variables passed to the child.
+        pub pass_env: Option<Vec<String>>,
     }
-}
-
-#[derive(Deserialize)]
-struct InFile {
-    #[serde(default)]
-    gemini: Option<Table>,
-}
-
-/// Reads the `[gemini]` table of a file (empty when absent).
-fn table_in(path: &Path, text: &str, what: &str) -> Result<Table> {
-    if text.is_empty() {
-        return Ok(Table::default());
-    }
-    let in_file: InFile = crate::state::fs::parse_toml_part(path, text, what)?;
-    Ok(in_file.gemini.unwrap_or_default())
 }
 
 /// An agent's settings, every key resolved.
@@ -152,30 +112,18 @@ pub struct Resolved {
     pub add_dirs: Vec<String>,
     /// `--skip-trust`.
     pub trust_workspace: bool,
-    /// Extra arguments.
-    pub extra_args: Vec<String>,
-    /// Variables set for the child.
-    pub env: BTreeMap<String, String>,
-    /// Variables passed to the child.
-    pub pass_env: Vec<String>,
+    /// Extra arguments, variables set and passed.
+    pub passthrough: Passthrough,
 }
 
 /// Resolves the settings of a turn: `config.toml`'s `[gemini]`, then the
 /// agent's; the approval mode from the agent's `permission` unless set.
 pub fn resolve(config: &Config, agent: Option<&Agent>, isolated: bool) -> Result<Resolved> {
-    let mut table = table_in(&config.source.path, &config.source.text, "config")?;
-    if let Some(agent) = agent {
-        table = table.overridden_by(table_in(&agent.source.path, &agent.source.text, "agent")?);
-    }
-    let permission = match agent.and_then(|agent| agent.permission) {
-        Some(Permission::Build) if !isolated => Permission::Edit,
-        Some(permission) => permission,
-        None => Permission::Edit,
-    };
+    let table = table::layers(Table::default(), config, agent)?;
     // `default` offers no edit or shell tool headless; `auto_edit` the edit
     // tools; `yolo` everything. There is no per-command allow-list (its
     // `--allowed-tools` is deprecated): `build` is `auto_edit`.
-    let mode = match permission {
+    let mode = match table::permission(agent, isolated) {
         Permission::Read => "default",
         Permission::Edit | Permission::Build => "auto_edit",
         Permission::Full => "yolo",
@@ -188,9 +136,7 @@ pub fn resolve(config: &Config, agent: Option<&Agent>, isolated: bool) -> Result
         approval_mode: table.approval_mode.unwrap_or_else(|| mode.to_string()),
         add_dirs: table.add_dirs.unwrap_or_default(),
         trust_workspace: table.trust_workspace.unwrap_or(false),
-        extra_args: table.extra_args.unwrap_or_default(),
-        env: table.env.unwrap_or_default(),
-        pass_env: table.pass_env.unwrap_or_default(),
+        passthrough: Passthrough::of(table.extra_args, table.env, table.pass_env),
     })
 }
 
@@ -266,14 +212,6 @@ fn first_line(path: &Path) -> Option<String> {
     Some(line)
 }
 
-fn what_of(path: &Path) -> &'static str {
-    if path.file_name().is_some_and(|name| name == "config.toml") {
-        "config"
-    } else {
-        "agent"
-    }
-}
-
 /// Returns the prompt with the personality in front (the CLI has no way to
 /// add to its own system prompt).
 fn with_instructions(system_prompt: &str, prompt: &str) -> String {
@@ -286,98 +224,54 @@ fn with_instructions(system_prompt: &str, prompt: &str) -> String {
     )
 }
 
+/// The Gemini CLI backend.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gemini;
+
+/// The Gemini CLI's names.
+static IDENTITY: Identity = Identity {
+    name: "gemini",
+    product: "Gemini CLI",
+    command: "gemini",
+    command_variable: crate::env_vars::NEXUS_GEMINI_BIN,
+    install_hint: "install the Gemini CLI with `npm install -g @google/gemini-cli`, \
+         or set `NEXUS_GEMINI_BIN` or `[gemini] command` to its path",
+};
+
 impl Backend for Gemini {
-    fn name(&self) -> &'static str {
-        "gemini"
-    }
-
-    fn product(&self) -> &'static str {
-        "Gemini CLI"
-    }
-
-    fn default_command(&self) -> &'static str {
-        "gemini"
-    }
-
-    fn command_variable(&self) -> &'static str {
-        crate::env_vars::NEXUS_GEMINI_BIN
-    }
-
-    fn install_hint(&self) -> &'static str {
-        "install the Gemini CLI with `npm install -g @google/gemini-cli`, \
-         or set `NEXUS_GEMINI_BIN` or `[gemini] command` to its path"
+    fn identity(&self) -> &'static Identity {
+        &IDENTITY
     }
 
     fn check(&self, path: &Path, text: &str) -> Result<()> {
-        let what = what_of(path);
-        let table = table_in(path, text, what)?;
-        let problem = if let Some(mode) = table
-            .approval_mode
-            .as_deref()
-            .filter(|mode| !APPROVAL_MODES.contains(mode))
-        {
-            Some(format!(
-                "field `gemini.approval_mode`: `{mode}` is not one of {}",
-                APPROVAL_MODES.join(", ")
-            ))
-        } else if table.model.as_deref() == Some("") {
-            Some("field `gemini.model` must name a model".to_string())
-        } else {
-            table
-                .env
-                .iter()
-                .flatten()
-                .map(|(name, _)| name)
-                .find(|name| crate::proc::env::looks_secret(name))
-                .map(|name| {
-                    format!(
-                        "field `gemini.env.{name}` looks like a secret, and this file may be committed; \
-                         export it and list `{name}` in `gemini.pass_env` instead"
-                    )
+        table::check(path, text, |table: &Table| {
+            let mode = table.approval_mode.as_deref();
+            table::not_one_of("gemini.approval_mode", mode, APPROVAL_MODES)
+                .or_else(|| {
+                    (table.model.as_deref() == Some(""))
+                        .then(|| "field `gemini.model` must name a model".to_string())
                 })
-        };
-        match problem {
-            Some(problem) => Err(crate::exit::tagged(
-                crate::exit::Kind::StateInvalid,
-                format!("{what} file `{}` is malformed: {problem}", path.display()),
-            )),
-            None => Ok(()),
-        }
+                .or_else(|| table::secret_in_env(self.name(), table.env.as_ref()))
+        })
     }
 
     fn settings(&self, config: &Config, agent: Option<&Agent>, isolated: bool) -> Result<Settings> {
         let resolved = resolve(config, agent, isolated)?;
-        let mut table = BTreeMap::new();
-        let mut put = |key: &str, value: Value| {
-            table.insert(key.to_string(), value);
-        };
-        put("command", resolved.command.clone().into());
-        put("model", resolved.model.clone().into());
-        put("approval_mode", resolved.approval_mode.clone().into());
-        put("add_dirs", resolved.add_dirs.clone().into());
-        put("trust_workspace", resolved.trust_workspace.into());
-        put("extra_args", resolved.extra_args.clone().into());
-        put(
-            "env",
-            Value::from(
-                resolved
-                    .env
-                    .iter()
-                    .map(|(name, value)| format!("{name}={value}"))
-                    .collect::<Vec<_>>(),
-            ),
-        );
-        put("pass_env", resolved.pass_env.clone().into());
-        Ok(Settings {
-            backend: self.name(),
-            command: resolved.command,
-            model: Some(resolved.model),
-            // The turn limit is a settings-file key only: this scales progress.
-            max_turns: 40,
-            permission: format!("approval mode {}", resolved.approval_mode),
-            table,
-            compact: false,
-        })
+        // The turn limit is a settings-file key only: the default scales
+        // progress.
+        let permission = format!("approval mode {}", resolved.approval_mode);
+        Ok(Settings::new(
+            self.name(),
+            resolved.command,
+            Some(resolved.model),
+            permission,
+        )
+        .showing([
+            ("approval_mode", resolved.approval_mode.into()),
+            ("add_dirs", resolved.add_dirs.into()),
+            ("trust_workspace", resolved.trust_workspace.into()),
+        ])
+        .showing(resolved.passthrough.shown()))
     }
 
     fn turn_args(&self, request: &TurnRequest<'_>) -> Result<Vec<OsString>> {
@@ -397,16 +291,7 @@ impl Backend for Gemini {
             "--approval-mode".into(),
             settings.approval_mode.clone().into(),
         ];
-        match &request.session {
-            SessionMode::New(id) => {
-                args.push("--session-id".into());
-                args.push(id.into());
-            }
-            SessionMode::Resume(id) => {
-                args.push("--resume".into());
-                args.push(id.into());
-            }
-        }
+        args.extend(request.session.args("--session-id", "--resume"));
         for dir in &settings.add_dirs {
             args.push("--include-directories".into());
             args.push(dir.into());
@@ -414,7 +299,7 @@ impl Backend for Gemini {
         if settings.trust_workspace {
             args.push("--skip-trust".into());
         }
-        args.extend(settings.extra_args.iter().map(OsString::from));
+        args.extend(settings.passthrough.extra_args.iter().map(OsString::from));
         Ok(args)
     }
 
@@ -436,17 +321,9 @@ impl Backend for Gemini {
         agent: Option<&Agent>,
         _parent: &BTreeMap<String, String>,
     ) -> Result<EnvPlan> {
-        let settings = resolve(config, agent, true)?;
-        let mut pass: Vec<String> = ["GEMINI_*", "GOOGLE_*"]
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        pass.extend(settings.pass_env);
-        Ok(EnvPlan {
-            pass,
-            deny: Vec::new(),
-            set: settings.env,
-        })
+        Ok(resolve(config, agent, true)?
+            .passthrough
+            .env_plan(&["GEMINI_*", "GOOGLE_*"]))
     }
 
     fn parser(&self, _context: &TurnContext) -> Box<dyn TurnParser> {
@@ -609,9 +486,6 @@ fn trust_advice(
     }
 }
 
-/// Lines longer than this are logged but not parsed.
-const MAX_PARSED_LINE: usize = 64 << 20;
-
 /// The state of one turn's output: what the classification needs.
 #[derive(Default)]
 struct Parser {
@@ -623,17 +497,6 @@ struct Parser {
     denials: Vec<String>,
     result: Option<Value>,
     any_json: bool,
-}
-
-fn string_at(value: &Value, pointer: &str) -> Option<String> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-}
-
-fn u64_at(value: &Value, pointer: &str) -> u64 {
-    value.pointer(pointer).and_then(Value::as_u64).unwrap_or(0)
 }
 
 /// Returns the token counts of a result's `stats` (per call; `input_tokens`
@@ -739,14 +602,7 @@ impl Parser {
                 self.result = Some(event.clone());
                 events
             }
-            other => vec![AgentEvent::Other {
-                kind: if other.is_empty() {
-                    "event".to_string()
-                } else {
-                    other.to_string()
-                },
-                raw: event.to_string(),
-            }],
+            other => vec![parse::unknown(other, event)],
         }
     }
 }
@@ -797,17 +653,7 @@ fn stderr_text(stderr: &str) -> String {
 
 impl TurnParser for Parser {
     fn line(&mut self, line: &str) -> Parsed {
-        let trimmed = line.trim();
-        if trimmed.len() > MAX_PARSED_LINE {
-            return Parsed::Malformed;
-        }
-        if !trimmed.starts_with('{') {
-            return Parsed::Text;
-        }
-        match serde_json::from_str::<Value>(trimmed) {
-            Ok(value) if value.is_object() => Parsed::Events(self.consider(&value)),
-            _ => Parsed::Malformed,
-        }
+        parse::json_line(line, |value| self.consider(&value))
     }
 
     fn finish(self: Box<Self>, exit: &Exit) -> TurnOutput {
@@ -816,18 +662,7 @@ impl TurnParser for Parser {
         output.model = self.model.clone();
         output.permission_denials = self.denials.clone();
         if let Some(result) = &self.result {
-            let mut reply = self.segment.clone();
-            if reply.len() > MAX_REPLY_BYTES {
-                let mut cut = MAX_REPLY_BYTES;
-                while !reply.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                reply.truncate(cut);
-                reply.push_str(
-                    "\n[…answer truncated by nexus; the whole answer is in the task's log]",
-                );
-            }
-            output.reply = reply;
+            output.reply = parse::capped(self.segment.clone());
             output.tokens = tokens_of(result);
             output.usage = Usage {
                 unpriced_turns: 0,
@@ -841,36 +676,24 @@ impl TurnParser for Parser {
     }
 }
 
-fn classify(exit: &Exit, parser: &Parser, output: &mut TurnOutput) -> (Outcome, Option<String>) {
+fn classify(exit: &Exit, parser: &Parser, output: &mut TurnOutput) -> Verdict {
     if let Some((outcome, reason)) = stopped_outcome(exit) {
         return (outcome, Some(reason));
     }
     let stderr = stderr_text(&exit.stderr_tail);
     let first_line = stderr.lines().next().unwrap_or("").to_string();
-    let stderr_suffix = if first_line.is_empty() {
-        String::new()
-    } else {
-        format!(": {first_line}")
-    };
     if let Some(result) = &parser.result {
         let status = result.get("status").and_then(Value::as_str).unwrap_or("");
         if status == "success" {
-            if exit.code != Some(0) {
-                return (
-                    Outcome::Crashed,
-                    Some(format!("{} after a successful `result`", exit.code_text())),
-                );
-            }
-            if !output.permission_denials.is_empty() {
-                return (
-                    Outcome::PermissionDenied,
-                    Some(format!(
-                        "tools not allowed by the approval mode: {}",
-                        output.permission_denials.join(", ")
-                    )),
-                );
-            }
-            return (Outcome::Success, None);
+            return verdict::success_unless(
+                exit,
+                "a successful `result`",
+                verdict::denied(
+                    "tools not allowed by the approval mode",
+                    &output.permission_denials,
+                    ", ",
+                ),
+            );
         }
         let message = string_at(result, "/error/message").unwrap_or_else(|| status.to_string());
         if string_at(result, "/error/type").as_deref() == Some("FatalTurnLimitedError")
@@ -879,20 +702,10 @@ fn classify(exit: &Exit, parser: &Parser, output: &mut TurnOutput) -> (Outcome, 
             return (Outcome::MaxTurns, Some(message));
         }
         output.api_error_status = api_status(exit, &message);
-        let status = output.api_error_status.map_or_else(
-            || "no HTTP status".to_string(),
-            |status| format!("HTTP {status}"),
-        );
-        return (
-            Outcome::ApiError,
-            Some(format!(
-                "API error ({status}): {}",
-                crate::ui::shorten(&message, 300)
-            )),
-        );
+        return verdict::api_error(output.api_error_status, &message);
     }
     if let Some(signal) = exit.signal {
-        return (Outcome::Killed, Some(format!("killed by signal {signal}")));
+        return verdict::killed(signal);
     }
     match exit.code {
         Some(EXIT_AUTH) => {
@@ -926,7 +739,10 @@ fn classify(exit: &Exit, parser: &Parser, output: &mut TurnOutput) -> (Outcome, 
         }
         Some(EXIT_INPUT) => return (Outcome::BadArguments, Some(first_line)),
         Some(EXIT_TURN_LIMIT) => {
-            return (Outcome::MaxTurns, Some(format!("exit 53{stderr_suffix}")));
+            return (
+                Outcome::MaxTurns,
+                Some(format!("exit 53{}", verdict::stderr_suffix(&first_line))),
+            );
         }
         Some(0) if parser.any_json => {
             // The CLI ends with exit 0 and no `result` when SIGTERM stops it.
@@ -945,297 +761,15 @@ fn classify(exit: &Exit, parser: &Parser, output: &mut TurnOutput) -> (Outcome, 
         _ => {}
     }
     if exit.code.is_some_and(|code| code != 0) {
-        let what = if parser.any_json {
+        let when = if parser.any_json {
             "before a `result`"
         } else {
             "with no output"
         };
-        return (
-            Outcome::Crashed,
-            Some(format!("{} {what}{stderr_suffix}", exit.code_text())),
-        );
+        return verdict::crashed(exit, when, &first_line);
     }
-    (
-        Outcome::InvalidOutput,
-        Some(format!(
-            "no `result` in the output ({}): {}",
-            exit.code_text(),
-            crate::ui::shorten(&exit.stdout_tail, 200)
-        )),
-    )
+    verdict::invalid_output("no `result` in the output", exit)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sample(name: &str) -> String {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/agent-cli-samples")
-            .join(name);
-        std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-    }
-
-    fn interpret(code: Option<i32>, stdout: &str, stderr: &str) -> TurnOutput {
-        let exit = Exit {
-            code,
-            signal: None,
-            stopped: None,
-            duration_ms: 10,
-            leaked: false,
-            stderr_tail: stderr.to_string(),
-            stdout_tail: crate::proc::supervise::tail(stdout, 5, 2000),
-        };
-        let mut parser = Gemini.parser(&TurnContext::default());
-        for line in stdout.lines() {
-            parser.line(line);
-        }
-        parser.finish(&exit)
-    }
-
-    fn run(name: &str, code: i32) -> TurnOutput {
-        let stdout = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures/agent-cli-samples")
-                .join(format!("gemini-{name}.jsonl")),
-        )
-        .unwrap_or_default();
-        interpret(
-            Some(code),
-            &stdout,
-            &sample(&format!("gemini-{name}.stderr.txt")),
-        )
-    }
-
-    #[test]
-    fn new_and_resumed_sessions_succeed_with_per_call_usage() {
-        let new = run("g5_new_model", 0);
-        assert_eq!(new.outcome, Outcome::Success, "{:?}", new.reason);
-        assert_eq!(
-            new.session_id.as_deref(),
-            Some("cb0187e2-5df3-476d-89b6-0fb949fba707")
-        );
-        assert_eq!(new.reply, "FAKE-REPLY turn=2 last_user=hello");
-        assert_eq!(new.model.as_deref(), Some("gemini-2.5-flash"));
-        assert_eq!((new.usage.input_tokens, new.usage.output_tokens), (5, 2));
-        assert_eq!(new.reported_cost, None);
-        assert_eq!(new.cumulative, None, "usage is per call");
-        let resumed = run("g6_resume", 0);
-        assert_eq!(resumed.session_id, new.session_id);
-        assert_eq!(resumed.usage.input_tokens, 50);
-        assert_eq!(resumed.reply, "SECOND");
-    }
-
-    #[test]
-    fn exit_codes_are_classified() {
-        for (name, code, status) in [
-            ("g_500_stream_noretry", 244, Some(500)),
-            ("g_429_stream_noretry", 173, Some(429)),
-            ("g_401_stream_noretry", 145, Some(401)),
-            ("g_400_stream_noretry", 144, Some(400)),
-            ("g_404_stream_noretry", 1, None),
-            ("g28_refused_noretry", 1, None),
-        ] {
-            let output = run(name, code);
-            assert_eq!(output.outcome, Outcome::ApiError, "{name}");
-            assert_eq!(output.api_error_status, status, "{name}");
-        }
-        let auth = run("g1_no_settings", 41);
-        assert_eq!(auth.outcome, Outcome::AuthFailed);
-        assert!(auth.reason.unwrap().contains("doctor"));
-        let untrusted = run("g3_settings_untrusted", 55);
-        assert_eq!(untrusted.outcome, Outcome::AuthFailed);
-        assert!(untrusted.reason.unwrap().contains("trust_workspace"));
-        for name in [
-            "g8_resume_unknown",
-            "g7_resume_other_cwd",
-            "g9_resume_garbage",
-        ] {
-            assert_eq!(run(name, 42).outcome, Outcome::SessionNotFound, "{name}");
-        }
-        assert_eq!(
-            run("g11_session_id_reuse", 42).outcome,
-            Outcome::SessionInUse
-        );
-        assert_eq!(run("g25_no_prompt_null", 42).outcome, Outcome::BadArguments);
-        assert_eq!(run("g31_max_turns", 53).outcome, Outcome::MaxTurns);
-        for name in [
-            "g38_bogus_option",
-            "g39_bad_format",
-            "g40_bad_approval",
-            "g41_yolo_and_mode",
-            "g13_session_id_and_resume",
-        ] {
-            assert_eq!(run(name, 1).outcome, Outcome::BadArguments, "{name}");
-        }
-        let killed = run("g33_killed_term_node", 0);
-        assert_eq!(killed.outcome, Outcome::Killed, "exit 0 without a result");
-        assert_eq!(
-            killed.session_id.as_deref(),
-            Some("44444444-2222-4333-8444-555555555555")
-        );
-        assert_eq!(interpret(Some(139), "", "").outcome, Outcome::Crashed);
-    }
-
-    #[test]
-    fn tools_not_offered_are_permission_denials() {
-        let denied = run("g17_write_default", 0);
-        assert_eq!(denied.outcome, Outcome::PermissionDenied);
-        assert_eq!(denied.permission_denials, vec!["write_file".to_string()]);
-        assert_eq!(denied.reply, "DONE-AFTER-TOOL");
-        let shell = run("g20_shell_auto_edit", 0);
-        assert_eq!(
-            shell.permission_denials,
-            vec!["run_shell_command".to_string()]
-        );
-        for name in [
-            "g18_write_auto_edit",
-            "g19_write_yolo",
-            "g21_shell_yolo",
-            "g22_write_outside_auto_edit",
-        ] {
-            let output = run(name, 0);
-            assert_eq!(output.outcome, Outcome::Success, "{name}");
-            assert_eq!(output.usage.turns, 2, "{name}");
-        }
-    }
-
-    fn agent(permission: &str, table: &str) -> Agent {
-        let text = format!(
-            "schema = 2\nid = \"gem\"\nname = \"G\"\nrole = \"r\"\ntask_types = [\"review\"]\nbackend = \"gemini\"\npermission = \"{permission}\"\n\
-            [personality]\ncore_traits = []\ncommunication_style = \"\"\ndecision_making = \"\"\ncollaboration_style = \"\"\nstress_response = \"\"\n\
-            [expertise]\nareas = []\ncapabilities = []\n{table}"
-        );
-        Agent::parse(Path::new("gem.toml"), &text).unwrap()
-    }
-
-    fn args(agent: &Agent, session: SessionMode) -> Vec<String> {
-        let config = Config::defaults();
-        let request = TurnRequest {
-            config: &config,
-            agent,
-            session,
-            system_prompt: "You are G.".into(),
-            prompt: "--not-an-option".into(),
-            max_budget_usd: None,
-            isolated: true,
-        };
-        Gemini
-            .turn_args(&request)
-            .unwrap()
-            .iter()
-            .map(|arg| arg.to_string_lossy().into_owned())
-            .collect()
-    }
-
-    #[test]
-    fn turns_always_name_a_model_and_never_trust_silently() {
-        let new = args(&agent("read", ""), SessionMode::New("id-1".into()));
-        assert!(new[0].starts_with(
-            "--prompt=<instructions>\nYou are G.\n</instructions>\n\n--not-an-option"
-        ));
-        assert!(new.windows(2).any(|pair| pair == ["-m", DEFAULT_MODEL]));
-        assert!(
-            new.windows(2)
-                .any(|pair| pair == ["--approval-mode", "default"])
-        );
-        assert!(new.windows(2).any(|pair| pair == ["--session-id", "id-1"]));
-        assert!(!new.contains(&"--skip-trust".to_string()));
-        let trusted = args(
-            &agent(
-                "full",
-                "[gemini]\ntrust_workspace = true\nmodel = \"gemini-2.5-pro\"\n",
-            ),
-            SessionMode::Resume("id-2".into()),
-        );
-        assert!(trusted.contains(&"--skip-trust".to_string()));
-        assert!(trusted.windows(2).any(|pair| pair == ["--resume", "id-2"]));
-        assert!(
-            trusted
-                .windows(2)
-                .any(|pair| pair == ["--approval-mode", "yolo"])
-        );
-        assert!(
-            trusted
-                .windows(2)
-                .any(|pair| pair == ["-m", "gemini-2.5-pro"])
-        );
-        let edit = args(&agent("edit", ""), SessionMode::New("x".into()));
-        assert!(
-            edit.windows(2)
-                .any(|pair| pair == ["--approval-mode", "auto_edit"])
-        );
-    }
-
-    #[test]
-    fn sessions_are_found_per_directory() {
-        let dir = tempfile::tempdir().unwrap();
-        let home = dir.path();
-        let gemini = home.join(".gemini");
-        std::fs::create_dir_all(gemini.join("tmp/work/chats")).unwrap();
-        std::fs::write(
-            gemini.join("projects.json"),
-            r#"{"projects":{"/p/work":"work"}}"#,
-        )
-        .unwrap();
-        let id = "cb0187e2-5df3-476d-89b6-0fb949fba707";
-        std::fs::write(
-            gemini.join("tmp/work/chats/session-2026-12-03T03-39-cb0187e2.jsonl"),
-            sample("gemini-g5-g6-session.jsonl"),
-        )
-        .unwrap();
-        let env = BTreeMap::from([("HOME".to_string(), home.display().to_string())]);
-        assert_eq!(
-            Gemini.session_check(id, Path::new("/p/work"), &env),
-            SessionCheck::Exists
-        );
-        assert!(matches!(
-            Gemini.session_check(id, Path::new("/p/other"), &env),
-            SessionCheck::Missing(_)
-        ));
-        assert!(matches!(
-            Gemini.session_check(
-                "cb0187e2-0000-476d-89b6-0fb949fba707",
-                Path::new("/p/work"),
-                &env
-            ),
-            SessionCheck::Missing(_)
-        ));
-    }
-
-    #[test]
-    fn doctor_explains_the_two_headless_traps() {
-        let dir = tempfile::tempdir().unwrap();
-        let env = BTreeMap::from([("HOME".to_string(), dir.path().display().to_string())]);
-        let config = Config::defaults();
-        let plain = agent("edit", "");
-        let advice = Gemini.doctor(&config, &[&plain], &env, Path::new("/p/work"));
-        assert_eq!(advice[0].level, Level::Fail);
-        assert!(
-            advice[0].detail.contains("selectedType"),
-            "{}",
-            advice[0].detail
-        );
-        assert_eq!(advice[1].level, Level::Warn);
-        assert!(advice[1].detail.contains("exit 55"));
-        std::fs::create_dir_all(dir.path().join(".gemini")).unwrap();
-        std::fs::write(dir.path().join(".gemini/settings.json"), API_KEY_SETTINGS).unwrap();
-        std::fs::write(
-            dir.path().join(".gemini/trustedFolders.json"),
-            r#"{"/p":"TRUST_FOLDER"}"#,
-        )
-        .unwrap();
-        let mut env = env;
-        env.insert("GEMINI_API_KEY".to_string(), "k".to_string());
-        let advice = Gemini.doctor(&config, &[&plain], &env, Path::new("/p/work"));
-        assert_eq!(advice[0].level, Level::Ok, "{}", advice[0].detail);
-        assert_eq!(advice[1].level, Level::Ok, "{}", advice[1].detail);
-        let opted_in = agent("edit", "[gemini]\ntrust_workspace = true\n");
-        let advice = Gemini.doctor(&config, &[&opted_in], &env, Path::new("/elsewhere"));
-        assert!(
-            advice[1].detail.contains("trust_workspace"),
-            "{}",
-            advice[1].detail
-        );
-    }
-}
+mod tests;

@@ -6,10 +6,13 @@ pub mod binary;
 pub mod claude;
 pub mod codex;
 pub mod gemini;
+pub mod parse;
 pub mod personality;
 pub mod runtime;
 pub mod session_test;
 pub mod sessions;
+pub mod table;
+pub mod verdict;
 
 use crate::agents::backend::Backend;
 

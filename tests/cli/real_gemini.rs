@@ -345,7 +345,11 @@ fn fake_gemini_matches_the_real_cli() {
     ];
     let first_error_line = |text: &str| {
         text.lines()
-            .find(|line| !line.starts_with("Warning: 256-color") && !line.starts_with("Ripgrep"))
+            .find(|line| {
+                !line.starts_with("Warning: 256-color")
+                    && !line.starts_with("Ripgrep")
+                    && !line.starts_with("[STARTUP]")
+            })
             .unwrap_or_default()
             .to_string()
     };
