@@ -153,36 +153,37 @@ pub(crate) fn problems_text(ui: &Ui, problems: &[Problem]) -> String {
 
 pub use crate::dashboard::board::dashboard;
 
-/// Returns where a task's work stands in git.
+/// Returns where a task's work stands in git: its branch (from its base, at
+/// its head), the merge state, the worktree — a table aligned like the
+/// task's facts.
 fn branch_text(workspace: &crate::state::task::TaskWorkspace, ui: &Ui) -> String {
     use crate::state::task::MergeState;
     let short = crate::workspace::short;
-    let mut text = format!(
-        "branch {} from {}",
+    let mut branch = format!(
+        "{} from {}",
         ui.paint(&workspace.branch, Tone::Accent),
         short(&workspace.base)
     );
     if let Some(head) = &workspace.head {
-        text.push_str(&format!(", at {}", short(head)));
+        let _ = write!(branch, ", at {}", short(head));
     }
-    text.push('\n');
     let tone = match workspace.merge {
         MergeState::Merged => Tone::Good,
         MergeState::Working | MergeState::Queued => Tone::Warn,
         MergeState::Conflict | MergeState::ChecksFailed | MergeState::Rejected => Tone::Bad,
     };
-    text.push_str(&format!(
-        "merge: {}",
-        ui.paint(workspace.merge.name(), tone)
-    ));
+    let mut merge = ui.paint(workspace.merge.name(), tone);
     if let Some(merged) = &workspace.merged {
-        text.push_str(&format!(" as {}", short(merged)));
+        let _ = write!(merge, " as {}", short(merged));
     }
-    text.push('\n');
+    let mut rows = vec![
+        vec!["branch".to_string(), branch],
+        vec!["merge".to_string(), merge],
+    ];
     if let Some(worktree) = &workspace.worktree {
-        text.push_str(&format!("worktree: {worktree}\n"));
+        rows.push(vec!["worktree".to_string(), worktree.clone()]);
     }
-    text
+    table(&rows)
 }
 
 /// Renders one task in full.

@@ -482,8 +482,21 @@ fn status_shows_each_tasks_branch_commit_and_merge_state() {
     let (env, _fake) = delivered();
     let shown = env.nexus(&["status", "p", "a"]);
     shown.ok();
+    // The Branch section is a table aligned like the task's facts.
+    let section: Vec<&str> = shown
+        .stdout
+        .lines()
+        .skip_while(|line| *line != "Branch")
+        .skip(1)
+        .take_while(|line| !line.is_empty() && !line.starts_with(char::is_uppercase))
+        .collect();
+    assert_eq!(section.len(), 3, "{}", shown.stdout);
     assert!(
-        shown.stdout.contains("branch nexus-task/p/a") && shown.stdout.contains("merge: merged"),
+        section[0].starts_with("branch    nexus-task/p/a from ")
+            && section[0].contains(", at ")
+            && section[1].starts_with("merge     merged as ")
+            && section[2].starts_with("worktree  ")
+            && section[2].ends_with("code_developer"),
         "{}",
         shown.stdout
     );
