@@ -12,6 +12,8 @@ pub mod runtime;
 pub mod session_test;
 pub mod sessions;
 pub mod table;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod verdict;
 
 use crate::agents::backend::Backend;

@@ -2,37 +2,18 @@
 
 use super::*;
 use crate::agents::backend::{AgentEvent, Exit, Outcome, Parsed, SessionMode, TurnOutput};
+use crate::agents::testing;
 
 fn sample(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/claude-cli-samples")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+    testing::sample("claude-cli-samples", name)
 }
 
-fn exit(code: Option<i32>, stdout: &str, stderr: &str) -> Exit {
-    Exit {
-        code,
-        signal: None,
-        stopped: None,
-        duration_ms: 10,
-        leaked: false,
-        stderr_tail: stderr.to_string(),
-        stdout_tail: crate::proc::supervise::tail(stdout, 5, 2000),
-    }
-}
-
-/// Feeds `stdout` line by line to a fresh parser, as a turn does.
 fn interpret_exit(exit: &Exit, stdout: &str) -> TurnOutput {
-    let mut parser = Claude.parser(&TurnContext::default());
-    for line in stdout.lines() {
-        parser.line(line);
-    }
-    parser.finish(exit)
+    testing::interpret_exit(&Claude, &TurnContext::default(), exit, stdout)
 }
 
 fn interpret(code: Option<i32>, stdout: &str, stderr: &str) -> TurnOutput {
-    interpret_exit(&exit(code, stdout, stderr), stdout)
+    testing::interpret(&Claude, &TurnContext::default(), code, stdout, stderr)
 }
 
 #[test]
@@ -68,14 +49,7 @@ fn stream_json_yields_the_cli_version_from_init() {
 
 #[test]
 fn every_stream_line_becomes_normalized_events() {
-    let mut parser = Claude.parser(&TurnContext::default());
-    let mut events = Vec::new();
-    for line in sample("c2_stream_json_verbose_tool_use.jsonl").lines() {
-        match parser.line(line) {
-            Parsed::Events(found) => events.extend(found),
-            other => panic!("{line}: {other:?}"),
-        }
-    }
+    let events = testing::events(&Claude, &[sample("c2_stream_json_verbose_tool_use.jsonl")]);
     assert!(matches!(
         events[0],
         AgentEvent::Init {
@@ -83,11 +57,7 @@ fn every_stream_line_becomes_normalized_events() {
             ..
         }
     ));
-    assert!(
-        events
-            .iter()
-            .any(|event| matches!(event, AgentEvent::ToolUse { name, .. } if name == "Write"))
-    );
+    assert!(testing::uses_tool(&events, "Write"));
     assert!(
         events
             .iter()
@@ -97,6 +67,7 @@ fn every_stream_line_becomes_normalized_events() {
         events.last(),
         Some(AgentEvent::Result { success: true, .. })
     ));
+    let mut parser = Claude.parser(&TurnContext::default());
     assert_eq!(parser.line("plain text"), Parsed::Text);
     assert_eq!(parser.line("{\"type\":\"assis"), Parsed::Malformed);
 }
@@ -184,7 +155,7 @@ fn stderr_only_failures_are_classified() {
     assert_eq!(cut.outcome, Outcome::InvalidOutput);
     let garbage = interpret(Some(0), "{\"type\":\"result\",\"subty", "");
     assert_eq!(garbage.outcome, Outcome::InvalidOutput);
-    let mut killed = exit(None, "", "");
+    let mut killed = testing::exit(None, "", "");
     killed.signal = Some(9);
     assert_eq!(interpret_exit(&killed, "").outcome, Outcome::Killed);
 }

@@ -1,24 +1,10 @@
 //! Unit tests of the Codex CLI backend.
 
 use super::*;
+use crate::agents::testing;
 
 fn sample(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/agent-cli-samples")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-}
-
-fn exit(code: Option<i32>, stdout: &str, stderr: &str) -> Exit {
-    Exit {
-        code,
-        signal: None,
-        stopped: None,
-        duration_ms: 10,
-        leaked: false,
-        stderr_tail: stderr.to_string(),
-        stdout_tail: crate::proc::supervise::tail(stdout, 5, 2000),
-    }
+    testing::sample("agent-cli-samples", name)
 }
 
 fn interpret_with(
@@ -27,13 +13,10 @@ fn interpret_with(
     stdout: &str,
     stderr: &str,
 ) -> TurnOutput {
-    let mut parser = Codex.parser(&TurnContext {
+    let context = TurnContext {
         previous_totals: previous,
-    });
-    for line in stdout.lines() {
-        parser.line(line);
-    }
-    parser.finish(&exit(code, stdout, stderr))
+    };
+    testing::interpret(&Codex, &context, code, stdout, stderr)
 }
 
 fn interpret(code: Option<i32>, stdout: &str, stderr: &str) -> TurnOutput {
@@ -150,20 +133,14 @@ fn error_items_are_not_failures_and_denials_come_from_stderr() {
 
 #[test]
 fn every_line_becomes_normalized_events() {
-    let mut parser = Codex.parser(&TurnContext::default());
-    let mut events = Vec::new();
-    for name in [
-        "codex-c15_exec_workspace-write.jsonl",
-        "codex-c19_patch_ww.jsonl",
-        "codex-c11_500.jsonl",
-    ] {
-        for line in sample(name).lines() {
-            match parser.line(line) {
-                Parsed::Events(found) => events.extend(found),
-                other => panic!("{line}: {other:?}"),
-            }
-        }
-    }
+    let events = testing::events(
+        &Codex,
+        &[
+            sample("codex-c15_exec_workspace-write.jsonl"),
+            sample("codex-c19_patch_ww.jsonl"),
+            sample("codex-c11_500.jsonl"),
+        ],
+    );
     assert!(matches!(
         events[0],
         AgentEvent::Init {
@@ -171,16 +148,8 @@ fn every_line_becomes_normalized_events() {
             ..
         }
     ));
-    assert!(
-        events
-            .iter()
-            .any(|event| matches!(event, AgentEvent::ToolUse { name, .. } if name == "shell"))
-    );
-    assert!(
-        events.iter().any(
-            |event| matches!(event, AgentEvent::ToolUse { name, .. } if name == "apply_patch")
-        )
-    );
+    assert!(testing::uses_tool(&events, "shell"));
+    assert!(testing::uses_tool(&events, "apply_patch"));
     assert!(events.iter().any(|event| matches!(
         event,
         AgentEvent::Retry {
@@ -189,36 +158,24 @@ fn every_line_becomes_normalized_events() {
             ..
         }
     )));
+    let mut parser = Codex.parser(&TurnContext::default());
     assert_eq!(parser.line("plain"), Parsed::Text);
     assert_eq!(parser.line("{\"type\":\"item."), Parsed::Malformed);
 }
 
 fn agent(permission: &str, table: &str) -> Agent {
-    let text = format!(
-        "schema = 2\nid = \"coder\"\nname = \"C\"\nrole = \"r\"\ntask_types = [\"review\"]\nbackend = \"codex\"\npermission = \"{permission}\"\n\
-        [personality]\ncore_traits = []\ncommunication_style = \"\"\ndecision_making = \"\"\ncollaboration_style = \"\"\nstress_response = \"\"\n\
-        [expertise]\nareas = []\ncapabilities = []\n{table}"
-    );
-    Agent::parse(Path::new("coder.toml"), &text).unwrap()
+    testing::agent("codex", "coder", permission, table)
 }
 
 fn args(agent: &Agent, session: SessionMode, isolated: bool) -> Vec<String> {
-    let config = Config::defaults();
-    let request = TurnRequest {
-        config: &config,
+    testing::turn_args(
+        &Codex,
         agent,
         session,
-        system_prompt: "You are \"C\".\nBe brief.".into(),
-        prompt: "resume".into(),
-        max_budget_usd: None,
+        "You are \"C\".\nBe brief.",
+        "resume",
         isolated,
-    };
-    Codex
-        .turn_args(&request)
-        .unwrap()
-        .iter()
-        .map(|arg| arg.to_string_lossy().into_owned())
-        .collect()
+    )
 }
 
 #[test]

@@ -2,31 +2,18 @@
 
 use super::*;
 use crate::agents::backend::SessionMode;
+use crate::agents::testing;
 
 fn sample(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/agent-cli-samples")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+    testing::sample("agent-cli-samples", name)
 }
 
 fn interpret(code: Option<i32>, stdout: &str, stderr: &str) -> TurnOutput {
-    let exit = Exit {
-        code,
-        signal: None,
-        stopped: None,
-        duration_ms: 10,
-        leaked: false,
-        stderr_tail: stderr.to_string(),
-        stdout_tail: crate::proc::supervise::tail(stdout, 5, 2000),
-    };
-    let mut parser = Gemini.parser(&TurnContext::default());
-    for line in stdout.lines() {
-        parser.line(line);
-    }
-    parser.finish(&exit)
+    testing::interpret(&Gemini, &TurnContext::default(), code, stdout, stderr)
 }
 
+/// Interprets the sample turn `name`: its stdout (none for a call that
+/// printed nothing there) and stderr.
 fn run(name: &str, code: i32) -> TurnOutput {
     let stdout = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -135,31 +122,18 @@ fn tools_not_offered_are_permission_denials() {
 }
 
 fn agent(permission: &str, table: &str) -> Agent {
-    let text = format!(
-        "schema = 2\nid = \"gem\"\nname = \"G\"\nrole = \"r\"\ntask_types = [\"review\"]\nbackend = \"gemini\"\npermission = \"{permission}\"\n\
-        [personality]\ncore_traits = []\ncommunication_style = \"\"\ndecision_making = \"\"\ncollaboration_style = \"\"\nstress_response = \"\"\n\
-        [expertise]\nareas = []\ncapabilities = []\n{table}"
-    );
-    Agent::parse(Path::new("gem.toml"), &text).unwrap()
+    testing::agent("gemini", "gem", permission, table)
 }
 
 fn args(agent: &Agent, session: SessionMode) -> Vec<String> {
-    let config = Config::defaults();
-    let request = TurnRequest {
-        config: &config,
+    testing::turn_args(
+        &Gemini,
         agent,
         session,
-        system_prompt: "You are G.".into(),
-        prompt: "--not-an-option".into(),
-        max_budget_usd: None,
-        isolated: true,
-    };
-    Gemini
-        .turn_args(&request)
-        .unwrap()
-        .iter()
-        .map(|arg| arg.to_string_lossy().into_owned())
-        .collect()
+        "You are G.",
+        "--not-an-option",
+        true,
+    )
 }
 
 #[test]
