@@ -16,7 +16,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::agents::backend::EnvPlan;
-use crate::state::agent::{Agent, Permission};
+use crate::state::agent::{Agent, Permission, Source};
 use crate::state::config::Config;
 
 /// A backend's settings table (`[claude]`, `[codex]` …): every key optional,
@@ -120,15 +120,26 @@ pub fn table_in<T: Layered>(path: &Path, text: &str, what: &str) -> Result<T> {
     Ok(in_file.0.unwrap_or_default())
 }
 
+/// [`table_in`] of a loaded file, from its text parsed once (every turn
+/// reads its backend's tables); the text is read again only to name the
+/// line of an error.
+fn table_of<T: Layered>(source: &Source, what: &str) -> Result<T> {
+    if let Some(document) = source.document() {
+        let Some(value) = document.get(T::KEY) else {
+            return Ok(T::default());
+        };
+        if let Ok(table) = T::deserialize(value.clone()) {
+            return Ok(table);
+        }
+    }
+    table_in(&source.path, &source.text, what)
+}
+
 /// Returns `base` overridden by `config.toml`'s table, then by the agent's.
 pub fn layers<T: Layered>(base: T, config: &Config, agent: Option<&Agent>) -> Result<T> {
-    let mut table = base.overridden_by(table_in(
-        &config.source.path,
-        &config.source.text,
-        "config",
-    )?);
+    let mut table = base.overridden_by(table_of(&config.source, "config")?);
     if let Some(agent) = agent {
-        table = table.overridden_by(table_in(&agent.source.path, &agent.source.text, "agent")?);
+        table = table.overridden_by(table_of(&agent.source, "agent")?);
     }
     Ok(table)
 }

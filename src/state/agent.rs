@@ -2,7 +2,7 @@
 //! expertise, backend settings, verification), as users write and edit it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -113,6 +113,27 @@ pub struct Source {
     pub path: PathBuf,
     /// Its text.
     pub text: Arc<str>,
+    /// The text parsed, once, when a backend first reads its table (every
+    /// turn reads it; `None` when the text is not TOML).
+    document: Arc<OnceLock<Option<toml::Table>>>,
+}
+
+impl Source {
+    /// Returns the source of `path`, holding `text`.
+    pub fn new(path: PathBuf, text: Arc<str>) -> Self {
+        Source {
+            path,
+            text,
+            document: Arc::default(),
+        }
+    }
+
+    /// Returns the text's top-level table, parsed on the first call.
+    pub fn document(&self) -> Option<&toml::Table> {
+        self.document
+            .get_or_init(|| toml::from_str(&self.text).ok())
+            .as_ref()
+    }
 }
 
 /// What an agent's tools may do: a neutral level each backend maps to its
@@ -284,10 +305,7 @@ impl Agent {
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
         let mut agent: Agent = parse_toml(path, text)?;
         check_top_level_keys(path, text, "agent", FIELDS)?;
-        agent.source = Source {
-            path: path.to_path_buf(),
-            text: Arc::from(text),
-        };
+        agent.source = Source::new(path.to_path_buf(), Arc::from(text));
         agent.check(path)?;
         Ok(agent)
     }

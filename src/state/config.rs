@@ -313,10 +313,7 @@ impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Self> {
         let mut config: Config = parse_toml(path, text)?;
         check_top_level_keys(path, text, "config", FIELDS)?;
-        config.source = Source {
-            path: path.to_path_buf(),
-            text: std::sync::Arc::from(text),
-        };
+        config.source = Source::new(path.to_path_buf(), std::sync::Arc::from(text));
         if let Some(problem) = config.problem() {
             return Err(crate::exit::tagged_hint(
                 crate::exit::Kind::StateInvalid,
