@@ -264,25 +264,27 @@ impl Workspaces {
         crate::state::lock::wait_exclusive(&self.lock, "the worktrees", self.lock_timeout)
     }
 
-    /// Returns whether `dir` is a worktree of this repository.
-    fn is_our_worktree(&self, dir: &Path) -> bool {
+    /// Returns the git directory of `dir` when it is a worktree of this
+    /// repository.
+    fn our_worktree_git_dir(&self, dir: &Path) -> Option<PathBuf> {
         if !dir.join(".git").exists() {
-            return false;
+            return None;
         }
-        self.git
-            .output(dir, ["rev-parse", "--git-common-dir"])
+        let out = self
+            .git
+            .output(dir, ["rev-parse", "--git-common-dir", "--absolute-git-dir"])
             .ok()
-            .filter(|out| out.ok)
-            .map(|out| {
-                let common = PathBuf::from(out.stdout.trim());
-                let common = if common.is_absolute() {
-                    common
-                } else {
-                    dir.join(common)
-                };
-                common.canonicalize().unwrap_or(common)
-            })
-            .is_some_and(|common| common == self.git.common_dir)
+            .filter(|out| out.ok)?;
+        let mut lines = out.stdout.lines();
+        let common = PathBuf::from(lines.next()?.trim());
+        let git_dir = PathBuf::from(lines.next()?.trim());
+        let common = if common.is_absolute() {
+            common
+        } else {
+            dir.join(common)
+        };
+        let common = common.canonicalize().unwrap_or(common);
+        (common == self.git.common_dir).then_some(git_dir)
     }
 
     /// Makes sure the worktree `dir` exists and is healthy, creating it at
@@ -291,12 +293,10 @@ impl Workspaces {
     pub fn ensure(&self, dir: &Path, start: &str) -> Result<bool> {
         self.claim_root()?;
         refuse_symlink(dir)?;
-        if self.is_our_worktree(dir) {
+        if let Some(git_dir) = self.our_worktree_git_dir(dir) {
             // A crash may have left git's index lock behind: nothing of ours
             // is running in this worktree now (we hold its lock).
-            if let Ok(gitdir) = self.git.run(dir, ["rev-parse", "--absolute-git-dir"]) {
-                let _ = std::fs::remove_file(Path::new(&gitdir).join("index.lock"));
-            }
+            let _ = std::fs::remove_file(git_dir.join("index.lock"));
             return Ok(false);
         }
         let _guard = self.lock_worktrees()?;
@@ -359,10 +359,9 @@ impl Workspaces {
 
     /// Puts worktree `dir` at `commit`, detached, with no local change and
     /// no untracked file (ignored ones, such as build output, are kept).
+    /// `reset --hard` also ends a merge left unfinished (it removes
+    /// `MERGE_HEAD`).
     pub fn checkout(&self, dir: &Path, commit: &str) -> Result<()> {
-        if self.git.resolve_in(dir, "MERGE_HEAD")?.is_some() {
-            let _ = self.git.output(dir, ["merge", "--abort"]);
-        }
         self.git.run(dir, ["reset", "--hard", "--quiet"])?;
         self.git.run(dir, ["clean", "-fdq"])?;
         self.git

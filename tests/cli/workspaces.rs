@@ -669,8 +669,8 @@ fn sessions_and_ask_find_the_agents_session_in_its_worktree() {
 
 /// What a crash or a user leaves behind in the worktrees is repaired by the
 /// next run: a worktree whose directory is gone (git still lists it) is made
-/// again, and a stale `index.lock` in another is removed, without touching
-/// the user's checkout.
+/// again, and a stale `index.lock` and a half-done merge in another are
+/// cleared, without touching the user's checkout.
 #[test]
 fn a_deleted_worktree_and_a_stale_index_lock_are_repaired_by_the_next_run() {
     let (env, fake) = delivered();
@@ -678,6 +678,13 @@ fn a_deleted_worktree_and_a_stale_index_lock_are_repaired_by_the_next_run() {
     let merge_dir = env.temp.path().join("ws/_merge");
     let merge_git = git(&merge_dir, &["rev-parse", "--absolute-git-dir"]);
     std::fs::write(std::path::Path::new(&merge_git).join("index.lock"), "").unwrap();
+    // A merge killed half-way: MERGE_HEAD and a changed file left behind.
+    std::fs::write(
+        std::path::Path::new(&merge_git).join("MERGE_HEAD"),
+        format!("{user_head}\n"),
+    )
+    .unwrap();
+    std::fs::write(merge_dir.join("a.txt"), "<<<<<<< half-merged\n").unwrap();
     std::fs::remove_dir_all(env.temp.path().join("ws/code_developer")).unwrap();
     write_plan(
         &env,
@@ -692,5 +699,8 @@ fn a_deleted_worktree_and_a_stale_index_lock_are_repaired_by_the_next_run() {
     assert!(env.temp.path().join("ws/code_developer/c.txt").exists());
     assert_eq!(git(&env.project, &["rev-parse", "HEAD"]), user_head);
     assert!(!env.project.join("c.txt").exists());
+    assert!(!std::path::Path::new(&merge_git).join("MERGE_HEAD").exists());
+    // The half-merged file was thrown away, not merged into plan q.
+    assert!(!files_at(&env.project, "nexus/q").contains(&"a.txt".to_string()));
     git(&env.project, &["fsck", "--no-progress"]);
 }
