@@ -19,7 +19,8 @@ pub mod verdict;
 use crate::agents::backend::Backend;
 
 /// Every agent backend nexus can run, one line each. Adding a backend is a
-/// new `agents/<name>.rs` implementing [`Backend`] and a line here.
+/// new `agents/<name>.rs` implementing [`Backend`], its `mod` line above and
+/// its entry here.
 pub const BACKENDS: &[&dyn Backend] = &[&claude::Claude, &codex::Codex, &gemini::Gemini];
 
 /// Returns the backend called `name`.
