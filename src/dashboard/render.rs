@@ -388,12 +388,14 @@ fn description_text(spec: &crate::state::plan::TaskSpec, ui: &Ui) -> String {
 }
 
 /// Returns the attempts' table, then each attempt's verification checks
-/// with the tail of their output.
+/// with the tail of their output. CPU and MEM are the agent process's CPU
+/// time and peak memory, from the OS's accounting of the finished process.
 fn attempts_text(attempts: &[crate::state::task::Attempt], ui: &Ui) -> String {
     let mut rows = vec![header(
         ui,
         &[
-            "#", "AGENT", "STARTED", "DURATION", "OUTCOME", "COST", "TOKENS", "REASON",
+            "#", "AGENT", "STARTED", "DURATION", "CPU", "MEM", "OUTCOME", "COST", "TOKENS",
+            "REASON",
         ],
     )];
     for attempt in attempts {
@@ -410,6 +412,12 @@ fn attempts_text(attempts: &[crate::state::task::Attempt], ui: &Ui) -> String {
             attempt.started_at.to_string(),
             crate::dashboard::panel::attempt_duration(attempt)
                 .map_or_else(|| "—".to_string(), short_duration),
+            attempt
+                .cpu_seconds
+                .map_or_else(|| "—".to_string(), |seconds| format!("{seconds:.2}s")),
+            attempt
+                .peak_memory_mb
+                .map_or_else(|| "—".to_string(), |mb| format!("{mb:.0} MB")),
             ui.paint(attempt.outcome.name(), outcome_tone),
             cost(attempt.cost_usd, attempt.unpriced_turns),
             format!("{}/{}", attempt.input_tokens, attempt.output_tokens),
