@@ -419,10 +419,13 @@ impl Runtime {
             }
         };
         let started_at = self.now();
+        // A new session's id is provisional until the CLI names it when the
+        // CLI does not take one (Codex): the assignment names none then.
+        let known = turn.mode.is_resume() || turn.backend.presets_session_id();
         let (assignment_id, assignment_write) = self.write_assignment(
             agent,
             instance,
-            &session.session_id,
+            known.then_some(session.session_id.as_str()),
             &turn.prompt,
             options,
             started_at,

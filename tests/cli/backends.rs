@@ -113,6 +113,30 @@ fn a_codex_thread_is_captured_resumed_and_priced_per_call() {
     );
     let calls = fake.calls();
     assert_eq!(calls[1]["flags"]["resume_id"], thread.as_str());
+    // The first assignment went to a thread the CLI had not named yet: it
+    // names none (never nexus's provisional id); its answer names the
+    // thread, and the resumed turn's assignment names it too.
+    let thread_dir = env.nexus_dir().join("messages/ask-coder");
+    let files: Vec<_> = std::fs::read_dir(&thread_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    let mut messages: Vec<Value> = files
+        .iter()
+        .map(|file| serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap())
+        .collect();
+    messages.sort_by_key(|message| message["timestamp"].as_str().unwrap().to_string());
+    let of_type = |kind: &str| -> Vec<&Value> {
+        messages
+            .iter()
+            .filter(|message| message["message_type"] == kind)
+            .collect()
+    };
+    let (assignments, results) = (of_type("task_assignment"), of_type("task_result"));
+    assert_eq!((assignments.len(), results.len()), (2, 2), "{messages:?}");
+    assert!(assignments[0]["to"]["session_id"].is_null(), "{messages:?}");
+    assert_eq!(results[0]["from"]["session_id"], thread.as_str());
+    assert_eq!(assignments[1]["to"]["session_id"], thread.as_str());
     let saved = record(&env, "coder");
     assert_eq!(saved["session_id"], thread.as_str());
     assert_eq!(saved["turns"], 2);

@@ -16,22 +16,25 @@ use crate::state::message::{
 use crate::time::Timestamp;
 
 impl Runtime {
-    fn party(agent: &Agent, instance: u32, session_id: &str) -> Party {
+    fn party(agent: &Agent, instance: u32, session_id: Option<&str>) -> Party {
         Party {
             agent_id: agent.id.clone(),
             agent_type: agent.role.clone(),
             instance_id: Some(instance),
-            session_id: Some(session_id.to_string()),
+            session_id: session_id.map(str::to_string),
         }
     }
 
     /// Queues the assignment message of a turn (the task, or a free `ask`,
-    /// with the prompt sent); returns its id and the write.
+    /// with the prompt sent) to session `session_id` (`None` for a new
+    /// session of a CLI that names its sessions itself: its id is not known
+    /// before the call, and the result message carries it); returns its id
+    /// and the write.
     pub(super) fn write_assignment(
         &self,
         agent: &Agent,
         instance: u32,
-        session_id: &str,
+        session_id: Option<&str>,
         prompt: &str,
         options: &TurnOptions,
         at: Timestamp,
@@ -94,7 +97,7 @@ impl Runtime {
             message_id: ids::message_id(at),
             timestamp: at,
             protocol_version: message::PROTOCOL_VERSION.to_string(),
-            from: Self::party(agent, instance, session_id),
+            from: Self::party(agent, instance, Some(session_id)),
             to: Party::nexus_prime(),
             message_type: MessageType::TaskResult,
             priority: options.priority.clone(),
