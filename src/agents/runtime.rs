@@ -341,7 +341,6 @@ impl Runtime {
     }
 
     /// Runs one turn whose session lock the caller holds (and may keep
-    /// Runs one turn whose session lock the caller holds (and may keep
     /// holding after it, e.g. through commit and verification). A resumed
     /// session the CLI no longer knows is replaced once by a fresh one.
     #[allow(clippy::too_many_arguments)]

@@ -106,8 +106,9 @@ const FIELDS: &[&str] = &[
 ];
 
 /// A file's path and text, kept so that each backend can read its own table
-/// from it (with the file's line numbers in errors).
-#[derive(Debug, Clone, PartialEq, Default)]
+/// from it (with the file's line numbers in errors). Two sources are equal
+/// when their paths and texts are, parsed yet or not.
+#[derive(Debug, Clone, Default)]
 pub struct Source {
     /// The file.
     pub path: PathBuf,
@@ -116,6 +117,12 @@ pub struct Source {
     /// The text parsed, once, when a backend first reads its table (every
     /// turn reads it; `None` when the text is not TOML).
     document: Arc<OnceLock<Option<toml::Table>>>,
+}
+
+impl PartialEq for Source {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && self.text == other.text
+    }
 }
 
 impl Source {
@@ -378,6 +385,22 @@ impl Agent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_source_parsed_once_equals_one_not_parsed_yet() {
+        let (id, text) = DEFAULT_AGENTS[1];
+        let path = PathBuf::from(format!("{id}.toml"));
+        let used = Agent::parse(&path, text).unwrap();
+        let fresh = Agent::parse(&path, text).unwrap();
+        assert!(
+            used.source
+                .document()
+                .is_some_and(|table| table.contains_key("claude"))
+        );
+        assert_eq!(used, fresh);
+        let other = Source::new(path, Arc::from("id = \"x\""));
+        assert_ne!(used.source, other);
+    }
 
     #[test]
     fn default_agents_parse_and_cover_every_task_type() {

@@ -193,8 +193,8 @@ pub fn agent_home(
     instance: u32,
 ) -> Option<PathBuf> {
     let workspaces = Workspaces::open(store, config, env).ok()?.ok()?;
-    let dir = workspaces.instance_dir(agent_id, instance);
-    dir.is_dir().then(|| workspaces.project_dir(&dir))
+    let project = workspaces.project_dir(&workspaces.instance_dir(agent_id, instance));
+    project.is_dir().then_some(project)
 }
 
 /// Returns the files with uncommitted changes in worktree `dir` (as `git
