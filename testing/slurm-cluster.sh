@@ -8,8 +8,8 @@
 #   testing/slurm-cluster.sh stop DIR    # stops the daemons it started, by pid
 #
 # Needs Debian's `slurm-wlm` and `munge` packages and root (slurmd starts
-# jobs as their user). See ../../shared/SLURM.md for what a working setup
-# needed; CPUs=2 as in CI.
+# jobs as their user). The settings below are what a working one-node
+# cluster needed (README, "Beyond one machine"); CPUs=2 as in CI.
 set -euo pipefail
 
 usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
