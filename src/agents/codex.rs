@@ -56,7 +56,7 @@ pub const SANDBOX_MODES: &[&str] = &["read-only", "workspace-write", "danger-ful
 layered! {
     /// The `[codex]` table, in `config.toml` (defaults) and in an agent file
     /// (overrides, key by key). Every key is optional.
-    pub struct Table in "codex" {
+    pub struct Table in "codex" with passthrough {
         /// The executable (`NEXUS_CODEX_BIN` overrides it).
         pub command: Option<String>,
         /// `-m`: the model, passed on every call (a thread does not keep it).
@@ -69,15 +69,6 @@ layered! {
         /// `--skip-git-repo-check` (default true: nexus runs agents where the
         /// user asked, git repository or not).
         pub skip_git_repo_check: Option<bool>,
-        /// More arguments before `resume` (e.g. `-c` settings of a custom model
-        /// provider).
-        pub extra_args: Option<Vec<String>>,
-        /// Variables set for the child (never secrets: the file may be
-        /// committed).
-        pub env: Option<BTreeMap<String, String>>,
-        /// Names (or `PREFIX*` patterns) of variables passed to the child
-        /// beyond the backend's own (e.g. a custom provider's key variable).
-        pub pass_env: Option<Vec<String>>,
     }
 }
 

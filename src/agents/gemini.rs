@@ -78,7 +78,7 @@ const ARGUMENT_ERRORS: &[&str] = &[
 layered! {
     /// The `[gemini]` table, in `config.toml` (defaults) and in an agent file
     /// (overrides, key by key). Every key is optional.
-    pub struct Table in "gemini" {
+    pub struct Table in "gemini" with passthrough {
         /// The executable (`NEXUS_GEMINI_BIN` overrides it).
         pub command: Option<String>,
         /// `-m` (default [`DEFAULT_MODEL`]).
@@ -90,12 +90,6 @@ layered! {
         /// `--skip-trust`: trust the turn's directory for the call (default
         /// false; the user opts in).
         pub trust_workspace: Option<bool>,
-        /// More arguments.
-        pub extra_args: Option<Vec<String>>,
-        /// Variables set for the child (never secrets).
-        pub env: Option<BTreeMap<String, String>>,
-        /// Names (or `PREFIX*` patterns) of more variables passed to the child.
-        pub pass_env: Option<Vec<String>>,
     }
 }
 

@@ -36,6 +36,36 @@ pub trait Layered: DeserializeOwned + Default {
 /// an `Option`; the table derives `Serialize` and `Deserialize` and refuses
 /// unknown keys.
 macro_rules! layered {
+    // `with passthrough`: the table also takes the pass-through keys
+    // `extra_args`, `env` and `pass_env` (read by [`Passthrough::of`]).
+    (
+        $(#[$meta:meta])*
+        pub struct $table:ident in $key:literal with passthrough {
+            $(
+                $(#[$field_meta:meta])*
+                pub $field:ident: $type:ty,
+            )+
+        }
+    ) => {
+        layered! {
+            $(#[$meta])*
+            pub struct $table in $key {
+                $(
+                    $(#[$field_meta])*
+                    pub $field: $type,
+                )+
+                /// More arguments for the CLI, as written.
+                pub extra_args: Option<Vec<String>>,
+                /// Variables set for the child (never secrets: the file may
+                /// be committed).
+                pub env: Option<::std::collections::BTreeMap<String, String>>,
+                /// Names (or `PREFIX*` patterns) of more variables passed to
+                /// the child beyond the backend's own (e.g. a custom
+                /// provider's key variable).
+                pub pass_env: Option<Vec<String>>,
+            }
+        }
+    };
     (
         $(#[$meta:meta])*
         pub struct $table:ident in $key:literal {

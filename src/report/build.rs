@@ -373,25 +373,13 @@ fn summary(
             .iter()
             .map(|task| task.attempts.len().saturating_sub(1))
             .sum(),
-        usage: UsageReport {
-            cost_usd: tasks.iter().map(|task| task.usage.cost_usd).sum(),
-            unpriced_turns: tasks
+        usage: Usage::sum(
+            &tasks
                 .iter()
-                .map(|task| task.usage.unpriced_turns)
-                .fold(0, u32::saturating_add),
-            input_tokens: tasks
-                .iter()
-                .map(|task| task.usage.input_tokens)
-                .fold(0, u64::saturating_add),
-            output_tokens: tasks
-                .iter()
-                .map(|task| task.usage.output_tokens)
-                .fold(0, u64::saturating_add),
-            turns: tasks
-                .iter()
-                .map(|task| task.usage.turns)
-                .fold(0, u32::saturating_add),
-        },
+                .map(|task| Usage::from(task.usage))
+                .collect::<Vec<_>>(),
+        )
+        .into(),
         agent_time_ms: attempts
             .iter()
             .filter_map(|attempt| attempt.duration_ms)
