@@ -201,25 +201,23 @@ impl Ui {
     /// Writes a progress or status note to stderr (silenced by `-q`).
     pub fn note(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{}", sanitize(&self.redactor.redact(text), true));
+            to_stderr(&format!(
+                "{}\n",
+                sanitize(&self.redactor.redact(text), true)
+            ));
         }
     }
 
     /// Asks a yes/no question on the terminal (stderr) and reads the
     /// answer; `None` when stdin is not a terminal, so the caller can ask
     /// for `--yes` instead of blocking a script.
-    #[expect(
-        clippy::print_stderr,
-        reason = "a question asked on the terminal, before its answer is read"
-    )]
     pub fn confirm(&self, question: &str) -> Result<Option<bool>> {
-        use std::io::{BufRead, IsTerminal, Write};
+        use std::io::{BufRead, IsTerminal};
         let stdin = std::io::stdin();
         if !stdin.is_terminal() {
             return Ok(None);
         }
-        eprint!("{} [y/N] ", sanitize(question, true));
-        let _ = std::io::stderr().flush();
+        to_stderr(&format!("{} [y/N] ", sanitize(question, true)));
         let mut answer = String::new();
         stdin
             .lock()
@@ -233,11 +231,11 @@ impl Ui {
 
     /// Writes a warning to stderr (not silenced by `-q`).
     pub fn warn(&self, text: &str) {
-        eprintln!(
-            "{} {}",
+        to_stderr(&format!(
+            "{} {}\n",
             self.paint_err("warning:", Tone::Warn),
             sanitize(&self.redactor.redact(text), true)
-        );
+        ));
     }
 
     /// Writes an error with its causes and hint to stderr.
@@ -267,8 +265,18 @@ impl Ui {
                 self.paint_err("hint:", Tone::Accent)
             ));
         }
-        eprintln!("{text}");
+        to_stderr(&format!("{text}\n"));
     }
+}
+
+/// Writes `text` to stderr and flushes it. A closed or broken stderr (`nexus
+/// run 2>&1 | head`) is not an error and never a panic, as `eprintln!`
+/// would make it: the work goes on, and the files record it.
+pub fn to_stderr(text: &str) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.flush();
 }
 
 /// Returns `text` with every control character escaped as `\u{..}`, but

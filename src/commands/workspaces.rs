@@ -232,10 +232,6 @@ pub fn remove_plan(ctx: &Ctx, args: &PlanRmArgs) -> Result<u8> {
     Ok(crate::exit::OK)
 }
 
-#[expect(
-    clippy::print_stderr,
-    reason = "a question asked on the terminal, before its answer is read"
-)]
 fn eprint_prompt(text: &str) {
-    eprint!("{text}");
+    crate::ui::to_stderr(text);
 }

@@ -160,6 +160,23 @@ fn a_diamond_runs_in_dependency_order_and_in_parallel() {
     );
 }
 
+/// `nexus run P 2>&1 | head -2`: once the reader is gone, notes to stderr
+/// fail; the run goes on and ends well instead of panicking mid-plan.
+#[test]
+fn a_closed_stderr_and_stdout_do_not_stop_a_run() {
+    let (env, fake) = setup();
+    write_plan(&env, "p1", &diamond());
+    fake.script(&[Step::echo().sleep(0.1).repeat()]);
+    let mut child = spawn_nexus(&env, &["run", "p1", "--parallel", "4"]);
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status}");
+    for id in ["a", "b", "c", "d"] {
+        assert_eq!(task(&env, "p1", id)["state"], "completed", "{id}");
+    }
+}
+
 #[test]
 fn upstream_results_reach_downstream_prompts() {
     let (env, fake) = setup();
