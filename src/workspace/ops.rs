@@ -178,40 +178,82 @@ pub fn land(
         plan.request.trim(),
         plan.id
     );
-    let how = if squash {
-        let merged = git.output(top, ["merge", "--squash", &tip])?;
-        if !merged.ok {
-            let _ = git.output(top, ["reset", "--merge"]);
-            return Err(conflict_error(&plan.id, &merged.stderr));
-        }
-        git.run(top, ["commit", "--quiet", "--no-verify", "-m", &message])?;
-        "squash"
-    } else if git.is_ancestor(&head, &tip)? {
+    if !squash && git.is_ancestor(&head, &tip)? {
+        // Git keeps staged changes through a fast-forward that does not
+        // touch them (and the check above refused the ones it would).
         git.run(top, ["merge", "--ff-only", "--quiet", &tip])?;
-        "fast-forward"
+        return Ok(Landed {
+            how: "fast-forward",
+            branch,
+            commit: git.run(top, ["rev-parse", "HEAD"])?,
+        });
+    }
+    // A merge or squash commit would take in whatever is staged, and undoing
+    // a failed one would drop it: refuse before touching anything.
+    if !git.output(top, ["diff", "--cached", "--quiet"])?.ok {
+        return Err(with_hint(
+            format!(
+                "you have staged changes; landing plan `{}` makes a commit on `{branch}` that would take them in",
+                plan.id
+            ),
+            "commit them, or unstage them (`git restore --staged .`); nothing was changed",
+        ));
+    }
+    // Merge without committing first: a conflict is named and undone, and
+    // a merge that changes nothing (the plan was landed before, e.g. with
+    // `--squash`) is not committed.
+    let merged = if squash {
+        git.output(top, ["merge", "--squash", "--quiet", &tip])?
     } else {
-        let merged = git.output(top, ["merge", "--no-ff", "--quiet", "-m", &message, &tip])?;
-        if !merged.ok {
-            let _ = git.output(top, ["merge", "--abort"]);
-            return Err(conflict_error(&plan.id, &merged.stderr));
-        }
-        "merge"
+        git.output(top, ["merge", "--no-ff", "--no-commit", "--quiet", &tip])?
     };
+    let conflicted = git
+        .run(top, ["diff", "--name-only", "--diff-filter=U"])
+        .unwrap_or_default();
+    let undo = |git: &Git| {
+        // Nothing was staged before (checked above): `reset --merge` takes
+        // back exactly what the merge did and keeps unstaged edits.
+        let _ = git.output(top, ["reset", "--merge"]);
+    };
+    if !merged.ok {
+        undo(git);
+        let why = if conflicted.trim().is_empty() {
+            format!("{}{}", merged.stdout.trim(), merged.stderr.trim())
+        } else {
+            format!(
+                "conflicts in {}",
+                conflicted
+                    .lines()
+                    .map(|path| format!("`{path}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        return Err(with_hint(
+            format!(
+                "plan `{}` conflicts with your branch `{branch}`: {why}",
+                plan.id
+            ),
+            format!(
+                "nothing was changed; merge `{}` yourself, or rebase your branch on it first",
+                place.integration
+            ),
+        ));
+    }
+    if git.output(top, ["diff", "--cached", "--quiet"])?.ok {
+        undo(git);
+        return Ok(Landed {
+            how: "already-landed",
+            branch,
+            commit: head,
+        });
+    }
+    git.run(top, ["commit", "--quiet", "--no-verify", "-m", &message])?;
     Ok(Landed {
-        how,
+        how: if squash { "squash" } else { "merge" },
         branch,
         commit: git.run(top, ["rev-parse", "HEAD"])?,
     })
-}
-
-fn conflict_error(plan_id: &str, stderr: &str) -> anyhow::Error {
-    with_hint(
-        format!(
-            "plan `{plan_id}` conflicts with your branch: {}",
-            stderr.trim()
-        ),
-        "nothing was changed; merge `nexus/<plan>` yourself, or rebase your branch first",
-    )
 }
 
 /// Takes a merged task back out of its plan's integration branch (a revert

@@ -374,6 +374,92 @@ fn land_fast_forwards_and_refuses_uncommitted_changes_to_the_plans_files() {
     );
 }
 
+/// A merge or squash land never takes in, nor drops, what the user has
+/// staged; landing twice (squash, then squash or merge) changes nothing the
+/// second time.
+#[test]
+fn land_refuses_staged_changes_and_lands_a_squash_once() {
+    let (env, _fake) = delivered();
+    env.write("mine.txt", "mine\n");
+    git(&env.project, &["add", "mine.txt"]);
+    git(&env.project, &["commit", "--quiet", "-m", "moved on"]);
+    env.write("staged.txt", "staged\n");
+    git(&env.project, &["add", "staged.txt"]);
+    let head = git(&env.project, &["rev-parse", "HEAD"]);
+    for args in [&["land", "p", "--squash"][..], &["land", "p"][..]] {
+        let refused = env.nexus(args);
+        refused.code(1);
+        assert!(
+            refused.stderr.contains("you have staged changes")
+                && refused.stderr.contains("nothing was changed"),
+            "{}",
+            refused.stderr
+        );
+        assert_eq!(git(&env.project, &["rev-parse", "HEAD"]), head);
+        assert_eq!(
+            git(&env.project, &["diff", "--cached", "--name-only"]),
+            "staged.txt"
+        );
+        assert_eq!(env.read("staged.txt"), "staged\n");
+    }
+    git(&env.project, &["commit", "--quiet", "-m", "staged"]);
+    let landed = env.nexus(&["land", "p", "--squash"]);
+    landed.ok();
+    assert!(landed.stderr.contains("(squash)"), "{}", landed.stderr);
+    let squashed = git(&env.project, &["rev-parse", "HEAD"]);
+    assert_eq!(env.read("a.txt"), "from a\n");
+    for args in [&["land", "p", "--squash"][..], &["land", "p"][..]] {
+        let again = env.nexus(args);
+        again.ok();
+        assert!(
+            again.stderr.contains("is already in `main`"),
+            "{}",
+            again.stderr
+        );
+        assert_eq!(git(&env.project, &["rev-parse", "HEAD"]), squashed);
+        assert!(
+            git(
+                &env.project,
+                &["status", "--porcelain", "--", "a.txt", "b.txt"]
+            )
+            .is_empty()
+        );
+    }
+}
+
+/// A land that conflicts names the files and the branch to merge by hand,
+/// and leaves the checkout as it was.
+#[test]
+fn a_conflicting_land_names_the_files_and_changes_nothing() {
+    let (env, _fake) = delivered();
+    env.write("a.txt", "mine\n");
+    git(&env.project, &["add", "a.txt"]);
+    git(&env.project, &["commit", "--quiet", "-m", "my a"]);
+    let head = git(&env.project, &["rev-parse", "HEAD"]);
+    for args in [&["land", "p"][..], &["land", "p", "--squash"][..]] {
+        let refused = env.nexus(args);
+        refused.code(1);
+        assert!(
+            refused
+                .stderr
+                .contains("conflicts with your branch `main`: conflicts in `a.txt`")
+                && refused.stderr.contains("merge `nexus/p` yourself"),
+            "{}",
+            refused.stderr
+        );
+        assert_eq!(git(&env.project, &["rev-parse", "HEAD"]), head);
+        assert_eq!(env.read("a.txt"), "mine\n");
+        assert!(
+            git(
+                &env.project,
+                &["status", "--porcelain", "--", "a.txt", "b.txt"]
+            )
+            .is_empty(),
+            "nothing left behind"
+        );
+    }
+}
+
 #[test]
 fn an_unfinished_plan_lands_only_with_partial() {
     let (env, fake) = repo();
