@@ -221,10 +221,54 @@ impl Git {
             .filter(|sha| !sha.is_empty()))
     }
 
+    /// Returns the checkout (the main one or a linked worktree) that has
+    /// `branch` checked out, if one has. Read from the `HEAD` files as git
+    /// itself does, without a git process (nexus's own worktrees are always
+    /// detached, so only the user's checkouts can match).
+    pub fn checked_out_at(&self, branch: &str) -> Option<PathBuf> {
+        let wanted = format!("ref: refs/heads/{branch}");
+        let names_it =
+            |head: &Path| std::fs::read_to_string(head).is_ok_and(|text| text.trim() == wanted);
+        if names_it(&self.common_dir.join("HEAD")) {
+            return Some(self.top.clone());
+        }
+        let linked = std::fs::read_dir(self.common_dir.join("worktrees")).ok()?;
+        linked.filter_map(Result::ok).find_map(|entry| {
+            let admin = entry.path();
+            names_it(&admin.join("HEAD")).then(|| {
+                // `gitdir` holds the path of the worktree's `.git` file.
+                std::fs::read_to_string(admin.join("gitdir"))
+                    .ok()
+                    .and_then(|gitdir| Path::new(gitdir.trim()).parent().map(Path::to_path_buf))
+                    .unwrap_or(admin)
+            })
+        })
+    }
+
+    /// Fails when `branch` is checked out in one of the user's checkouts:
+    /// moving or deleting it there would leave that checkout's index and
+    /// files out of step with its branch (a later `git commit -a` would undo
+    /// the plan's work).
+    pub fn refuse_checked_out(&self, branch: &str) -> Result<()> {
+        match self.checked_out_at(branch) {
+            None => Ok(()),
+            Some(place) => Err(tagged_hint(
+                Kind::Usage,
+                format!(
+                    "branch `{branch}` is checked out in `{}`; nexus moves and deletes its branches itself",
+                    place.display()
+                ),
+                "switch that checkout to another branch first (`git switch -`); nothing was changed",
+            )),
+        }
+    }
+
     /// Moves `refs/heads/<branch>` to `new`, only if it is at `old` (`None`:
     /// only if it does not exist yet): a compare-and-swap, so two writers
-    /// never lose each other's update.
+    /// never lose each other's update. Refused while the branch is checked
+    /// out in one of the user's checkouts.
     pub fn update_branch(&self, branch: &str, new: &str, old: Option<&str>) -> Result<()> {
+        self.refuse_checked_out(branch)?;
         let reference = format!("refs/heads/{branch}");
         let old = old.unwrap_or("0000000000000000000000000000000000000000");
         self.run(&self.top, ["update-ref", &reference, new, old])
@@ -232,12 +276,14 @@ impl Git {
         Ok(())
     }
 
-    /// Deletes `refs/heads/<branch>` if it exists.
+    /// Deletes `refs/heads/<branch>` if it exists; refused while it is
+    /// checked out in one of the user's checkouts.
     pub fn delete_branch(&self, branch: &str) -> Result<bool> {
         let reference = format!("refs/heads/{branch}");
         if self.resolve(&reference)?.is_none() {
             return Ok(false);
         }
+        self.refuse_checked_out(branch)?;
         self.run(&self.top, ["update-ref", "-d", &reference])?;
         Ok(true)
     }

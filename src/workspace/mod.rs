@@ -64,6 +64,11 @@ pub fn begin_plan(
         Some(text) => Some(fs::parse_json(&path, &text)?),
         None => None,
     };
+    let integration = existing.as_ref().map_or_else(
+        || Workspaces::integration_branch(plan_id),
+        |existing| existing.integration.clone(),
+    );
+    git.refuse_checked_out(&integration)?;
     if let Some(existing) = existing {
         if let Some(base) = base {
             let wanted = git.resolve(base)?;
@@ -119,10 +124,21 @@ pub fn begin_plan(
             ));
         }
     }
-    let integration = Workspaces::integration_branch(plan_id);
-    if git.resolve(&format!("refs/heads/{integration}"))?.is_none() {
-        git.update_branch(&integration, &commit, None)?;
+    if git.resolve(&format!("refs/heads/{integration}"))?.is_some() {
+        // Not this plan's (it has no record yet): the user's own branch, or
+        // one left by another clone. Taking it would put its commits in the
+        // plan's work.
+        return Err(tagged_hint(
+            Kind::Usage,
+            format!(
+                "a branch `{integration}` already exists, and plan `{plan_id}` has not run yet"
+            ),
+            format!(
+                "rename or delete that branch (`git branch -m {integration} <new-name>`); nothing was changed"
+            ),
+        ));
     }
+    git.update_branch(&integration, &commit, None)?;
     let record = PlanWorkspace {
         schema: 1,
         base: commit,

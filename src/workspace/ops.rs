@@ -269,6 +269,7 @@ pub fn reject(
     now: crate::time::Timestamp,
 ) -> Result<Vec<String>> {
     let place = plan_workspace(store, &plan.id)?;
+    workspaces.git.refuse_checked_out(&place.integration)?;
     let _plan_lock =
         crate::state::lock::try_shared(&store.plan_lock(&plan.id), &format!("plan `{}`", plan.id))?;
     let mut task_locks = crate::state::lock::KeyedLocks::open(&store.task_locks(&plan.id))?;
@@ -515,7 +516,9 @@ pub fn prune(workspaces: &Workspaces, store: &Store, dry_run: bool) -> Result<Pr
                         .unwrap_or(false)
                     }))
         };
-        if remove {
+        // A branch the user has checked out stays (deleting it would leave
+        // them on an unborn branch with everything staged).
+        if remove && git.checked_out_at(&branch).is_none() {
             if !dry_run {
                 git.delete_branch(&branch)?;
             }
@@ -545,14 +548,19 @@ pub fn remove_plan(
     if let Some(workspaces) = workspaces {
         let git = &workspaces.git;
         let integration = Workspaces::integration_branch(plan_id);
-        if git.delete_branch(&integration)? {
-            branches.push(integration);
-        }
         let prefix = format!(
             "nexus-task/{}/",
             crate::workspace::git::ref_component(plan_id)
         );
-        for branch in git.branches(&prefix)? {
+        let tasks = git.branches(&prefix)?;
+        // Refused before anything is deleted.
+        for branch in std::iter::once(&integration).chain(&tasks) {
+            git.refuse_checked_out(branch)?;
+        }
+        if git.delete_branch(&integration)? {
+            branches.push(integration);
+        }
+        for branch in tasks {
             git.delete_branch(&branch)?;
             branches.push(branch);
         }

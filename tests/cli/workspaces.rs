@@ -460,6 +460,67 @@ fn a_conflicting_land_names_the_files_and_changes_nothing() {
     }
 }
 
+/// nexus moves and deletes its branches itself: never one the user has
+/// checked out (that checkout's index would no longer match its branch),
+/// and never a same-named branch it did not make.
+#[test]
+fn a_plan_branch_the_user_checked_out_or_made_is_never_moved_or_deleted() {
+    let (env, fake) = repo();
+    write_plan(
+        &env,
+        "p",
+        &json!({"tasks": [{"id": "a", "title": "Write A", "type": "implementation", "agent": "code_developer"}]}),
+    );
+    fake.script(&[Step::write("a.txt", "from a\n").repeat()]);
+    let clean = |env: &TestEnv| git(&env.project, &["status", "--porcelain", "--", "a.txt"]);
+    git(&env.project, &["checkout", "--quiet", "-b", "nexus/p"]);
+    let refused = env.nexus(&["run", "p"]);
+    refused.code(2);
+    assert!(
+        refused
+            .stderr
+            .contains("branch `nexus/p` is checked out in")
+            && refused.stderr.contains("git switch -"),
+        "{}",
+        refused.stderr
+    );
+    git(&env.project, &["checkout", "--quiet", "main"]);
+    let adopted = env.nexus(&["run", "p"]);
+    adopted.code(2);
+    assert!(
+        adopted.stderr.contains("a branch `nexus/p` already exists"),
+        "{}",
+        adopted.stderr
+    );
+    assert!(fake.invocations().is_empty(), "no agent ran");
+    git(&env.project, &["branch", "--quiet", "-D", "nexus/p"]);
+    env.nexus(&["run", "p"]).ok();
+    env.nexus(&["land", "p"]).ok();
+    git(&env.project, &["checkout", "--quiet", "nexus/p"]);
+    let tip = git(&env.project, &["rev-parse", "nexus/p"]);
+    for args in [
+        &["reject", "p", "a", "--reason", "redo"][..],
+        &["plan", "rm", "p", "--yes"][..],
+    ] {
+        let refused = env.nexus(args);
+        refused.code(2);
+        assert!(
+            refused.stderr.contains("is checked out in"),
+            "{args:?}: {}",
+            refused.stderr
+        );
+        assert_eq!(git(&env.project, &["rev-parse", "nexus/p"]), tip);
+        assert!(clean(&env).is_empty(), "{args:?}");
+    }
+    assert!(env.nexus_dir().join("plans/p").exists());
+    // prune keeps the checked-out branch and removes the task branch.
+    let pruned = env.nexus(&["workspaces", "prune"]);
+    pruned.ok();
+    assert_eq!(git(&env.project, &["rev-parse", "nexus/p"]), tip);
+    assert!(git(&env.project, &["branch", "--list", "nexus-task/*"]).is_empty());
+    assert!(clean(&env).is_empty());
+}
+
 #[test]
 fn an_unfinished_plan_lands_only_with_partial() {
     let (env, fake) = repo();
