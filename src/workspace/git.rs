@@ -2,8 +2,8 @@
 //! it runs in, never waits for a terminal prompt or a signing passphrase,
 //! and runs no repository hook (nexus's commits are its own bookkeeping; a
 //! hook that formats or rejects them would change or stall a run). When the
-//! repository has no identity (CI as root has none), commits are made as
-//! `nexus <nexus@localhost>`.
+//! user has no identity git can name (CI as root has none), commits are
+//! made as `nexus <nexus@localhost>`.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -25,7 +25,9 @@ pub struct Git {
     pub top: PathBuf,
     /// The common git directory (`.git` of the main worktree).
     pub common_dir: PathBuf,
-    identity: Option<(String, String)>,
+    /// The variables that give nexus's commits the fallback identity, for
+    /// each role (author, committer) git cannot name otherwise.
+    identity: Vec<(&'static str, &'static str)>,
 }
 
 /// What a git call printed.
@@ -67,7 +69,7 @@ fn base_command(dir: &Path) -> Command {
 }
 
 /// Runs git in `dir` and returns what it printed, whatever its exit.
-fn output<I, S>(dir: &Path, args: I, identity: Option<&(String, String)>) -> Result<Output>
+fn output<I, S>(dir: &Path, args: I, identity: &[(&str, &str)]) -> Result<Output>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
@@ -78,13 +80,7 @@ where
         .collect();
     let mut command = base_command(dir);
     command.args(&args);
-    if let Some((name, email)) = identity {
-        command
-            .env("GIT_AUTHOR_NAME", name)
-            .env("GIT_AUTHOR_EMAIL", email)
-            .env("GIT_COMMITTER_NAME", name)
-            .env("GIT_COMMITTER_EMAIL", email);
-    }
+    command.envs(identity.iter().copied());
     let shown = args
         .iter()
         .map(|arg| arg.to_string_lossy().into_owned())
@@ -111,7 +107,7 @@ where
 }
 
 /// Runs git in `dir`; fails naming the command and its stderr.
-fn run<I, S>(dir: &Path, args: I, identity: Option<&(String, String)>) -> Result<String>
+fn run<I, S>(dir: &Path, args: I, identity: &[(&str, &str)]) -> Result<String>
 where
     I: IntoIterator<Item = S> + Clone,
     S: AsRef<OsStr>,
@@ -143,7 +139,7 @@ impl Git {
         let found = output(
             dir,
             ["rev-parse", "--show-toplevel", "--git-common-dir"],
-            None,
+            &[],
         )?;
         if !found.ok {
             return Ok(None);
@@ -167,17 +163,26 @@ impl Git {
             }
             _ => top,
         };
-        let configured = |key: &str| {
-            output(&top, ["config", "--get", key], None)
+        // Whatever names the user (config, `GIT_AUTHOR_*`/`GIT_COMMITTER_*`,
+        // `EMAIL`) is git's to read: `git var` says whether it can.
+        let known = |role: &str| {
+            output(&top, ["var", role], &[])
                 .ok()
-                .filter(|out| out.ok)
-                .map(|out| out.stdout.trim().to_string())
-                .filter(|value| !value.is_empty())
+                .is_some_and(|out| out.ok)
         };
-        let identity = match (configured("user.name"), configured("user.email")) {
-            (Some(_), Some(_)) => None,
-            _ => Some((FALLBACK_NAME.to_string(), FALLBACK_EMAIL.to_string())),
-        };
+        let mut identity = Vec::new();
+        if !known("GIT_AUTHOR_IDENT") {
+            identity.extend([
+                ("GIT_AUTHOR_NAME", FALLBACK_NAME),
+                ("GIT_AUTHOR_EMAIL", FALLBACK_EMAIL),
+            ]);
+        }
+        if !known("GIT_COMMITTER_IDENT") {
+            identity.extend([
+                ("GIT_COMMITTER_NAME", FALLBACK_NAME),
+                ("GIT_COMMITTER_EMAIL", FALLBACK_EMAIL),
+            ]);
+        }
         Ok(Some(Git {
             top,
             common_dir,
@@ -192,7 +197,7 @@ impl Git {
         I: IntoIterator<Item = S> + Clone,
         S: AsRef<OsStr>,
     {
-        run(dir, args, self.identity.as_ref())
+        run(dir, args, &self.identity)
     }
 
     /// Runs git in `dir` and returns what it printed, whatever its exit.
@@ -201,7 +206,7 @@ impl Git {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        output(dir, args, self.identity.as_ref())
+        output(dir, args, &self.identity)
     }
 
     /// Returns the commit `rev` names, if it names one.

@@ -521,6 +521,47 @@ fn a_plan_branch_the_user_checked_out_or_made_is_never_moved_or_deleted() {
     assert!(clean(&env).is_empty());
 }
 
+/// nexus's commits carry the identity git would use — from the config or
+/// from the environment — and the fallback only for a role git cannot name.
+#[test]
+fn commits_use_the_users_identity_from_the_environment_else_the_fallback() {
+    let (env, _fake) = delivered();
+    let author = |rev: &str| {
+        git(
+            &env.project,
+            &["log", "-1", "--format=%an <%ae>|%cn <%ce>", rev],
+        )
+    };
+    assert_eq!(
+        author("nexus-task/p/a"),
+        "nexus <nexus@localhost>|nexus <nexus@localhost>",
+        "no identity anywhere: the fallback"
+    );
+    let (mut env, fake) = repo();
+    env.env.insert("GIT_AUTHOR_NAME".into(), "Ada".into());
+    env.env
+        .insert("GIT_AUTHOR_EMAIL".into(), "ada@example.com".into());
+    write_plan(
+        &env,
+        "q",
+        &json!({"tasks": [{"id": "a", "title": "Write A", "type": "implementation", "agent": "code_developer"}]}),
+    );
+    fake.script(&[Step::write("a.txt", "from a\n").repeat()]);
+    env.nexus(&["run", "q"]).ok();
+    assert_eq!(
+        git(
+            &env.project,
+            &[
+                "log",
+                "-1",
+                "--format=%an <%ae>|%cn <%ce>",
+                "nexus-task/q/a"
+            ]
+        ),
+        "Ada <ada@example.com>|nexus <nexus@localhost>"
+    );
+}
+
 #[test]
 fn an_unfinished_plan_lands_only_with_partial() {
     let (env, fake) = repo();
