@@ -2124,7 +2124,7 @@ _nexus() {
             return 0
             ;;
         nexus__subcmd__workspaces__subcmd__prune)
-            opts="-q -h --dry-run --dir --json --color --quiet --help"
+            opts="-q -h --dry-run --force --dir --json --color --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -498,6 +498,7 @@ set edit:completion:arg-completer[nexus] = {|@words|
             cand --dir 'The `.nexus` directory to use (default: found by walking up from the cwd)'
             cand --color 'When to use colour'
             cand --dry-run 'Print what would be removed; remove nothing'
+            cand --force 'Also remove idle worktrees that hold uncommitted changes (kept otherwise, and named)'
             cand --json 'Print data as JSON on stdout'
             cand -q 'Print only data and errors, no progress or notes'
             cand --quiet 'Print only data and errors, no progress or notes'

@@ -400,6 +400,7 @@ complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_
 always\t'Always colour'
 never\t'Never colour'"
 complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from prune" -l dry-run -d 'Print what would be removed; remove nothing'
+complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from prune" -l force -d 'Also remove idle worktrees that hold uncommitted changes (kept otherwise, and named)'
 complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from prune" -l json -d 'Print data as JSON on stdout'
 complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from prune" -s q -l quiet -d 'Print only data and errors, no progress or notes'
 complete -c nexus -n "__fish_nexus_using_subcommand workspaces; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -253,6 +253,10 @@ pub struct PruneArgs {
     /// Print what would be removed; remove nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Also remove idle worktrees that hold uncommitted changes (kept
+    /// otherwise, and named).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `nexus plan adopt`.

@@ -170,7 +170,7 @@ pub fn run(ctx: &Ctx, command: &WorkspacesCommand) -> Result<u8> {
             ));
         }
         WorkspacesCommand::Prune(args) => {
-            let pruned = ops::prune(&workspaces, &store, args.dry_run)?;
+            let pruned = ops::prune(&workspaces, &store, args.dry_run, args.force)?;
             if ui.json {
                 ui.json_out(&pruned)?;
                 return Ok(crate::exit::OK);
@@ -185,6 +185,12 @@ pub fn run(ctx: &Ctx, command: &WorkspacesCommand) -> Result<u8> {
             }
             for branch in &pruned.branches {
                 ui.line(&format!("{verb} branch {branch}"))?;
+            }
+            for kept in &pruned.kept {
+                ui.warn(&format!(
+                    "kept worktree {}: {} uncommitted file(s) (see `nexus workspaces list`; `--force` removes it)",
+                    kept.name, kept.uncommitted
+                ));
             }
             ui.note(&format!(
                 "{verb} {} worktree(s) and {} branch(es); {} freed",

@@ -428,11 +428,23 @@ pub fn list(workspaces: &Workspaces) -> Result<Vec<Listed>> {
     Ok(listed)
 }
 
+/// An idle worktree `prune` kept.
+#[derive(Debug, Clone, Serialize)]
+pub struct Kept {
+    /// Its directory name.
+    pub name: String,
+    /// Files changed and not committed.
+    pub uncommitted: usize,
+}
+
 /// What `prune` removed.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Pruned {
     /// Worktrees removed.
     pub worktrees: Vec<String>,
+    /// Idle worktrees kept because they hold uncommitted changes (removed
+    /// with `force`).
+    pub kept: Vec<Kept>,
     /// Branches deleted.
     pub branches: Vec<String>,
     /// Bytes freed on disk.
@@ -443,7 +455,7 @@ pub struct Pruned {
 /// use, the task branches of finished plans and every branch of deleted
 /// plans, and the integration branches of finished plans that are landed
 /// (contained in a branch of the user's); then prunes git's records.
-pub fn prune(workspaces: &Workspaces, store: &Store, dry_run: bool) -> Result<Pruned> {
+pub fn prune(workspaces: &Workspaces, store: &Store, dry_run: bool, force: bool) -> Result<Pruned> {
     let mut pruned = Pruned::default();
     let git = &workspaces.git;
     let ttl = workspaces.config.ttl.0;
@@ -463,6 +475,15 @@ pub fn prune(workspaces: &Workspaces, store: &Store, dry_run: bool) -> Result<Pr
         ) else {
             continue;
         };
+        if item.changed > 0 && !force {
+            // Work an `ask` or an interrupted turn left behind, not yet
+            // committed anywhere: the user's to look at first.
+            pruned.kept.push(Kept {
+                name: item.name,
+                uncommitted: item.changed,
+            });
+            continue;
+        }
         if !dry_run {
             git.run(
                 &git.top,

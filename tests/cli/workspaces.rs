@@ -665,6 +665,46 @@ fn workspaces_are_listed_pruned_and_a_removed_plan_takes_its_branches() {
     assert!(left.is_empty(), "{left}");
 }
 
+/// An idle worktree that holds uncommitted work (left by `ask`, say) is
+/// kept and named; `--force` removes it.
+#[test]
+fn prune_keeps_an_idle_worktree_with_uncommitted_work_unless_forced() {
+    let (env, _fake) = delivered();
+    configure(&env, &[("ttl = \"7d\"", "ttl = \"1h\"")]);
+    let worktree = env.temp.path().join("ws/code_developer");
+    std::fs::write(worktree.join("draft.txt"), "half done\n").unwrap();
+    // Idle for two hours (its git index's time), past the TTL.
+    let git_dir = git(&worktree, &["rev-parse", "--absolute-git-dir"]);
+    std::fs::File::options()
+        .write(true)
+        .open(std::path::Path::new(&git_dir).join("index"))
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
+        .unwrap();
+    let kept = env.nexus(&["workspaces", "prune"]);
+    kept.ok();
+    assert!(
+        kept.stderr
+            .contains("kept worktree code_developer: 1 uncommitted file(s)"),
+        "{}",
+        kept.stderr
+    );
+    assert!(worktree.join("draft.txt").exists());
+    let json = env
+        .nexus(&["workspaces", "prune", "--dry-run", "--json"])
+        .json();
+    assert_eq!(json["kept"][0]["name"], "code_developer", "{json}");
+    assert_eq!(json["kept"][0]["uncommitted"], 1, "{json}");
+    let forced = env.nexus(&["workspaces", "prune", "--force"]);
+    forced.ok();
+    assert!(
+        forced.stdout.contains("removed worktree code_developer"),
+        "{}",
+        forced.stdout
+    );
+    assert!(!worktree.exists());
+}
+
 #[test]
 fn status_shows_each_tasks_branch_commit_and_merge_state() {
     let (env, _fake) = delivered();
