@@ -18,10 +18,11 @@ pub const FALLBACK_NAME: &str = "nexus";
 /// The email of nexus's commits when the repository has none.
 pub const FALLBACK_EMAIL: &str = "nexus@localhost";
 
-/// A git repository (its main worktree's top level).
+/// A git repository, seen from the user's checkout.
 #[derive(Debug, Clone)]
 pub struct Git {
-    /// The main worktree's top-level directory.
+    /// The top-level directory of the user's checkout (the main worktree,
+    /// or a linked worktree of theirs).
     pub top: PathBuf,
     /// The common git directory (`.git` of the main worktree).
     pub common_dir: PathBuf,
@@ -155,14 +156,10 @@ impl Git {
             dir.join(common)
         };
         let common_dir = common_dir.canonicalize().unwrap_or(common_dir);
-        // The main worktree's top level: the parent of the common `.git`
-        // when `dir` is in a linked worktree.
-        let top = match common_dir.file_name() {
-            Some(name) if name == ".git" => {
-                common_dir.parent().map_or(top.clone(), Path::to_path_buf)
-            }
-            _ => top,
-        };
+        // `top` is the checkout the user runs nexus in — a linked worktree of
+        // theirs too: its HEAD is the plan's base and the branch `land`
+        // moves. Branches and worktrees are the repository's, whichever
+        // checkout names them.
         // Whatever names the user (config, `GIT_AUTHOR_*`/`GIT_COMMITTER_*`,
         // `EMAIL`) is git's to read: `git var` says whether it can.
         let known = |role: &str| {
@@ -235,7 +232,14 @@ impl Git {
         let names_it =
             |head: &Path| std::fs::read_to_string(head).is_ok_and(|text| text.trim() == wanted);
         if names_it(&self.common_dir.join("HEAD")) {
-            return Some(self.top.clone());
+            // The main worktree: the parent of a common `.git` directory.
+            return Some(match self.common_dir.file_name() {
+                Some(name) if name == ".git" => self
+                    .common_dir
+                    .parent()
+                    .map_or_else(|| self.top.clone(), Path::to_path_buf),
+                _ => self.top.clone(),
+            });
         }
         let linked = std::fs::read_dir(self.common_dir.join("worktrees")).ok()?;
         linked.filter_map(Result::ok).find_map(|entry| {

@@ -705,6 +705,57 @@ fn prune_keeps_an_idle_worktree_with_uncommitted_work_unless_forced() {
     assert!(!worktree.exists());
 }
 
+/// Run from a linked worktree of the user's, a plan starts from that
+/// checkout's HEAD and lands on its branch; the main checkout is untouched.
+#[test]
+fn a_plan_run_in_the_users_linked_worktree_starts_and_lands_there() {
+    let (env, fake) = repo();
+    let feat = env.temp.path().join("feat");
+    let feat_arg = feat.to_str().unwrap();
+    git(
+        &env.project,
+        &["worktree", "add", "--quiet", "-b", "feat", feat_arg],
+    );
+    std::fs::write(feat.join("feat.txt"), "feature\n").unwrap();
+    git(&feat, &["add", "feat.txt"]);
+    git(&feat, &["commit", "--quiet", "-m", "feature work"]);
+    let main_before = git(&env.project, &["rev-parse", "main"]);
+    env.write(
+        "q.json",
+        &json!({"tasks": [{"id": "a", "title": "Write A", "type": "implementation", "agent": "code_developer"}]})
+            .to_string(),
+    );
+    let store = feat.join(".nexus");
+    let store_arg = store.to_str().unwrap();
+    let plan_file = env.project.join("q.json");
+    env.nexus(&[
+        "--dir",
+        store_arg,
+        "plan",
+        "--from",
+        plan_file.to_str().unwrap(),
+        "--id",
+        "q",
+    ])
+    .ok();
+    fake.script(&[Step::write("a.txt", "from a\n").repeat()]);
+    env.nexus(&["--dir", store_arg, "run", "q"]).ok();
+    let planned = files_at(&env.project, "nexus/q");
+    assert!(
+        planned.contains(&"feat.txt".to_string()) && planned.contains(&"a.txt".to_string()),
+        "the plan starts from feat's HEAD: {planned:?}"
+    );
+    let landed = env.nexus(&["--dir", store_arg, "land", "q"]);
+    landed.ok();
+    assert!(landed.stderr.contains("into `feat`"), "{}", landed.stderr);
+    assert_eq!(
+        std::fs::read_to_string(feat.join("a.txt")).unwrap(),
+        "from a\n"
+    );
+    assert_eq!(git(&env.project, &["rev-parse", "main"]), main_before);
+    assert!(!env.project.join("a.txt").exists());
+}
+
 #[test]
 fn status_shows_each_tasks_branch_commit_and_merge_state() {
     let (env, _fake) = delivered();
