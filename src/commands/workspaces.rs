@@ -17,18 +17,18 @@ fn workspaces(ctx: &Ctx, store: &Store) -> Result<Workspaces> {
     let config = store.load_config()?;
     match Workspaces::open(store, &config.workspace, ctx.env())? {
         Ok(workspaces) => Ok(workspaces),
-        Err(shared) => Err(tagged_hint(
+        Err(Shared::Configured) => Err(tagged_hint(
             Kind::Usage,
-            match shared {
-                Shared::Configured => {
-                    "`[workspace] mode` is `shared`: there are no worktrees or branches".to_string()
-                }
-                Shared::NotARepository => format!(
-                    "`{}` is not in a git repository: there are no worktrees or branches",
-                    store.project_root().display()
-                ),
-            },
-            "worktree mode needs a git repository",
+            "`[workspace] mode` is `shared`: there are no worktrees or branches",
+            "set `mode = \"worktree\"` under `[workspace]` in `.nexus/config.toml` for worktrees, branches and the merge queue",
+        )),
+        Err(Shared::NotARepository) => Err(tagged_hint(
+            Kind::Usage,
+            format!(
+                "`{}` is not in a git repository: there are no worktrees or branches",
+                store.project_root().display()
+            ),
+            "worktree mode needs a git repository (`git init`, and a first commit)",
         )),
     }
 }
@@ -38,7 +38,18 @@ pub fn diff(ctx: &Ctx, args: &DiffArgs) -> Result<u8> {
     let store = ctx.store()?;
     let workspaces = workspaces(ctx, &store)?;
     let plan_id = store.resolve_plan(args.plan.as_deref())?;
-    let (from, to) = ops::diff_range(&store, &plan_id, args.task.as_deref())?;
+    let task = match args.task.as_deref() {
+        Some(given) => {
+            let plan = store.load_plan(&plan_id)?;
+            Some(
+                crate::dashboard::detail::resolve_task(&plan, given)?
+                    .id
+                    .clone(),
+            )
+        }
+        None => None,
+    };
+    let (from, to) = ops::diff_range(&store, &plan_id, task.as_deref())?;
     let color = if ctx.ui.color_out() {
         "--color=always"
     } else {
@@ -96,18 +107,13 @@ pub fn reject(ctx: &Ctx, args: &RejectArgs) -> Result<u8> {
     let workspaces = workspaces(ctx, &store)?;
     let plan_id = store.resolve_plan(Some(&args.plan))?;
     let plan = store.load_plan(&plan_id)?;
-    let built_on = ops::reject(
-        &workspaces,
-        &store,
-        &plan,
-        &args.task,
-        &args.reason,
-        ctx.now(),
-    )?;
+    let task = crate::dashboard::detail::resolve_task(&plan, &args.task)?
+        .id
+        .clone();
+    let built_on = ops::reject(&workspaces, &store, &plan, &task, &args.reason, ctx.now())?;
     let ui = &ctx.ui;
     ui.note(&format!(
-        "took task `{}` out of `{}`; it runs again with your reason on the next `nexus run {plan_id}`",
-        args.task,
+        "took task `{task}` out of `{}`; it runs again with your reason on the next `nexus run {plan_id}`",
         Workspaces::integration_branch(&plan_id)
     ));
     if !built_on.is_empty() {

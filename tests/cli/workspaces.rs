@@ -756,6 +756,51 @@ fn a_plan_run_in_the_users_linked_worktree_starts_and_lands_there() {
     assert!(!env.project.join("a.txt").exists());
 }
 
+/// An unknown task is named as one, in `diff` and `reject` as in `status`;
+/// in a git repository with `mode = "shared"`, `run` says agents work in the
+/// project and `diff` says how to get worktrees.
+#[test]
+fn unknown_tasks_and_shared_mode_are_named_as_such() {
+    let (env, fake) = delivered();
+    for args in [
+        &["diff", "p", "nosuch"][..],
+        &["reject", "p", "nosuch", "--reason", "x"][..],
+    ] {
+        let refused = env.nexus(args);
+        refused.code(2);
+        assert!(
+            refused
+                .stderr
+                .contains("no task `nosuch` (known: `a`, `b`)"),
+            "{args:?}: {}",
+            refused.stderr
+        );
+    }
+    configure(&env, &[("mode = \"worktree\"", "mode = \"shared\"")]);
+    write_plan(
+        &env,
+        "s",
+        &json!({"tasks": [{"id": "a", "title": "Write A", "type": "implementation", "agent": "code_developer"}]}),
+    );
+    fake.script(&[Step::write("s.txt", "shared\n").repeat()]);
+    let run = env.nexus(&["run", "s"]);
+    run.ok();
+    assert!(
+        run.stderr
+            .contains("agents work in the project itself (`[workspace] mode = \"shared\"`)"),
+        "{}",
+        run.stderr
+    );
+    let diff = env.nexus(&["diff", "s"]);
+    diff.code(2);
+    assert!(
+        diff.stderr
+            .contains("set `mode = \"worktree\"` under `[workspace]`"),
+        "{}",
+        diff.stderr
+    );
+}
+
 #[test]
 fn status_shows_each_tasks_branch_commit_and_merge_state() {
     let (env, _fake) = delivered();

@@ -27,11 +27,7 @@ impl Scheduler<'_> {
             &runtime.config.workspace,
             runtime.ctx.env(),
         )? {
-            Err(shared) => {
-                if shared == crate::workspace::Shared::NotARepository {
-                    ui.note(shared.note());
-                }
-            }
+            Err(shared) => ui.note(shared.note()),
             Ok(workspaces) => {
                 workspaces.claim_root()?;
                 workspaces.prune_records()?;
