@@ -74,7 +74,14 @@ pub fn land(ctx: &Ctx, args: &LandArgs) -> Result<u8> {
     let workspaces = workspaces(ctx, &store)?;
     let plan_id = store.resolve_plan(args.plan.as_deref())?;
     let plan = store.load_plan(&plan_id)?;
-    let landed = ops::land(&workspaces, &store, &plan, args.squash, args.partial)?;
+    let landed = ops::land(
+        &workspaces,
+        &store,
+        &plan,
+        args.squash,
+        args.partial,
+        ctx.now(),
+    )?;
     let ui = &ctx.ui;
     if ui.json {
         ui.json_out(&landed)?;

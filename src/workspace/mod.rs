@@ -145,6 +145,7 @@ pub fn begin_plan(
         integration,
         created_at: now,
         created_by: std::env::args().collect::<Vec<_>>().join(" "),
+        landed: None,
     };
     fs::write_json(&path, &record)?;
     Ok(record)

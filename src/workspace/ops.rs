@@ -89,6 +89,7 @@ pub fn land(
     plan: &Plan,
     squash: bool,
     partial: bool,
+    now: crate::time::Timestamp,
 ) -> Result<Landed> {
     let git = &workspaces.git;
     let top = &git.top;
@@ -182,11 +183,13 @@ pub fn land(
         // Git keeps staged changes through a fast-forward that does not
         // touch them (and the check above refused the ones it would).
         git.run(top, ["merge", "--ff-only", "--quiet", &tip])?;
-        return Ok(Landed {
+        let landed = Landed {
             how: "fast-forward",
             branch,
             commit: git.run(top, ["rev-parse", "HEAD"])?,
-        });
+        };
+        record_landing(store, &plan.id, &tip, &landed, now)?;
+        return Ok(landed);
     }
     // A merge or squash commit would take in whatever is staged, and undoing
     // a failed one would drop it: refuse before touching anything.
@@ -249,11 +252,35 @@ pub fn land(
         });
     }
     git.run(top, ["commit", "--quiet", "--no-verify", "-m", &message])?;
-    Ok(Landed {
+    let landed = Landed {
         how: if squash { "squash" } else { "merge" },
         branch,
         commit: git.run(top, ["rev-parse", "HEAD"])?,
-    })
+    };
+    record_landing(store, &plan.id, &tip, &landed, now)?;
+    Ok(landed)
+}
+
+/// Records in the plan's `workspace.json` that its integration branch at
+/// `tip` was landed as `landed` says.
+fn record_landing(
+    store: &Store,
+    plan_id: &str,
+    tip: &str,
+    landed: &Landed,
+    now: crate::time::Timestamp,
+) -> Result<()> {
+    let _guard = store.lock_plan_edit(plan_id)?;
+    let mut record = plan_workspace(store, plan_id)?;
+    record.landed = Some(crate::state::workspace::Landing {
+        tip: tip.to_string(),
+        branch: landed.branch.clone(),
+        how: landed.how.to_string(),
+        commit: landed.commit.clone(),
+        at: now,
+    });
+    fs::write_json(&store.plan_workspace_path(plan_id), &record)?;
+    Ok(())
 }
 
 /// Takes a merged task back out of its plan's integration branch (a revert
@@ -527,8 +554,20 @@ pub fn prune(workspaces: &Workspaces, store: &Store, dry_run: bool, force: bool)
                         .is_ok_and(|record| record.state == TaskState::Completed)
                 })
             });
+            // Landed: in a branch of the user's, or — after a squash or
+            // merge, which leave no such ancestry — landed by nexus at the
+            // branch's present tip.
+            let landed_here = || {
+                let recorded = plan_workspace(store, &plan_part)
+                    .ok()
+                    .and_then(|record| record.landed)
+                    .map(|landing| landing.tip);
+                recorded.is_some()
+                    && git.resolve(&format!("refs/heads/{branch}")).ok().flatten() == recorded
+            };
             finished
                 && (is_task
+                    || landed_here()
                     || user_branches.iter().any(|user| {
                         git.is_ancestor(
                             &format!("refs/heads/{branch}"),

@@ -425,6 +425,22 @@ fn land_refuses_staged_changes_and_lands_a_squash_once() {
             .is_empty()
         );
     }
+    // A squash leaves no ancestry; the plan's record says it was landed at
+    // this tip, so prune takes the branch.
+    let record: Value = serde_json::from_str(&env.read(".nexus/plans/p/workspace.json")).unwrap();
+    assert_eq!(record["landed"]["how"], "squash", "{record}");
+    assert_eq!(record["landed"]["branch"], "main", "{record}");
+    assert_eq!(
+        record["landed"]["tip"],
+        git(&env.project, &["rev-parse", "nexus/p"]).as_str()
+    );
+    let pruned = env.nexus(&["workspaces", "prune"]);
+    pruned.ok();
+    assert!(
+        pruned.stdout.contains("removed branch nexus/p\n"),
+        "{}",
+        pruned.stdout
+    );
 }
 
 /// A land that conflicts names the files and the branch to merge by hand,
