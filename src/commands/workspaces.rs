@@ -49,6 +49,10 @@ pub fn diff(ctx: &Ctx, args: &DiffArgs) -> Result<u8> {
         }
         None => None,
     };
+    if task.is_none() {
+        // A branch deleted by hand is named as such, not left to git.
+        ops::integration_tip(&workspaces.git, &ops::plan_workspace(&store, &plan_id)?)?;
+    }
     let (from, to) = ops::diff_range(&store, &plan_id, task.as_deref())?;
     let color = if ctx.ui.color_out() {
         "--color=always"

@@ -35,12 +35,16 @@ pub fn plan_workspace(store: &Store, plan_id: &str) -> Result<PlanWorkspace> {
 
 /// Returns the commit at the tip of a plan's integration branch, or the
 /// usage error saying the branch is gone.
-fn integration_tip(git: &Git, place: &PlanWorkspace) -> Result<String> {
+pub fn integration_tip(git: &Git, place: &PlanWorkspace) -> Result<String> {
     git.resolve(&format!("refs/heads/{}", place.integration))?
         .ok_or_else(|| {
-            tagged(
+            tagged_hint(
                 Kind::Usage,
                 format!("branch `{}` is gone", place.integration),
+                format!(
+                    "restore it if you can (`git branch {} <commit>`; `git reflog` may still know its tip), or remove the plan with `nexus plan rm` and plan again",
+                    place.integration
+                ),
             )
         })
 }

@@ -792,6 +792,17 @@ fn unknown_tasks_and_shared_mode_are_named_as_such() {
             refused.stderr
         );
     }
+    // A plan branch deleted by hand is named, with a way back.
+    git(&env.project, &["branch", "--quiet", "-D", "nexus/p"]);
+    for args in [&["diff", "p"][..], &["land", "p"][..]] {
+        let gone = env.nexus(args);
+        gone.code(2);
+        assert!(
+            gone.stderr.contains("branch `nexus/p` is gone") && gone.stderr.contains("git reflog"),
+            "{args:?}: {}",
+            gone.stderr
+        );
+    }
     configure(&env, &[("mode = \"worktree\"", "mode = \"shared\"")]);
     write_plan(
         &env,
