@@ -201,7 +201,7 @@ fn turns_map_permissions_to_sandboxes_and_resume_after_the_options() {
 
     let build = agent(
         "build",
-        "[codex]\nextra_args = [\"-c\", \"model_provider=fake\"]\nadd_dirs = [\"../shared\"]\n",
+        "[codex]\nextra_args = [\"-c\", \"model_provider=fake\"]\nadd_dirs = [\"../notes\"]\n",
     );
     let resumed = args(&build, SessionMode::Resume("t-1".into()), true);
     assert!(
