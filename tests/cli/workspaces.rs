@@ -56,6 +56,15 @@ pub fn repo() -> (TestEnv, FakeClaude) {
     (env, fake)
 }
 
+/// Writes plan `plan` of one task `a` ("Write A") for the developer.
+fn write_task_a(env: &TestEnv, plan: &str) {
+    write_plan(
+        env,
+        plan,
+        &json!({"tasks": [{"id": "a", "title": "Write A", "type": "implementation", "agent": "code_developer"}]}),
+    );
+}
+
 fn task(env: &TestEnv, plan: &str, id: &str) -> Value {
     serde_json::from_str(&env.read(&format!(".nexus/plans/{plan}/tasks/{id}.json"))).unwrap()
 }
@@ -482,11 +491,7 @@ fn a_conflicting_land_names_the_files_and_changes_nothing() {
 #[test]
 fn a_plan_branch_the_user_checked_out_or_made_is_never_moved_or_deleted() {
     let (env, fake) = repo();
-    write_plan(
-        &env,
-        "p",
-        &json!({"tasks": [{"id": "a", "title": "Write A", "type": "implementation", "agent": "code_developer"}]}),
-    );
+    write_task_a(&env, "p");
     fake.script(&[Step::write("a.txt", "from a\n").repeat()]);
     let clean = |env: &TestEnv| git(&env.project, &["status", "--porcelain", "--", "a.txt"]);
     git(&env.project, &["checkout", "--quiet", "-b", "nexus/p"]);
@@ -557,11 +562,7 @@ fn commits_use_the_users_identity_from_the_environment_else_the_fallback() {
     env.env.insert("GIT_AUTHOR_NAME".into(), "Ada".into());
     env.env
         .insert("GIT_AUTHOR_EMAIL".into(), "ada@example.com".into());
-    write_plan(
-        &env,
-        "q",
-        &json!({"tasks": [{"id": "a", "title": "Write A", "type": "implementation", "agent": "code_developer"}]}),
-    );
+    write_task_a(&env, "q");
     fake.script(&[Step::write("a.txt", "from a\n").repeat()]);
     env.nexus(&["run", "q"]).ok();
     assert_eq!(
@@ -804,11 +805,7 @@ fn unknown_tasks_and_shared_mode_are_named_as_such() {
         );
     }
     configure(&env, &[("mode = \"worktree\"", "mode = \"shared\"")]);
-    write_plan(
-        &env,
-        "s",
-        &json!({"tasks": [{"id": "a", "title": "Write A", "type": "implementation", "agent": "code_developer"}]}),
-    );
+    write_task_a(&env, "s");
     fake.script(&[Step::write("s.txt", "shared\n").repeat()]);
     let run = env.nexus(&["run", "s"]);
     run.ok();
