@@ -7,6 +7,7 @@
 #   benches/run.sh [N=1000] [M=200]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BENCHES="$PWD/benches"
 N="${1:-1000}"
 M="${2:-200}"
 cargo build --release --quiet
@@ -23,15 +24,7 @@ setup() { # dir tasks chain?
   "$NEXUS" -q init
   # Two instances per agent so --parallel 8 can use 8 sessions at once.
   sed -i 's/^instances = 1$/instances = 2/' .nexus/agents/*.toml
-  python3 - "$count" "$chain" > plan.json <<'PY'
-import json, sys
-count, chain = int(sys.argv[1]), sys.argv[2] == "chain"
-types = ["analysis", "implementation", "test_creation", "validation"]
-tasks = [{"id": f"t{i:04d}", "title": f"task {i}", "description": f"benchmark task {i}",
-          "type": types[i % 4], "depends_on": [f"t{i-1:04d}"] if chain and i > 0 else []}
-         for i in range(count)]
-print(json.dumps({"tasks": tasks}))
-PY
+  "$BENCHES/bench-plan.py" "$count" "$chain" > plan.json
   "$NEXUS" -q plan --from plan.json --id bench > /dev/null
 }
 
