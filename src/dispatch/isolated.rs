@@ -151,13 +151,9 @@ impl Ctx<'_> {
                 )));
             }
         };
-        let reference = format!("refs/heads/{}", self.workspace.branch);
         workspaces
             .git
-            .run(
-                &workspaces.git.top,
-                ["update-ref", reference.as_str(), head.as_str()],
-            )
+            .set_branch(&self.workspace.branch, &head)
             .map_err(|error| failed(format!("{error:#}")))?;
         Ok(head)
     }

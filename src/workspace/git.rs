@@ -285,6 +285,17 @@ impl Git {
         Ok(())
     }
 
+    /// Points `refs/heads/<branch>` at `commit`, wherever it was (a task's
+    /// branch, which only its own agent instance moves); refused while the
+    /// branch is checked out in one of the user's checkouts.
+    pub fn set_branch(&self, branch: &str, commit: &str) -> Result<()> {
+        self.refuse_checked_out(branch)?;
+        let reference = format!("refs/heads/{branch}");
+        self.run(&self.top, ["update-ref", &reference, commit])
+            .with_context(|| format!("failed to move branch `{branch}`"))?;
+        Ok(())
+    }
+
     /// Deletes `refs/heads/<branch>` if it exists; refused while it is
     /// checked out in one of the user's checkouts.
     pub fn delete_branch(&self, branch: &str) -> Result<bool> {

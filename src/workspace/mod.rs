@@ -113,9 +113,18 @@ pub fn begin_plan(
     };
     if base.is_none() {
         let exclude = format!(":(top,exclude){}", workspaces.store_rel.display());
+        // Without optional locks, as everywhere in the user's checkout: a
+        // plain `git status` would refresh (rewrite) their index.
         let status = git.run(
             &git.top,
-            ["status", "--porcelain", "--", ":/", exclude.as_str()],
+            [
+                "--no-optional-locks",
+                "status",
+                "--porcelain",
+                "--",
+                ":/",
+                exclude.as_str(),
+            ],
         )?;
         if !status.trim().is_empty() {
             note(&format!(
@@ -178,8 +187,7 @@ pub fn prepare(
         _ => {
             workspaces.checkout(dir, &tip)?;
             // The task's branch starts at the tip it was given.
-            let reference = format!("refs/heads/{task_branch}");
-            git.run(&git.top, ["update-ref", reference.as_str(), tip.as_str()])?;
+            git.set_branch(task_branch, &tip)?;
         }
     }
     Ok((
