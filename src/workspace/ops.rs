@@ -549,7 +549,17 @@ pub fn prune(workspaces: &Workspaces, store: &Store, dry_run: bool, force: bool)
             .replace("%2E", ".");
         let is_task = branch.starts_with("nexus-task/");
         let remove = if !plans.contains(&plan_part) {
-            true
+            // A deleted plan's branch — if nexus made it: its tip carries the
+            // plan's trailer. A `nexus/…` branch of the user's own stays.
+            git.run(
+                &git.top,
+                ["log", "-1", "--format=%B", &format!("refs/heads/{branch}")],
+            )
+            .is_ok_and(|message| {
+                message
+                    .lines()
+                    .any(|line| line.trim() == format!("Nexus-Plan: {plan_part}"))
+            })
         } else {
             let finished = store.load_plan(&plan_part).is_ok_and(|plan| {
                 plan.tasks.iter().all(|spec| {

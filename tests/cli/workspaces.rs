@@ -660,9 +660,13 @@ fn workspaces_are_listed_pruned_and_a_removed_plan_takes_its_branches() {
         let idle = item["idle_seconds"].as_u64().unwrap();
         assert!((7200..7300).contains(&idle), "{item}");
     }
-    // Finished: its task branches go; the integration branch stays until landed.
+    // Finished: its task branches go; the integration branch stays until
+    // landed. A `nexus/…` branch of the user's own (no plan's trailer) stays.
+    git(&env.project, &["branch", "nexus/feature"]);
     let pruned = env.nexus(&["workspaces", "prune"]);
     pruned.ok();
+    git(&env.project, &["rev-parse", "--verify", "nexus/feature"]);
+    git(&env.project, &["branch", "--quiet", "-D", "nexus/feature"]);
     assert!(
         pruned.stdout.contains("nexus-task/p/a"),
         "{}",
