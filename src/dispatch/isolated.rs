@@ -343,8 +343,8 @@ async fn merge_and_end(
                 MergeState::Merged,
             )
         }
-        Ok(MergeOutcome::AlreadyIn { tip }) => {
-            state.merged = Some(tip);
+        Ok(MergeOutcome::AlreadyIn { merge }) => {
+            state.merged = merge;
             (
                 AttemptEnd::Done(TaskEnd::Completed { summary, result }),
                 MergeState::Merged,

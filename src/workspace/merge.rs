@@ -25,10 +25,12 @@ pub enum MergeOutcome {
         commit: String,
     },
     /// The task's work was in the integration branch already (nothing new,
-    /// e.g. a task that changed no file).
+    /// e.g. a task that changed no file, or a merge whose record a crash
+    /// cut short).
     AlreadyIn {
-        /// The integration tip.
-        tip: String,
+        /// The merge commit that brought the task's head in, when there is
+        /// one (none when the head is simply an ancestor of the tip).
+        merge: Option<String>,
     },
     /// The merge conflicted in these paths.
     Conflict {
@@ -76,7 +78,9 @@ pub async fn merge(
         .resolve(&format!("refs/heads/{branch}"))?
         .ok_or_else(|| anyhow::anyhow!("the branch `{branch}` of task `{task_id}` is gone"))?;
     if git.is_ancestor(&head, &tip)? {
-        return Ok(MergeOutcome::AlreadyIn { tip });
+        return Ok(MergeOutcome::AlreadyIn {
+            merge: merge_of(git, plan_id, task_id, &head, &tip)?,
+        });
     }
     let dir: PathBuf = workspaces.root.join(MERGE_WORKTREE);
     workspaces.ensure(&dir, &tip)?;
@@ -113,4 +117,39 @@ pub async fn merge(
     }
     git.update_branch(integration, &commit, Some(&tip))?;
     Ok(MergeOutcome::Merged { commit })
+}
+
+/// Returns the merge commit on `tip`'s first-parent line that merged the
+/// task's `head` (its second parent), found by the trailers the merge
+/// queue writes; `None` when no merge brought it in.
+fn merge_of(
+    git: &crate::workspace::git::Git,
+    plan_id: &str,
+    task_id: &str,
+    head: &str,
+    tip: &str,
+) -> Result<Option<String>> {
+    let plan = format!("Nexus-Plan: {plan_id}");
+    let task = format!("Nexus-Task: {task_id}");
+    let listed = git.run(
+        &git.top,
+        [
+            "log",
+            "--first-parent",
+            "--merges",
+            "--fixed-strings",
+            "--all-match",
+            "--grep",
+            plan.as_str(),
+            "--grep",
+            task.as_str(),
+            "--format=%H %P",
+            tip,
+        ],
+    )?;
+    Ok(listed.lines().find_map(|line| {
+        let mut ids = line.split_whitespace();
+        let (merge, _first, second) = (ids.next()?, ids.next()?, ids.next()?);
+        (second == head).then(|| merge.to_string())
+    }))
 }

@@ -333,7 +333,23 @@ pub fn reject(
     let tip = integration_tip(git, &place)?;
     if let Some(merged) = state.merged.clone().filter(|merged| *merged != state.base) {
         let parents = git.run(&git.top, ["rev-list", "--parents", "-n", "1", &merged])?;
-        let is_merge = parents.split_whitespace().count() > 2;
+        let ids: Vec<&str> = parents.split_whitespace().collect();
+        let is_merge = ids.len() > 2;
+        // Only ever revert the task's own merge: the one whose second
+        // parent is its head (a record written before that was checked may
+        // name another commit).
+        if is_merge && state.head.as_deref().is_some_and(|head| ids[2] != head) {
+            return Err(with_hint(
+                format!(
+                    "the merge recorded for task `{task_id}` ({}) did not merge its head; nothing was changed",
+                    crate::workspace::short(&merged)
+                ),
+                format!(
+                    "revert the task's work on `{}` by hand (`git log --first-parent {}` shows its merges)",
+                    place.integration, place.integration
+                ),
+            ));
+        }
         let dir = workspaces.root.join(MERGE_WORKTREE);
         workspaces.ensure(&dir, &tip)?;
         workspaces.checkout(&dir, &tip)?;

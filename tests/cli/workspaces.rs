@@ -579,6 +579,31 @@ fn commits_use_the_users_identity_from_the_environment_else_the_fallback() {
     );
 }
 
+/// `reject` reverts only the task's own merge (the one whose second parent
+/// is its head): a record naming another commit — as one written when the
+/// work was found already merged could — is refused, changing nothing.
+#[test]
+fn reject_refuses_a_recorded_merge_that_is_not_the_tasks_own() {
+    let (env, _fake) = delivered();
+    let tip = git(&env.project, &["rev-parse", "nexus/p"]);
+    let path = env.nexus_dir().join("plans/p/tasks/a.json");
+    let mut record: Value = serde_json::from_str(&env.read(".nexus/plans/p/tasks/a.json")).unwrap();
+    // The tip is b's merge, not a's.
+    record["workspace"]["merged"] = tip.as_str().into();
+    std::fs::write(&path, serde_json::to_string_pretty(&record).unwrap()).unwrap();
+    let refused = env.nexus(&["reject", "p", "a", "--reason", "redo"]);
+    refused.code(1);
+    assert!(
+        refused
+            .stderr
+            .contains("did not merge its head; nothing was changed"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(git(&env.project, &["rev-parse", "nexus/p"]), tip);
+    assert_eq!(task(&env, "p", "a")["workspace"]["merge"], "merged");
+}
+
 #[test]
 fn an_unfinished_plan_lands_only_with_partial() {
     let (env, fake) = repo();
