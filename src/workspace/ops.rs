@@ -506,14 +506,27 @@ pub fn prune(workspaces: &Workspaces, store: &Store, dry_run: bool, force: bool)
     let mut pruned = Pruned::default();
     let git = &workspaces.git;
     let ttl = workspaces.config.ttl.0;
+    let agents = store.load_agents().unwrap_or_default();
     for item in list(workspaces)? {
         if Duration::from_secs(item.idle_seconds) <= ttl || item.name == MERGE_WORKTREE {
             continue;
         }
-        let (agent, instance) = match item.name.rsplit_once('.') {
+        // Whose worktree it is, from the agents' own directory names (an
+        // agent id may hold a dot: `dev.ops` is not `dev`'s instance).
+        let owner = agents.iter().find_map(|agent| {
+            (0..agent.instances.max(1))
+                .find(|instance| {
+                    workspaces
+                        .instance_dir(&agent.id, *instance)
+                        .file_name()
+                        .is_some_and(|name| name == item.name.as_str())
+                })
+                .map(|instance| (agent.id.clone(), instance))
+        });
+        let (agent, instance) = owner.unwrap_or_else(|| match item.name.rsplit_once('.') {
             Some((agent, number)) => (agent.to_string(), number.parse::<u32>().unwrap_or(0)),
             None => (item.name.clone(), 0),
-        };
+        });
         let holder = crate::state::lock::Holder::current(crate::time::Timestamp(SystemTime::now()));
         let Ok(_session) = crate::state::lock::try_exclusive_once(
             &store.session_lock(&agent, instance),
