@@ -49,7 +49,8 @@ pub struct Planned {
     /// shows the resume), else 2 (create, then resume).
     pub turns: u32,
     /// What one of its turns cost on average so far (its sessions' records,
-    /// else every agent's); `None` without earlier turns.
+    /// else every agent's; turns of unknown price left out); `None` without
+    /// earlier priced turns.
     pub cost_per_turn_usd: Option<f64>,
 }
 
@@ -58,8 +59,11 @@ pub struct Planned {
 pub fn plan(runtime: &Runtime, agents: &[Agent]) -> Result<(Vec<Planned>, Option<f64>)> {
     let (listed, _) = crate::agents::sessions::list(runtime)?;
     let mean = |records: &mut dyn Iterator<Item = &crate::state::session::SessionRecord>| {
+        // Over the turns whose cost is known: a turn of unknown price (no
+        // `[prices]` entry) is no evidence of a free one.
         let (cost, turns) = records.fold((0.0, 0u32), |(cost, turns), record| {
-            (cost + record.cost_usd, turns.saturating_add(record.turns))
+            let priced = record.turns.saturating_sub(record.unpriced_turns);
+            (cost + record.cost_usd, turns.saturating_add(priced))
         });
         (turns > 0).then(|| cost / f64::from(turns))
     };

@@ -200,6 +200,14 @@ fn a_codex_model_without_a_price_costs_unknown_and_a_budget_refuses_it() {
     assert_eq!(saved["cost_usd"], 0.0);
     let listed = env.nexus(&["sessions", "list"]);
     assert!(listed.stdout.contains("unknown"), "{}", listed.stdout);
+    // The session test's estimate does not take an unpriced turn for a
+    // free one.
+    let estimate = env.nexus(&["sessions", "test", "coder"]);
+    assert!(
+        estimate.stderr.contains("cost unknown") && !estimate.stderr.contains("about $0.0000"),
+        "{}",
+        estimate.stderr
+    );
 
     crate::run::write_plan(
         &env,
