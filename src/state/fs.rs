@@ -153,10 +153,16 @@ pub fn write_toml<T: Serialize>(path: &Path, value: &T) -> Result<bool> {
 /// Returns the error for a malformed state file: names the file, keeps the
 /// parser's line/column/field message as the cause.
 fn malformed(path: &Path, what: &str, detail: impl std::fmt::Display) -> anyhow::Error {
+    // The configuration must be there; records nexus wrote may go.
+    let hint = if matches!(what, "config" | "agent") {
+        "fix that file; nothing else was changed"
+    } else {
+        "fix or remove that file; nothing else was changed"
+    };
     tagged_hint(
         Kind::StateInvalid,
         format!("{what} file `{}` is malformed: {detail}", path.display()),
-        "fix or remove that file; nothing else was changed",
+        hint,
     )
 }
 
