@@ -323,11 +323,16 @@ pub async fn run(
                 }
             }
             used = watched(&mut watcher), if status.is_none() && watcher.is_some() => {
-                // The child is a zombie now: tokio's wait reaps it at once.
                 watcher = None;
-                resources = used;
-                status = Some(child.wait().await);
-                exited_at = Some(tokio::time::Instant::now());
+                // With the child's figures it is a zombie now, and tokio's
+                // wait reaps it at once. Without them (the watch failed) it
+                // may still run: the `child.wait()` branch below waits for
+                // it, with output, timers and stops still served.
+                if used.is_some() {
+                    resources = used;
+                    status = Some(child.wait().await);
+                    exited_at = Some(tokio::time::Instant::now());
+                }
             }
             result = child.wait(), if status.is_none() && watcher.is_none() => {
                 status = Some(result);
