@@ -108,8 +108,10 @@ pub struct MemorySettings {
     /// What is kept.
     #[serde(default)]
     pub retention_policy: Retention,
-    /// The most entries the agent's memory file keeps; older ones are
-    /// dropped as new ones come.
+    /// The most entries the agent's memory file keeps: `nexus sessions gc`
+    /// drops older ones (the file is only appended to while agents work).
+    /// Recall reads at most the newest 128 KiB of the file whatever this
+    /// says.
     #[serde(default = "MemorySettings::default_max_conversations")]
     pub max_conversations: u32,
     /// The most earlier interactions recalled into one prompt (0: none).
