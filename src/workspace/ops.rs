@@ -142,7 +142,7 @@ pub fn land(
     }
     // Refuse when the user's uncommitted changes touch what the plan changed.
     let changed: Vec<String> = git
-        .run(top, ["diff", "--name-only", &head, &tip])?
+        .run(top, ["diff", "--name-only", &format!("{head}...{tip}")])?
         .lines()
         .map(str::to_string)
         .collect();

@@ -412,8 +412,12 @@ fn land_refuses_staged_changes_and_lands_a_squash_once() {
         assert_eq!(env.read("staged.txt"), "staged\n");
     }
     git(&env.project, &["commit", "--quiet", "-m", "staged"]);
+    // An unstaged edit to a file only the user's branch changed is no
+    // business of the plan's.
+    env.write("mine.txt", "mine, edited\n");
     let landed = env.nexus(&["land", "p", "--squash"]);
     landed.ok();
+    assert_eq!(env.read("mine.txt"), "mine, edited\n");
     assert!(landed.stderr.contains("(squash)"), "{}", landed.stderr);
     let squashed = git(&env.project, &["rev-parse", "HEAD"]);
     assert_eq!(env.read("a.txt"), "from a\n");
