@@ -134,6 +134,16 @@ where
     }
 }
 
+/// Runs git in `dir` with no identity of nexus's (a read-only call);
+/// fails naming the command and git's message.
+pub fn run_plain<I, S>(dir: &Path, args: I) -> Result<String>
+where
+    I: IntoIterator<Item = S> + Clone,
+    S: AsRef<OsStr>,
+{
+    run(dir, args, &[])
+}
+
 impl Git {
     /// Returns the repository `dir` is in, or `None` when it is in none.
     pub fn discover(dir: &Path) -> Result<Option<Git>> {

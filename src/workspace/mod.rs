@@ -223,15 +223,14 @@ pub fn agent_home(
 }
 
 /// Returns the files with uncommitted changes in worktree `dir` (as `git
-/// status --porcelain` names them), without refreshing its index.
+/// status --porcelain` names them), without refreshing its index (so looking
+/// does not count as using it).
 pub fn uncommitted(dir: &Path) -> Result<Vec<String>> {
-    let Some(git) = git::Git::discover(dir)? else {
-        return Ok(Vec::new());
-    };
-    Ok(git
-        .run(dir, ["--no-optional-locks", "status", "--porcelain"])?
-        .lines()
-        .map(|line| line.get(3..).unwrap_or(line).to_string())
-        .filter(|path| !path.is_empty())
-        .collect())
+    Ok(
+        git::run_plain(dir, ["--no-optional-locks", "status", "--porcelain"])?
+            .lines()
+            .map(|line| line.get(3..).unwrap_or(line).to_string())
+            .filter(|path| !path.is_empty())
+            .collect(),
+    )
 }

@@ -456,12 +456,7 @@ pub fn list(workspaces: &Workspaces) -> Result<Vec<Listed>> {
             .and_then(|dir| std::fs::metadata(Path::new(&dir).join("index")).ok())
             .and_then(|meta| meta.modified().ok())
             .unwrap_or(now);
-        let changed = git
-            // Without optional locks `status` does not refresh the index,
-            // so listing does not count as a use.
-            .run(&path, ["--no-optional-locks", "status", "--porcelain"])
-            .map(|text| text.lines().count())
-            .unwrap_or(0);
+        let changed = crate::workspace::uncommitted(&path).map_or(0, |files| files.len());
         listed.push(Listed {
             name: entry.file_name().to_string_lossy().into_owned(),
             bytes: disk_usage(&path),
