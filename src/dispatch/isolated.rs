@@ -112,6 +112,8 @@ impl Ctx<'_> {
             let evidence = verify(runtime, setup, &prepared.cwd, self.stop).await;
             if let Some(check) = evidence.iter().find(|check| !check.passed) {
                 attempt.verification = evidence.clone();
+                // Half set up: made again (and set up again) next time.
+                let _ = workspace.workspaces.discard(&prepared.dir);
                 return Err(failed(format!(
                     "`[workspace] setup` command `{}` failed in the new worktree `{}`:\n{}",
                     check.command,

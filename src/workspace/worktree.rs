@@ -324,6 +324,23 @@ impl Workspaces {
         Ok(true)
     }
 
+    /// Removes worktree `dir` (its directory and git's record of it), so
+    /// that the next attempt creates it again — and runs `[workspace] setup`
+    /// again — instead of reusing one whose setup failed.
+    pub fn discard(&self, dir: &Path) -> Result<()> {
+        let _guard = self.lock_worktrees()?;
+        self.git.run(
+            &self.git.top,
+            [
+                "worktree".as_ref(),
+                "remove".as_ref(),
+                "--force".as_ref(),
+                dir.as_os_str(),
+            ],
+        )?;
+        Ok(())
+    }
+
     /// Copies `[workspace] copy_files` from the project into a new worktree.
     fn copy_files(&self, dir: &Path) -> Result<()> {
         let project = self.git.top.join(&self.project_rel);

@@ -895,6 +895,33 @@ fn status_shows_each_tasks_branch_commit_and_merge_state() {
     assert_eq!(row["workspace"]["head"], head.as_str());
 }
 
+/// A worktree whose setup failed is not reused half set up: the next
+/// attempt makes it again and runs the setup again.
+#[test]
+fn a_failed_setup_is_run_again_in_a_new_worktree() {
+    let (env, fake) = repo();
+    // Fails the first time it runs, passes the second.
+    let setup =
+        "echo run >> \\\"$HOME/setup-runs\\\"; test $(wc -l < \\\"$HOME/setup-runs\\\") -ge 2";
+    configure(&env, &[("setup = []", &format!("setup = [\"{setup}\"]"))]);
+    write_task_a(&env, "p");
+    fake.script(&[Step::write("a.txt", "from a\n").repeat()]);
+    env.nexus(&["trust"]).ok();
+    let failed = env.nexus(&["run", "p"]);
+    failed.code(3);
+    assert!(
+        failed.stderr.contains("`[workspace] setup` command"),
+        "{}",
+        failed.stderr
+    );
+    env.nexus(&["run", "p", "--retry-failed"]).ok();
+    assert_eq!(
+        std::fs::read_to_string(env.home.join("setup-runs")).unwrap(),
+        "run\nrun\n"
+    );
+    assert_eq!(task(&env, "p", "a")["state"], "completed");
+}
+
 #[test]
 fn a_new_worktree_gets_the_copied_files_and_its_setup_commands_run_once() {
     let (env, fake) = repo();
