@@ -540,15 +540,7 @@ pub fn prune(workspaces: &Workspaces, store: &Store, dry_run: bool, force: bool)
             continue;
         }
         if !dry_run {
-            git.run(
-                &git.top,
-                [
-                    "worktree".as_ref(),
-                    "remove".as_ref(),
-                    "--force".as_ref(),
-                    item.path.as_os_str(),
-                ],
-            )?;
+            workspaces.discard(&item.path)?;
         }
         pruned.bytes_freed += item.bytes;
         pruned.worktrees.push(item.name);

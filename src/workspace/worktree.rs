@@ -324,9 +324,9 @@ impl Workspaces {
         Ok(true)
     }
 
-    /// Removes worktree `dir` (its directory and git's record of it), so
-    /// that the next attempt creates it again — and runs `[workspace] setup`
-    /// again — instead of reusing one whose setup failed.
+    /// Removes worktree `dir` (its directory and git's record of it) under
+    /// the worktrees' lock: for `prune`, and after a failed setup so that
+    /// the next attempt makes it again (and runs `[workspace] setup` again).
     pub fn discard(&self, dir: &Path) -> Result<()> {
         let _guard = self.lock_worktrees()?;
         self.git.run(
