@@ -378,14 +378,10 @@ async fn merge_and_end(
             let reason = check.map_or_else(
                 || "a merge check failed".to_string(),
                 |check| {
-                    format!(
-                        "merge check `{}` failed on the merged tree ({}):\n{}",
-                        check.command,
-                        check.exit_code.map_or_else(
-                            || "no exit code".to_string(),
-                            |code| format!("exit {code}")
-                        ),
-                        check.output_tail
+                    crate::dispatch::worker::failed_check(
+                        "merge check",
+                        " on the merged tree",
+                        &check,
                     )
                 },
             );

@@ -330,16 +330,22 @@ pub(crate) fn record_turn(
     }
 }
 
-/// Returns the failed attempt of a `verify` command that failed.
-pub(crate) fn verification_failure(check: &Verification, attempt: &mut Attempt) -> AttemptEnd {
-    let reason = format!(
-        "verification `{}` failed ({}):\n{}",
+/// Says how `check` failed: `label` and its command, `place`, its exit
+/// code, then the end of its output.
+pub(crate) fn failed_check(label: &str, place: &str, check: &Verification) -> String {
+    format!(
+        "{label} `{}` failed{place} ({}):\n{}",
         check.command,
         check
             .exit_code
             .map_or_else(|| "no exit code".to_string(), |code| format!("exit {code}")),
         check.output_tail
-    );
+    )
+}
+
+/// Returns the failed attempt of a `verify` command that failed.
+pub(crate) fn verification_failure(check: &Verification, attempt: &mut Attempt) -> AttemptEnd {
+    let reason = failed_check("verification", "", check);
     attempt.outcome = AttemptOutcome::VerificationFailed;
     attempt.reason = Some(reason.clone());
     AttemptEnd::Failed {
